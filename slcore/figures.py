@@ -1,0 +1,441 @@
+"""Every figure of metrics.md, computed once, in DuckDB SQL.
+
+The building blocks are SQL fragments:
+
+- ``ENRICHED_SQL``: each current registration with daily cost, age, age band, category, ladder
+  step, and its frame status as of ``$as_of`` (the duration check needs the as-of date).
+- ``measures_sql(from, to)``: per registration, what it contributes to an interval
+  [from, to] as of ``$as_of``: active, new, ended, realised and committed spend.
+
+Key figures and monthly series both build on them, so the months of a period add up to the
+period's key figures by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from slcore.periods import Period
+from slcore.store import Store
+
+GROUP_COLUMNS = ("intervention_type", "age_band", "team")
+AGE_BANDS = ("0-5", "6-11", "12-17", "18-22", "23+", "ukendt")
+STATUSES = ("within_frame", "approved_exception", "unapproved_deviation", "no_frame")
+REASONS = ("age", "extent", "duration", "price")
+UNKNOWN_TEAM = "(ukendt)"
+
+FIGURE_COLUMNS = (
+    "active_registrations",
+    "active_citizens",
+    "new_registrations",
+    "ended_registrations",
+    "realized_spend_dkk",
+    "committed_spend_dkk",
+    "projected_spend_dkk",
+    "budget_dkk",
+    "budget_deviation_dkk",
+    "within_frame",
+    "approved_exceptions",
+    "unapproved_deviations",
+    "no_frame",
+    "median_duration_days",
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which registrations a figure covers; an empty tuple means all."""
+
+    intervention_types: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    age_bands: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+
+    @property
+    def budget_applies(self) -> bool:
+        """Return whether a budget can be compared: budgets exist per type only."""
+        return not self.age_bands and not self.teams
+
+
+# --- SQL building blocks -------------------------------------------------------------------
+
+DAILY_COST_SQL = """
+    CASE r.cost_period
+        WHEN 'day' THEN r.cost_amount
+        WHEN 'week' THEN r.cost_amount / 7
+        WHEN 'month' THEN r.cost_amount * 12 / 365
+        WHEN 'year' THEN r.cost_amount / 365
+        WHEN 'hour' THEN r.cost_amount * coalesce(r.extent, 0) / 7
+        ELSE 0
+    END"""
+
+# Whole years from birth_date to start_date. A birth date after the start gives a negative
+# age: its age band is 'ukendt', and it fails the frame's age check, so the impossible
+# registration is listed as a deviation for someone to correct (as the sample figures do).
+AGE_SQL = """
+    CASE
+        WHEN r.birth_date IS NULL THEN r.age_at_start
+        ELSE year(r.start_date) - year(r.birth_date)
+            - CASE WHEN month(r.start_date) * 100 + day(r.start_date)
+                      < month(r.birth_date) * 100 + day(r.birth_date) THEN 1 ELSE 0 END
+    END"""
+
+ENRICHED_SQL = f"""
+base AS (
+    SELECT r.*,
+        {DAILY_COST_SQL} AS daily_cost,
+        {AGE_SQL} AS age,
+        coalesce(nullif(trim(r.team), ''), '{UNKNOWN_TEAM}') AS team_group,
+        t.category, t.ladder_step
+    FROM registrations r
+    LEFT JOIN intervention_types t ON t.code = r.intervention_type
+),
+banded AS (
+    SELECT *,
+        CASE
+            WHEN age IS NULL OR age < 0 THEN 'ukendt'
+            WHEN age <= 5 THEN '0-5'
+            WHEN age <= 11 THEN '6-11'
+            WHEN age <= 17 THEN '12-17'
+            WHEN age <= 22 THEN '18-22'
+            ELSE '23+'
+        END AS age_band
+    FROM base
+),
+checked AS (
+    SELECT b.*,
+        f.valid_from AS frame_valid_from,
+        f.age_min AS frame_age_min, f.age_max AS frame_age_max,
+        f.max_extent AS frame_max_extent, f.extent_unit AS frame_extent_unit,
+        f.max_duration_months AS frame_max_duration_months,
+        f.max_monthly_cost AS frame_max_monthly_cost,
+        (b.start_date + to_months(f.max_duration_months))::DATE - 1 AS frame_last_day,
+        coalesce(b.age < f.age_min OR b.age > f.age_max, false) AS fail_age,
+        coalesce(b.extent_unit = f.extent_unit AND b.extent > f.max_extent, false) AS fail_extent,
+        coalesce(coalesce(b.end_date, $as_of)
+            > (b.start_date + to_months(f.max_duration_months))::DATE - 1, false) AS fail_duration,
+        coalesce(b.cost_period <> 'once'
+            AND b.daily_cost * 365 / 12 > f.max_monthly_cost + 0.005, false) AS fail_price
+    FROM banded b
+    ASOF LEFT JOIN frames_current f
+        ON b.intervention_type = f.intervention_type AND b.start_date >= f.valid_from
+),
+enriched AS (
+    SELECT *,
+        daily_cost * 365 / 12 AS monthly_cost,
+        CASE
+            WHEN frame_valid_from IS NULL THEN 'no_frame'
+            WHEN fail_age OR fail_extent OR fail_duration OR fail_price THEN
+                CASE WHEN coalesce(committee_approved, false)
+                    THEN 'approved_exception' ELSE 'unapproved_deviation' END
+            ELSE 'within_frame'
+        END AS status
+    FROM checked
+)"""
+
+
+def measures_sql(start: str, end: str) -> str:
+    """Return per-registration measures for the interval [start, end] as of ``$as_of``.
+
+    ``start`` and ``end`` are SQL expressions (parameters or columns). ``e`` is the enriched row.
+    """
+    last_past = f"least({end}, $as_of)"
+    first_future = f"greatest({start}, $as_of + 1)"
+    past_days = (
+        f"greatest(0, date_diff('day', greatest(e.start_date, {start}),"
+        f" least(coalesce(e.end_date, {last_past}), {last_past})) + 1)"
+    )
+    future_days = (
+        f"greatest(0, date_diff('day', greatest(e.start_date, {first_future}),"
+        f" least(coalesce(e.end_date, {end}), {end})) + 1)"
+    )
+    is_once = "e.cost_period = 'once'"
+    return f"""
+        {past_days} > 0 AS active,
+        e.start_date BETWEEN {start} AND {last_past} AS is_new,
+        coalesce(e.end_date BETWEEN {start} AND {last_past}, false) AS is_ended,
+        e.daily_cost * {past_days}
+            + CASE WHEN {is_once} AND e.start_date BETWEEN {start} AND {last_past}
+                   THEN e.cost_amount ELSE 0 END AS realized,
+        e.daily_cost * {future_days}
+            + CASE WHEN {is_once} AND e.start_date BETWEEN {first_future} AND {end}
+                   THEN e.cost_amount ELSE 0 END AS committed"""
+
+
+def filter_sql(filters: Filters, alias: str = "e") -> tuple[str, dict[str, object]]:
+    """Return a WHERE condition (``TRUE`` when none) and its parameters."""
+    conds: list[str] = []
+    params: dict[str, object] = {}
+    pairs = (
+        ("intervention_type", filters.intervention_types),
+        ("category", filters.categories),
+        ("age_band", filters.age_bands),
+        ("team_group", filters.teams),
+    )
+    for column, values in pairs:
+        if values:
+            conds.append(f"{alias}.{column} IN (SELECT unnest(${column}_f))")
+            params[f"{column}_f"] = list(values)
+    return (" AND ".join(conds) or "TRUE"), params
+
+
+def budget_filter_sql(filters: Filters) -> tuple[str, dict[str, object]]:
+    """Return the condition on budgets (alias ``bu``, joined to types ``t``) for the filters."""
+    conds: list[str] = []
+    params: dict[str, object] = {}
+    if filters.intervention_types:
+        conds.append("bu.intervention_type IN (SELECT unnest($intervention_type_f))")
+        params["intervention_type_f"] = list(filters.intervention_types)
+    if filters.categories:
+        conds.append("t.category IN (SELECT unnest($category_f))")
+        params["category_f"] = list(filters.categories)
+    return (" AND ".join(conds) or "TRUE"), params
+
+
+def budget_share_sql(start: str, end: str) -> str:
+    """Return the budget's share for [start, end] (metrics.md: days of P in Y / days in Y)."""
+    y_start = "make_date(bu.year, 1, 1)"
+    y_end = "make_date(bu.year, 12, 31)"
+    return (
+        f"bu.budget_dkk * greatest(0, date_diff('day', greatest({start}, {y_start}),"
+        f" least({end}, {y_end})) + 1) / (date_diff('day', {y_start}, {y_end}) + 1)"
+    )
+
+
+# --- Key figures ---------------------------------------------------------------------------
+
+
+def _check_by(by: Sequence[str]) -> tuple[str, ...]:
+    unknown = [c for c in by if c not in GROUP_COLUMNS]
+    if unknown:
+        raise ValueError(f"Ukendt gruppering: {', '.join(unknown)}")
+    # metrics.md: in the order intervention_type, age_band, team whatever order was asked.
+    return tuple(c for c in GROUP_COLUMNS if c in by)
+
+
+def key_figures(
+    store: Store,
+    period: Period,
+    by: Sequence[str] = (),
+    filters: Filters = Filters(),
+) -> pd.DataFrame:
+    """Return the key figures table (metrics.md) for a period, grouped by ``by``."""
+    by = _check_by(by)
+    where, params = filter_sql(filters)
+    params.update({"p_from": period.start, "p_to": period.end, "as_of": period.as_of})
+    group_exprs = {
+        "intervention_type": "m.intervention_type",
+        "age_band": "m.age_band",
+        "team": "m.team_group",
+    }
+    sel_groups = ", ".join(f"{group_exprs[c]} AS {c}" for c in by)
+    group_by = f"GROUP BY {', '.join(group_exprs[c] for c in by)}" if by else ""
+    with_budget = by in ((), ("intervention_type",)) and filters.budget_applies
+
+    agg_sql = f"""
+        SELECT {sel_groups + ',' if by else ''}
+            count(*) FILTER (WHERE m.active) AS active_registrations,
+            count(DISTINCT m.citizen_id) FILTER (WHERE m.active) AS active_citizens,
+            count(*) FILTER (WHERE m.is_new) AS new_registrations,
+            count(*) FILTER (WHERE m.is_ended) AS ended_registrations,
+            coalesce(sum(m.realized), 0) AS realized_spend_dkk,
+            coalesce(sum(m.committed), 0) AS committed_spend_dkk,
+            count(*) FILTER (WHERE m.active AND m.status = 'within_frame') AS within_frame,
+            count(*) FILTER (WHERE m.active AND m.status = 'approved_exception')
+                AS approved_exceptions,
+            count(*) FILTER (WHERE m.active AND m.status = 'unapproved_deviation')
+                AS unapproved_deviations,
+            count(*) FILTER (WHERE m.active AND m.status = 'no_frame') AS no_frame,
+            median(date_diff('day', m.start_date, m.end_date) + 1) FILTER (WHERE m.is_ended)
+                AS median_duration_days
+        FROM measured m
+        {group_by}
+    """
+    # Only registrations that touch P count: active ones, and planned ones with spend in P.
+    measured = f"""
+        measured AS (
+            SELECT * FROM (
+                SELECT e.*, {measures_sql('$p_from', '$p_to')}
+                FROM enriched e
+                WHERE {where})
+            WHERE active OR realized <> 0 OR committed <> 0
+        )
+    """
+    if not with_budget:
+        sql = f"WITH {ENRICHED_SQL}, {measured}, agg AS ({agg_sql}) SELECT * FROM agg"
+        df = store.cursor().execute(sql, params).df()
+        df["budget_dkk"] = None
+    else:
+        b_where, b_params = budget_filter_sql(filters)
+        params.update(b_params)
+        budget_sql = f"""
+            SELECT bu.intervention_type, sum({budget_share_sql('$p_from', '$p_to')}) AS budget_dkk
+            FROM budgets bu LEFT JOIN intervention_types t ON t.code = bu.intervention_type
+            WHERE bu.year BETWEEN year($p_from) AND year($p_to) AND {b_where}
+            GROUP BY bu.intervention_type
+        """
+        if by:
+            sql = f"""
+                WITH {ENRICHED_SQL}, {measured}, agg AS ({agg_sql}), bud AS ({budget_sql})
+                SELECT coalesce(agg.intervention_type, bud.intervention_type) AS intervention_type,
+                    agg.* EXCLUDE (intervention_type),
+                    coalesce(bud.budget_dkk, 0) AS budget_dkk
+                FROM agg FULL OUTER JOIN bud USING (intervention_type)
+            """
+        else:
+            sql = f"""
+                WITH {ENRICHED_SQL}, {measured}, agg AS ({agg_sql}), bud AS ({budget_sql})
+                SELECT agg.*, (SELECT coalesce(sum(budget_dkk), 0) FROM bud) AS budget_dkk
+                FROM agg
+            """
+        df = store.cursor().execute(sql, params).df()
+    return _finish_key_figures(df, by, with_budget)
+
+
+def _finish_key_figures(df: pd.DataFrame, by: tuple[str, ...], with_budget: bool) -> pd.DataFrame:
+    counts = [
+        "active_registrations", "active_citizens", "new_registrations", "ended_registrations",
+        "within_frame", "approved_exceptions", "unapproved_deviations", "no_frame",
+    ]
+    for c in counts:
+        df[c] = df[c].fillna(0).astype("int64")
+    for c in ("realized_spend_dkk", "committed_spend_dkk"):
+        df[c] = df[c].fillna(0.0).astype("float64")
+    df["projected_spend_dkk"] = df["realized_spend_dkk"] + df["committed_spend_dkk"]
+    if with_budget:
+        df["budget_dkk"] = df["budget_dkk"].astype("float64")
+        df["budget_deviation_dkk"] = df["projected_spend_dkk"] - df["budget_dkk"]
+    else:
+        df["budget_dkk"] = pd.Series([None] * len(df), dtype="float64")
+        df["budget_deviation_dkk"] = pd.Series([None] * len(df), dtype="float64")
+    df["median_duration_days"] = df["median_duration_days"].astype("float64")
+    df = df[list(by) + list(FIGURE_COLUMNS)]
+    if by:
+        df = sort_groups(df, by)
+    return df.reset_index(drop=True)
+
+
+def sort_groups(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Sort rows by group columns, age bands in their natural order."""
+    keys = []
+    for c in by:
+        if c == "age_band":
+            keys.append(df[c].map({b: i for i, b in enumerate(AGE_BANDS)}).fillna(99))
+        else:
+            keys.append(df[c].astype(str))
+    order = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)}).sort_values(
+        [f"k{i}" for i in range(len(keys))], kind="stable"
+    ).index
+    return df.loc[order]
+
+
+def within_frame_share(row: pd.Series | dict[str, object]) -> float | None:
+    """Return within_frame / (active_registrations - no_frame), or None when undefined."""
+    denominator = int(row["active_registrations"]) - int(row["no_frame"])
+    return int(row["within_frame"]) / denominator if denominator > 0 else None
+
+
+# --- Monthly series ------------------------------------------------------------------------
+
+
+def monthly_spend(
+    store: Store,
+    period: Period,
+    filters: Filters = Filters(),
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Return realised and committed spend per month of the period (and per ``by`` group).
+
+    The months are cut to the period, so they add up to the period's key figures.
+    Columns: month (first day), month_start, month_end, [by], realized, committed, budget.
+    """
+    if by is not None and by not in GROUP_COLUMNS:
+        raise ValueError(f"Ukendt gruppering: {by}")
+    where, params = filter_sql(filters)
+    params.update({"p_from": period.start, "p_to": period.end, "as_of": period.as_of})
+    group_col = {"intervention_type": "e.intervention_type", "age_band": "e.age_band",
+                 "team": "e.team_group"}.get(by or "", None)
+    sel_group = f", {group_col} AS {by}" if group_col else ""
+    grp = f", {by}" if by else ""
+    months_sql = """
+        months AS (
+            SELECT m::DATE AS month,
+                greatest(m::DATE, $p_from) AS month_start,
+                least((m + INTERVAL 1 MONTH)::DATE - 1, $p_to) AS month_end
+            FROM generate_series(date_trunc('month', $p_from)::TIMESTAMP,
+                                 $p_to::TIMESTAMP, INTERVAL 1 MONTH) AS g(m)
+        )"""
+    sql = f"""
+        WITH {ENRICHED_SQL}, {months_sql},
+        measured AS (
+            SELECT mo.month, mo.month_start, mo.month_end {sel_group},
+                {measures_sql('mo.month_start', 'mo.month_end')}
+            FROM enriched e
+            JOIN months mo
+                ON e.start_date <= mo.month_end
+                AND coalesce(e.end_date, mo.month_end) >= mo.month_start
+            WHERE {where}
+        )
+        SELECT mo.month, mo.month_start, mo.month_end {grp.replace(', ', ', s.') if by else ''},
+            coalesce(s.realized, 0) AS realized, coalesce(s.committed, 0) AS committed
+        FROM months mo
+        LEFT JOIN (
+            SELECT month {grp}, sum(realized) AS realized, sum(committed) AS committed
+            FROM measured GROUP BY month {grp}
+        ) s USING (month)
+        ORDER BY mo.month {grp.replace(', ', ', s.') if by else ''}
+    """
+    df = store.cursor().execute(sql, params).df()
+    if by is None:
+        df["budget"] = _monthly_budget(store, period, filters, df)
+    return df
+
+
+def _monthly_budget(
+    store: Store, period: Period, filters: Filters, months: pd.DataFrame
+) -> list[float | None]:
+    if not filters.budget_applies:
+        return [None] * len(months)
+    b_where, params = budget_filter_sql(filters)
+    params.update({"p_from": period.start, "p_to": period.end})
+    sql = f"""
+        WITH months AS (
+            SELECT greatest(m::DATE, $p_from) AS month_start,
+                least((m + INTERVAL 1 MONTH)::DATE - 1, $p_to) AS month_end
+            FROM generate_series(date_trunc('month', $p_from)::TIMESTAMP,
+                                 $p_to::TIMESTAMP, INTERVAL 1 MONTH) AS g(m)
+        )
+        SELECT mo.month_start, coalesce(sum({budget_share_sql('mo.month_start', 'mo.month_end')}), 0)
+        FROM months mo
+        LEFT JOIN (budgets bu LEFT JOIN intervention_types t ON t.code = bu.intervention_type)
+            ON bu.year = year(mo.month_start) AND {b_where}
+        GROUP BY mo.month_start ORDER BY mo.month_start
+    """
+    rows = dict(store.cursor().execute(sql, params).fetchall())
+    return [float(rows.get(d.date() if hasattr(d, "date") else d, 0.0)) for d in months["month_start"]]
+
+
+# --- Small helpers the pages and CLI share -------------------------------------------------
+
+
+def default_as_of(store: Store) -> dt.date:
+    """Return the default as-of date: the data date of the newest live import, else today."""
+    row = store.cursor().execute(
+        """SELECT data_as_of FROM import_batches
+           WHERE undone_at IS NULL AND data_as_of IS NOT NULL
+           ORDER BY batch_id DESC LIMIT 1"""
+    ).fetchone()
+    return row[0] if row else dt.date.today()
+
+
+def teams(store: Store) -> list[str]:
+    """Return the teams in the current registrations, ``(ukendt)`` for an empty team."""
+    rows = store.cursor().execute(
+        f"""SELECT DISTINCT coalesce(nullif(trim(team), ''), '{UNKNOWN_TEAM}') AS t
+            FROM registrations ORDER BY t"""
+    ).fetchall()
+    return [r[0] for r in rows]

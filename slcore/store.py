@@ -1,0 +1,291 @@
+"""The embedded DuckDB store: one file, one connection per process, a cursor per thread.
+
+Tables (schema version 1):
+
+- ``meta``: key/value settings, among them ``schema_version`` and ``is_demo``.
+- ``intervention_types``: the reference list shipped in ``slcore/reference``.
+- ``intervention_aliases``: local name (normalised) -> code.
+- ``import_batches``: one row per import (or demo build), with its counts.
+- ``registration_history``: every version of every registration, append-only, with its batch.
+- ``registrations``: the current view, rebuilt from history (never edited on its own).
+- ``rejected_rows``: the rows of a batch that were not imported, with line, column, reason.
+- ``frames``: service-level frame versions; a re-imported (type, valid_from) adds a row.
+- ``budgets``: one row per (year, type).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "slcore.duckdb"
+REFERENCE_CSV = Path(__file__).resolve().parent / "reference" / "intervention_types.csv"
+
+SCHEMA_VERSION = 1
+
+# Columns of a registration as stored (registrations.md §1, without cpr).
+REGISTRATION_COLUMNS: dict[str, str] = {
+    "registration_id": "VARCHAR",
+    "citizen_id": "VARCHAR",
+    "birth_date": "DATE",
+    "age_at_start": "INTEGER",
+    "intervention_type": "VARCHAR",
+    "start_date": "DATE",
+    "end_date": "DATE",
+    "extent": "DOUBLE",
+    "extent_unit": "VARCHAR",
+    "cost_amount": "DOUBLE",
+    "cost_period": "VARCHAR",
+    "committee_approved": "BOOLEAN",
+    "decision_date": "DATE",
+    "team": "VARCHAR",
+    "caseworker": "VARCHAR",
+    "provider": "VARCHAR",
+    "legal_basis": "VARCHAR",
+}
+
+_REG_COLS_SQL = ",\n    ".join(f"{c} {t}" for c, t in REGISTRATION_COLUMNS.items())
+
+# Each entry upgrades the schema from version i to i + 1. Never edit a released entry;
+# append a new one instead, so a store made by an older release is upgraded on open.
+MIGRATIONS: list[str] = [
+    f"""
+    CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+    CREATE TABLE intervention_types (
+        code VARCHAR PRIMARY KEY, name_da VARCHAR, name_en VARCHAR, category VARCHAR,
+        ladder_step INTEGER, basis_barnets_lov VARCHAR, basis_serviceloven VARCHAR
+    );
+    CREATE TABLE intervention_aliases (
+        alias_key VARCHAR PRIMARY KEY, alias VARCHAR NOT NULL, code VARCHAR NOT NULL,
+        created_at TIMESTAMP DEFAULT current_timestamp
+    );
+    CREATE SEQUENCE batch_seq START 1;
+    CREATE TABLE import_batches (
+        batch_id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, file_name VARCHAR,
+        sha256 VARCHAR, imported_by VARCHAR, imported_at TIMESTAMP, mode VARCHAR,
+        rows_read BIGINT, inserted BIGINT, updated BIGINT, unchanged BIGINT,
+        rejected BIGINT, removed BIGINT, data_as_of DATE,
+        undone_at TIMESTAMP, undone_by VARCHAR
+    );
+    CREATE TABLE registration_history (
+        batch_id INTEGER NOT NULL, line_no BIGINT, deleted BOOLEAN NOT NULL,
+        {_REG_COLS_SQL}
+    );
+    CREATE TABLE registrations (
+        batch_id INTEGER,
+        {_REG_COLS_SQL}
+    );
+    CREATE TABLE rejected_rows (
+        batch_id INTEGER NOT NULL, line_no BIGINT, column_name VARCHAR, value VARCHAR,
+        reason VARCHAR NOT NULL
+    );
+    CREATE SEQUENCE frame_seq START 1;
+    CREATE TABLE frames (
+        frame_id INTEGER PRIMARY KEY, intervention_type VARCHAR NOT NULL, valid_from DATE NOT NULL,
+        age_min INTEGER, age_max INTEGER, max_extent DOUBLE, extent_unit VARCHAR,
+        max_duration_months INTEGER, max_monthly_cost DOUBLE, description VARCHAR,
+        created_at TIMESTAMP DEFAULT current_timestamp, created_by VARCHAR
+    );
+    -- The frame in force for a (type, valid_from) is the newest row written for it.
+    CREATE VIEW frames_current AS
+        SELECT * EXCLUDE (rn) FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY intervention_type, valid_from ORDER BY frame_id DESC) AS rn
+            FROM frames)
+        WHERE rn = 1;
+    CREATE TABLE budgets (
+        year INTEGER NOT NULL, intervention_type VARCHAR NOT NULL, budget_dkk DOUBLE NOT NULL,
+        planned_cases INTEGER, updated_at TIMESTAMP DEFAULT current_timestamp,
+        PRIMARY KEY (year, intervention_type)
+    );
+    """,
+]
+
+
+class StoreError(Exception):
+    """A store problem with a Danish message meant for the user."""
+
+
+def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """Return the store path: the argument, else ``SLCORE_DB``, else ``data/slcore.duckdb``."""
+    if path:
+        return Path(path)
+    env = os.environ.get("SLCORE_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+def alias_key(name: str) -> str:
+    """Normalise a header or intervention name: lower case, no spaces, dots, dashes, underscores."""
+    return "".join(ch for ch in name.strip().lower() if ch not in " ._-/\t")
+
+
+@dataclass
+class Store:
+    """An open store. Share one per process; take a cursor per thread."""
+
+    path: Path
+    con: duckdb.DuckDBPyConnection
+    _write_lock: threading.RLock = field(default_factory=threading.RLock)
+    _local: threading.local = field(default_factory=threading.local)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """Return this thread's cursor (DuckDB connections are not shared across threads)."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self.con.cursor()
+            self._local.cursor = cur
+        return cur
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block as one serialised transaction on this thread's cursor.
+
+        The thread's cursor is used so that temp tables it made (an import's staging tables)
+        are visible inside the transaction. Any error rolls the whole block back.
+        """
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        """Return a meta value."""
+        row = self.cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def registration_count(self) -> int:
+        """Return the number of registrations in the current view."""
+        return self.cursor().execute("SELECT count(*) FROM registrations").fetchone()[0]
+
+    def is_demo(self) -> bool:
+        """Return whether the store holds the demo municipality."""
+        return self.meta("is_demo") == "true"
+
+    def close(self) -> None:
+        """Close the connection and forget this store."""
+        with _stores_lock:
+            _stores.pop(self.path.resolve(), None)
+        self.con.close()
+
+
+_stores: dict[Path, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def open_store(path: str | os.PathLike[str] | None = None) -> Store:
+    """Open (creating and upgrading as needed) the store; one per file per process."""
+    p = resolve_db_path(path)
+    key = p.resolve()
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is not None:
+            return store
+        p.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(p))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(
+                    f"Databasen {p} er i brug af et andet program (fx dashboardet). "
+                    "Luk det og prøv igen."
+                ) from None
+            raise StoreError(f"Databasen {p} kan ikke åbnes: {exc}") from None
+        store = Store(path=p, con=con)
+        _migrate(store)
+        _stores[key] = store
+        return store
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Return the schema version of an open database (0 for an empty one)."""
+    has_meta = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchone()[0]
+    if not has_meta:
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _migrate(store: Store) -> None:
+    current = schema_version(store.con)
+    if current > SCHEMA_VERSION:
+        raise StoreError(
+            f"Databasen er lavet af en nyere version (skema {current}); opdater programmet."
+        )
+    if current == SCHEMA_VERSION:
+        return
+    with store.write() as cur:
+        for version in range(current, SCHEMA_VERSION):
+            cur.execute(MIGRATIONS[version])
+        cur.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+        )
+        if current == 0:
+            _seed_reference(cur)
+
+
+def _seed_reference(cur: duckdb.DuckDBPyConnection) -> None:
+    with REFERENCE_CSV.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    cur.executemany(
+        "INSERT INTO intervention_types VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                r["code"], r["name_da"], r["name_en"], r["category"],
+                int(r["ladder_step"]) if r["ladder_step"] else None,
+                r["basis_barnets_lov"], r["basis_serviceloven"],
+            ]
+            for r in rows
+        ],
+    )
+    aliases: dict[str, tuple[str, str]] = {}
+    for r in rows:
+        # The code itself, the Danish name, and the Danish name without its parenthesis.
+        for name in (r["code"], r["name_da"], r["name_da"].split(" (")[0]):
+            aliases.setdefault(alias_key(name), (name, r["code"]))
+    cur.executemany(
+        "INSERT INTO intervention_aliases (alias_key, alias, code) VALUES (?, ?, ?)",
+        [[k, name, code] for k, (name, code) in aliases.items()],
+    )
+
+
+def intervention_types(store: Store) -> list[dict[str, object]]:
+    """Return the reference intervention types in code order."""
+    cur = store.cursor()
+    rows = cur.execute(
+        "SELECT code, name_da, name_en, category, ladder_step FROM intervention_types ORDER BY code"
+    ).fetchall()
+    keys = ("code", "name_da", "name_en", "category", "ladder_step")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def rebuild_current(cur: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the current view from history: each id's newest version in a live batch."""
+    cols = ", ".join(REGISTRATION_COLUMNS)
+    cur.execute("DELETE FROM registrations")
+    cur.execute(
+        f"""
+        INSERT INTO registrations (batch_id, {cols})
+        SELECT batch_id, {cols} FROM (
+            SELECT h.*, row_number() OVER (
+                PARTITION BY h.registration_id ORDER BY h.batch_id DESC, h.line_no DESC) AS rn
+            FROM registration_history h
+            JOIN import_batches b USING (batch_id)
+            WHERE b.undone_at IS NULL)
+        WHERE rn = 1 AND NOT deleted
+        """
+    )
