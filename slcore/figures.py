@@ -237,7 +237,7 @@ def key_figures(
     with_budget = by in ((), ("intervention_type",)) and filters.budget_applies
 
     agg_sql = f"""
-        SELECT {sel_groups + ',' if by else ''}
+        SELECT {sel_groups + "," if by else ""}
             count(*) FILTER (WHERE m.active) AS active_registrations,
             count(DISTINCT m.citizen_id) FILTER (WHERE m.active) AS active_citizens,
             count(*) FILTER (WHERE m.is_new) AS new_registrations,
@@ -259,7 +259,7 @@ def key_figures(
     measured = f"""
         measured AS (
             SELECT * FROM (
-                SELECT e.*, {measures_sql('$p_from', '$p_to')}
+                SELECT e.*, {measures_sql("$p_from", "$p_to")}
                 FROM enriched e
                 WHERE {where})
             WHERE active OR realized <> 0 OR committed <> 0
@@ -273,7 +273,7 @@ def key_figures(
         b_where, b_params = budget_filter_sql(filters)
         params.update(b_params)
         budget_sql = f"""
-            SELECT bu.intervention_type, sum({budget_share_sql('$p_from', '$p_to')}) AS budget_dkk
+            SELECT bu.intervention_type, sum({budget_share_sql("$p_from", "$p_to")}) AS budget_dkk
             FROM budgets bu LEFT JOIN intervention_types t ON t.code = bu.intervention_type
             WHERE bu.year BETWEEN year($p_from) AND year($p_to) AND {b_where}
             GROUP BY bu.intervention_type
@@ -298,8 +298,14 @@ def key_figures(
 
 def _finish_key_figures(df: pd.DataFrame, by: tuple[str, ...], with_budget: bool) -> pd.DataFrame:
     counts = [
-        "active_registrations", "active_citizens", "new_registrations", "ended_registrations",
-        "within_frame", "approved_exceptions", "unapproved_deviations", "no_frame",
+        "active_registrations",
+        "active_citizens",
+        "new_registrations",
+        "ended_registrations",
+        "within_frame",
+        "approved_exceptions",
+        "unapproved_deviations",
+        "no_frame",
     ]
     for c in counts:
         df[c] = df[c].fillna(0).astype("int64")
@@ -327,9 +333,11 @@ def sort_groups(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
             keys.append(df[c].map({b: i for i, b in enumerate(AGE_BANDS)}).fillna(99))
         else:
             keys.append(df[c].astype(str))
-    order = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)}).sort_values(
-        [f"k{i}" for i in range(len(keys))], kind="stable"
-    ).index
+    order = (
+        pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)})
+        .sort_values([f"k{i}" for i in range(len(keys))], kind="stable")
+        .index
+    )
     return df.loc[order]
 
 
@@ -357,8 +365,11 @@ def monthly_spend(
         raise ValueError(f"Ukendt gruppering: {by}")
     where, params = filter_sql(filters)
     params.update({"p_from": period.start, "p_to": period.end, "as_of": period.as_of})
-    group_col = {"intervention_type": "e.intervention_type", "age_band": "e.age_band",
-                 "team": "e.team_group"}.get(by or "", None)
+    group_col = {
+        "intervention_type": "e.intervention_type",
+        "age_band": "e.age_band",
+        "team": "e.team_group",
+    }.get(by or "")
     sel_group = f", {group_col} AS {by}" if group_col else ""
     grp = f", {by}" if by else ""
     months_sql = """
@@ -373,21 +384,21 @@ def monthly_spend(
         WITH {ENRICHED_SQL}, {months_sql},
         measured AS (
             SELECT mo.month, mo.month_start, mo.month_end {sel_group},
-                {measures_sql('mo.month_start', 'mo.month_end')}
+                {measures_sql("mo.month_start", "mo.month_end")}
             FROM enriched e
             JOIN months mo
                 ON e.start_date <= mo.month_end
                 AND coalesce(e.end_date, mo.month_end) >= mo.month_start
             WHERE {where}
         )
-        SELECT mo.month, mo.month_start, mo.month_end {grp.replace(', ', ', s.') if by else ''},
+        SELECT mo.month, mo.month_start, mo.month_end {grp.replace(", ", ", s.") if by else ""},
             coalesce(s.realized, 0) AS realized, coalesce(s.committed, 0) AS committed
         FROM months mo
         LEFT JOIN (
             SELECT month {grp}, sum(realized) AS realized, sum(committed) AS committed
             FROM measured GROUP BY month {grp}
         ) s USING (month)
-        ORDER BY mo.month {grp.replace(', ', ', s.') if by else ''}
+        ORDER BY mo.month {grp.replace(", ", ", s.") if by else ""}
     """
     df = store.cursor().execute(sql, params).df()
     if by is None:
@@ -409,14 +420,16 @@ def _monthly_budget(
             FROM generate_series(date_trunc('month', $p_from)::TIMESTAMP,
                                  $p_to::TIMESTAMP, INTERVAL 1 MONTH) AS g(m)
         )
-        SELECT mo.month_start, coalesce(sum({budget_share_sql('mo.month_start', 'mo.month_end')}), 0)
+        SELECT mo.month_start, coalesce(sum({budget_share_sql("mo.month_start", "mo.month_end")}), 0)
         FROM months mo
         LEFT JOIN (budgets bu LEFT JOIN intervention_types t ON t.code = bu.intervention_type)
             ON bu.year = year(mo.month_start) AND {b_where}
         GROUP BY mo.month_start ORDER BY mo.month_start
     """
     rows = dict(store.cursor().execute(sql, params).fetchall())
-    return [float(rows.get(d.date() if hasattr(d, "date") else d, 0.0)) for d in months["month_start"]]
+    return [
+        float(rows.get(d.date() if hasattr(d, "date") else d, 0.0)) for d in months["month_start"]
+    ]
 
 
 # --- Small helpers the pages and CLI share -------------------------------------------------
@@ -424,18 +437,76 @@ def _monthly_budget(
 
 def default_as_of(store: Store) -> dt.date:
     """Return the default as-of date: the data date of the newest live import, else today."""
-    row = store.cursor().execute(
-        """SELECT data_as_of FROM import_batches
+    row = (
+        store.cursor()
+        .execute(
+            """SELECT data_as_of FROM import_batches
            WHERE undone_at IS NULL AND data_as_of IS NOT NULL
            ORDER BY batch_id DESC LIMIT 1"""
-    ).fetchone()
+        )
+        .fetchone()
+    )
     return row[0] if row else dt.date.today()
 
 
 def teams(store: Store) -> list[str]:
     """Return the teams in the current registrations, ``(ukendt)`` for an empty team."""
-    rows = store.cursor().execute(
-        f"""SELECT DISTINCT coalesce(nullif(trim(team), ''), '{UNKNOWN_TEAM}') AS t
+    rows = (
+        store.cursor()
+        .execute(
+            f"""SELECT DISTINCT coalesce(nullif(trim(team), ''), '{UNKNOWN_TEAM}') AS t
             FROM registrations ORDER BY t"""
-    ).fetchall()
+        )
+        .fetchall()
+    )
     return [r[0] for r in rows]
+
+
+def budget_total(
+    store: Store, start: dt.date, end: dt.date, filters: Filters = Filters()
+) -> float | None:
+    """Return the budget for [start, end] (metrics.md), or None when filters rule budgets out."""
+    if not filters.budget_applies:
+        return None
+    if end < start:
+        return 0.0
+    b_where, params = budget_filter_sql(filters)
+    params.update({"p_from": start, "p_to": end})
+    row = (
+        store.cursor()
+        .execute(
+            f"""SELECT coalesce(sum({budget_share_sql("$p_from", "$p_to")}), 0)
+            FROM budgets bu LEFT JOIN intervention_types t ON t.code = bu.intervention_type
+            WHERE bu.year BETWEEN year($p_from) AND year($p_to) AND {b_where}""",
+            params,
+        )
+        .fetchone()
+    )
+    return float(row[0])
+
+
+@dataclass(frozen=True)
+class DataStatus:
+    """How fresh the data are: shown on every page."""
+
+    registrations: int
+    as_of: dt.date
+    last_import_at: dt.datetime | None
+    last_import_file: str | None
+    is_demo: bool
+
+
+def data_status(store: Store) -> DataStatus:
+    """Return the number of registrations, default as-of date and the newest live import."""
+    cur = store.cursor()
+    row = cur.execute(
+        """SELECT imported_at, file_name FROM import_batches WHERE undone_at IS NULL
+           ORDER BY batch_id DESC LIMIT 1"""
+    ).fetchone()
+    return DataStatus(
+        registrations=store.registration_count(),
+        as_of=default_as_of(store),
+        last_import_at=row[0] if row else None,
+        last_import_file=row[1] if row else None,
+        is_demo=store.is_demo(),
+    )

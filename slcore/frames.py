@@ -16,8 +16,15 @@ import duckdb
 from slcore.store import Store
 
 FRAME_COLUMNS = (
-    "intervention_type", "valid_from", "age_min", "age_max", "max_extent", "extent_unit",
-    "max_duration_months", "max_monthly_cost", "description",
+    "intervention_type",
+    "valid_from",
+    "age_min",
+    "age_max",
+    "max_extent",
+    "extent_unit",
+    "max_duration_months",
+    "max_monthly_cost",
+    "description",
 )
 BUDGET_COLUMNS = ("year", "intervention_type", "budget_dkk", "planned_cases")
 EXTENT_UNITS = ("hours_per_week", "days_per_month", "nights_per_month", "full_time")
@@ -81,8 +88,11 @@ def validate_frame(frame: dict[str, object], known_types: set[str], line: int = 
         v = frame[c]
         if v is not None and not 0 <= v <= 30:  # type: ignore[operator]
             raise FrameError(f"{where}alder skal ligge mellem 0 og 30.")
-    if (frame["age_min"] is not None and frame["age_max"] is not None
-            and frame["age_min"] > frame["age_max"]):  # type: ignore[operator]
+    if (
+        frame["age_min"] is not None
+        and frame["age_max"] is not None
+        and frame["age_min"] > frame["age_max"]
+    ):  # type: ignore[operator]
         raise FrameError(f"{where}mindste alder er større end højeste alder.")
     for c in ("max_extent", "max_duration_months", "max_monthly_cost"):
         v = frame[c]
@@ -106,8 +116,9 @@ def parse_frames(path: str | os.PathLike[str], known_types: set[str]) -> list[di
         try:
             valid_from = dt.date.fromisoformat(row["valid_from"]) if row["valid_from"] else None
         except ValueError:
-            raise FrameError(f"Linje {i}: datoen '{row['valid_from']}' kunne ikke forstås "
-                             "(brug ÅÅÅÅ-MM-DD).") from None
+            raise FrameError(
+                f"Linje {i}: datoen '{row['valid_from']}' kunne ikke forstås (brug ÅÅÅÅ-MM-DD)."
+            ) from None
         frame: dict[str, object] = {
             "intervention_type": row["intervention_type"],
             "valid_from": valid_from,
@@ -115,8 +126,9 @@ def parse_frames(path: str | os.PathLike[str], known_types: set[str]) -> list[di
             "age_max": _num(row.get("age_max", ""), i, "age_max", integer=True),
             "max_extent": _num(row.get("max_extent", ""), i, "max_extent"),
             "extent_unit": row.get("extent_unit") or None,
-            "max_duration_months": _num(row.get("max_duration_months", ""), i,
-                                        "max_duration_months", integer=True),
+            "max_duration_months": _num(
+                row.get("max_duration_months", ""), i, "max_duration_months", integer=True
+            ),
             "max_monthly_cost": _num(row.get("max_monthly_cost", ""), i, "max_monthly_cost"),
             "description": row.get("description") or None,
         }
@@ -134,8 +146,8 @@ def add_frames(store: Store, frames: list[dict[str, object]], user: str = "") ->
         for i, f in enumerate(frames, start=1):
             validate_frame(f, known, line=0 if len(frames) == 1 else i)
         cur.executemany(
-            f"""INSERT INTO frames (frame_id, {', '.join(FRAME_COLUMNS)}, created_by)
-                VALUES (nextval('frame_seq'), {', '.join('?' * len(FRAME_COLUMNS))}, ?)""",
+            f"""INSERT INTO frames (frame_id, {", ".join(FRAME_COLUMNS)}, created_by)
+                VALUES (nextval('frame_seq'), {", ".join("?" * len(FRAME_COLUMNS))}, ?)""",
             [[f[c] for c in FRAME_COLUMNS] + [user] for f in frames],
         )
     return len(frames)
@@ -148,10 +160,14 @@ def import_frames(store: Store, path: str | os.PathLike[str], user: str = "") ->
 
 def frames_csv(store: Store) -> str:
     """Return the frames in force per (type, valid_from) as CSV (registrations.md §5)."""
-    rows = store.cursor().execute(
-        f"SELECT {', '.join(FRAME_COLUMNS)} FROM frames_current "
-        "ORDER BY intervention_type, valid_from"
-    ).fetchall()
+    rows = (
+        store.cursor()
+        .execute(
+            f"SELECT {', '.join(FRAME_COLUMNS)} FROM frames_current "
+            "ORDER BY intervention_type, valid_from"
+        )
+        .fetchall()
+    )
     return _to_csv(FRAME_COLUMNS, rows)
 
 
@@ -197,9 +213,13 @@ def import_budgets(store: Store, path: str | os.PathLike[str]) -> int:
 
 def budgets_csv(store: Store) -> str:
     """Return the budgets as CSV (registrations.md §6)."""
-    rows = store.cursor().execute(
-        f"SELECT {', '.join(BUDGET_COLUMNS)} FROM budgets ORDER BY year, intervention_type"
-    ).fetchall()
+    rows = (
+        store.cursor()
+        .execute(
+            f"SELECT {', '.join(BUDGET_COLUMNS)} FROM budgets ORDER BY year, intervention_type"
+        )
+        .fetchall()
+    )
     return _to_csv(BUDGET_COLUMNS, rows)
 
 

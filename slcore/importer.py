@@ -279,9 +279,7 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> None:
     t = {c: _text(mapping, c) for c in [*REGISTRATION_COLUMNS, "cpr"]}
     true_list = ", ".join(f"'{w}'" for w in TRUE_WORDS)
     false_list = ", ".join(f"'{w}'" for w in FALSE_WORDS if w)
-    type_key = (
-        "lower(regexp_replace(" + t["intervention_type"] + ", '[\\s._/-]', '', 'g'))"
-    )
+    type_key = "lower(regexp_replace(" + t["intervention_type"] + ", '[\\s._/-]', '', 'g'))"
     cur.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE parsed AS
@@ -485,9 +483,7 @@ def import_file(
     headers = read_csv_to_raw(cur, path)
     rows_read = cur.execute("SELECT count(*) FROM raw_rows").fetchone()[0]
     if prev:
-        return ImportResult(
-            batch_id=None, rows_read=rows_read, already_imported_as=prev[0]
-        )
+        return ImportResult(batch_id=None, rows_read=rows_read, already_imported_as=prev[0])
     if rows_read == 0:
         raise ImportRefused(f"Filen {path.name} har en overskrift, men ingen rækker.")
     mapping = map_headers(headers)
@@ -529,16 +525,11 @@ def _current_user() -> str:
         return "ukendt"
 
 
-def _fetch_rejections(
-    cur: duckdb.DuckDBPyConnection, table: str
-) -> list[dict[str, object]]:
+def _fetch_rejections(cur: duckdb.DuckDBPyConnection, table: str) -> list[dict[str, object]]:
     rows = cur.execute(
         f"SELECT line_no, column_name, value, reason FROM {table} ORDER BY line_no"
     ).fetchall()
-    return [
-        dict(zip(("line_no", "column_name", "value", "reason"), r, strict=True))
-        for r in rows
-    ]
+    return [dict(zip(("line_no", "column_name", "value", "reason"), r, strict=True)) for r in rows]
 
 
 def write_batch(
@@ -559,9 +550,7 @@ def write_batch(
     content = ", ".join(c for c in REGISTRATION_COLUMNS if c != "registration_id")
     with store.write() as cur:
         batch_id = cur.execute("SELECT nextval('batch_seq')").fetchone()[0]
-        cur.execute(
-            f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM {source_table}"
-        )
+        cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM {source_table}")
         counts = cur.execute(
             f"""
             SELECT

@@ -245,9 +245,13 @@ def _seed_reference(cur: duckdb.DuckDBPyConnection) -> None:
         "INSERT INTO intervention_types VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
             [
-                r["code"], r["name_da"], r["name_en"], r["category"],
+                r["code"],
+                r["name_da"],
+                r["name_en"],
+                r["category"],
                 int(r["ladder_step"]) if r["ladder_step"] else None,
-                r["basis_barnets_lov"], r["basis_serviceloven"],
+                r["basis_barnets_lov"],
+                r["basis_serviceloven"],
             ]
             for r in rows
         ],

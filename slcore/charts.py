@@ -1,0 +1,216 @@
+"""Plotly charts with one look: Danish numbers and months, fixed colours, legible on a wall."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from slcore import fmt
+
+FONT_SIZE = 16
+BUDGET_COLOR = "#444444"
+REALIZED_COLOR = "#1f5fa8"
+COMMITTED_COLOR = "#9cc3ea"
+OVER_COLOR = "#c0392b"
+UNDER_COLOR = "#2e8b57"
+
+# A fixed colour per intervention type, so a type looks the same on every page.
+_PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#843c39",
+    "#7b4173",
+    "#3182bd",
+    "#e6550d",
+    "#31a354",
+    "#756bb1",
+    "#636363",
+    "#6baed6",
+    "#fd8d3c",
+    "#74c476",
+    "#9e9ac8",
+)
+TYPE_ORDER = (
+    "TFI_KONS",
+    "TFI_GRUPPE",
+    "TFI_ANDEN",
+    "OEK",
+    "SI_DAG",
+    "SI_HJEM",
+    "SI_KONTAKT",
+    "SI_PRAKTIK",
+    "SI_BEHANDL",
+    "SI_FAMDOGN",
+    "SI_AFLAST",
+    "SI_ANDEN",
+    "ANB_NETV",
+    "ANB_PLEJE",
+    "ANB_FORST",
+    "ANB_SPEC",
+    "ANB_EGETVAER",
+    "ANB_DOGNINST",
+    "ANB_OPHOLD",
+    "ANB_KOST",
+    "UNG_KONTAKT",
+    "UNG_DOGN",
+    "UNG_UDSLUS",
+    "UNG_ANDEN",
+)
+TYPE_COLORS: dict[str, str] = dict(zip(TYPE_ORDER, _PALETTE, strict=True))
+
+
+def type_color(code: str) -> str:
+    """Return the fixed colour of an intervention type."""
+    return TYPE_COLORS.get(code, "#999999")
+
+
+def base_layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
+    """Apply the common look: Danish separators, large fonts, a title that says what it shows."""
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": FONT_SIZE + 4}},
+        separators=",.",
+        font={"size": FONT_SIZE},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": -0.25, "x": 0},
+        plot_bgcolor="white",
+        hoverlabel={"font_size": FONT_SIZE},
+    )
+    fig.update_xaxes(showgrid=False, linecolor="#888")
+    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#bbb")
+    return fig
+
+
+def period_caption(start: dt.date, end: dt.date, as_of: dt.date) -> str:
+    """Return ``01-01-2026 – 31-12-2026, opgjort pr. 22-11-2026``."""
+    return f"{fmt.date(start)} – {fmt.date(end)}, opgjort pr. {fmt.date(as_of)}"
+
+
+def cumulative_spend_chart(
+    monthly: pd.DataFrame, as_of: dt.date, caption: str, show_budget: bool = True
+) -> go.Figure:
+    """Cumulative realised spend per month, the projection to the period's end, and budget.
+
+    ``monthly`` is ``figures.monthly_spend`` without grouping.
+    """
+    months = [pd.Timestamp(m).date() for m in monthly["month"]]
+    month_ends = [pd.Timestamp(m).date() for m in monthly["month_end"]]
+    realized = monthly["realized"].cumsum()
+    projected = (monthly["realized"] + monthly["committed"]).cumsum()
+    past = [
+        e <= as_of or s <= as_of
+        for s, e in zip(
+            monthly["month_start"].map(lambda v: pd.Timestamp(v).date()), month_ends, strict=True
+        )
+    ]
+    labels = [fmt.month_label(m) for m in months]
+    fig = go.Figure()
+    if show_budget and monthly["budget"].notna().all():
+        fig.add_trace(
+            go.Scatter(
+                x=labels,
+                y=monthly["budget"].cumsum(),
+                name="Budget (akkumuleret)",
+                mode="lines",
+                line={"color": BUDGET_COLOR, "width": 3, "dash": "dot"},
+                hovertemplate="%{x}: %{y:,.0f} kr.<extra>Budget</extra>",
+            )
+        )
+    # The projection starts at the last realised month so the two lines join.
+    last_past = max((i for i, p in enumerate(past) if p), default=-1)
+    if last_past < len(labels) - 1:
+        start = max(last_past, 0)
+        fig.add_trace(
+            go.Scatter(
+                x=labels[start:],
+                y=projected[start:],
+                name="Forventet (forbrug + disponeret)",
+                mode="lines+markers",
+                line={"color": REALIZED_COLOR, "width": 3, "dash": "dash"},
+                marker={"size": 7},
+                hovertemplate="%{x}: %{y:,.0f} kr.<extra>Forventet</extra>",
+            )
+        )
+    if last_past >= 0:
+        fig.add_trace(
+            go.Scatter(
+                x=labels[: last_past + 1],
+                y=realized[: last_past + 1],
+                name="Forbrug",
+                mode="lines+markers",
+                line={"color": REALIZED_COLOR, "width": 4},
+                marker={"size": 8},
+                hovertemplate="%{x}: %{y:,.0f} kr.<extra>Forbrug</extra>",
+            )
+        )
+    fig.update_yaxes(title_text="kr.", tickformat=",.0f")
+    return base_layout(fig, f"Akkumuleret forbrug mod budget<br><sup>{caption}</sup>")
+
+
+def spend_by_type_chart(
+    table: pd.DataFrame, names: dict[str, str], caption: str, show_budget: bool = True
+) -> go.Figure:
+    """Horizontal bars: realised and committed spend per type, with the budget as a marker.
+
+    ``table`` is the key figures by intervention_type.
+    """
+    df = table.sort_values("projected_spend_dkk")
+    labels = [names.get(c, c) for c in df["intervention_type"]]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=df["realized_spend_dkk"],
+            name="Forbrug",
+            orientation="h",
+            marker_color=[type_color(c) for c in df["intervention_type"]],
+            customdata=df["intervention_type"],
+            hovertemplate="%{y}: %{x:,.0f} kr.<extra>Forbrug</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=df["committed_spend_dkk"],
+            name="Disponeret",
+            orientation="h",
+            marker_color=[type_color(c) for c in df["intervention_type"]],
+            marker_opacity=0.4,
+            customdata=df["intervention_type"],
+            hovertemplate="%{y}: %{x:,.0f} kr.<extra>Disponeret</extra>",
+        )
+    )
+    if show_budget and df["budget_dkk"].notna().any():
+        fig.add_trace(
+            go.Scatter(
+                y=labels,
+                x=df["budget_dkk"],
+                name="Budget",
+                mode="markers",
+                marker={
+                    "symbol": "line-ns",
+                    "size": 26,
+                    "line": {"width": 4, "color": BUDGET_COLOR},
+                },
+                hovertemplate="%{y}: %{x:,.0f} kr.<extra>Budget</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title_text="kr.", tickformat=",.0f")
+    height = max(420, 60 + 34 * len(df))
+    return base_layout(
+        fig, f"Forventet forbrug og budget pr. indsatstype<br><sup>{caption}</sup>", height=height
+    )

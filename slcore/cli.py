@@ -1,0 +1,283 @@
+"""The command line, ``python -m slcore`` (spec/cli.md).
+
+Exit status: 0 success, 1 input refused as a whole (one line on stderr, store unchanged),
+2 wrong arguments. Bad input never prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import math
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+from slcore import figures, frames, importer
+from slcore.periods import Period
+from slcore.store import Store, StoreError, open_store
+
+MONEY_COLUMNS = {
+    "realized_spend_dkk",
+    "committed_spend_dkk",
+    "projected_spend_dkk",
+    "budget_dkk",
+    "budget_deviation_dkk",
+}
+
+
+class Refused(Exception):
+    """Input refused as a whole: exit 1 with this one-line message."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ugyldig dato '{text}' (brug ÅÅÅÅ-MM-DD)") from None
+
+
+def _by(text: str) -> tuple[str, ...]:
+    cols = tuple(c.strip() for c in text.split(",") if c.strip())
+    bad = [c for c in cols if c not in figures.GROUP_COLUMNS]
+    if bad:
+        raise argparse.ArgumentTypeError(
+            f"ukendt gruppering {', '.join(bad)} (brug {', '.join(figures.GROUP_COLUMNS)})"
+        )
+    return cols
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser."""
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", help="store file (default: SLCORE_DB or data/slcore.duckdb)")
+    p = argparse.ArgumentParser(prog="python -m slcore", description="Serviceniveau: slcore")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", parents=[db], help="build a new store with the demo municipality")
+    d.add_argument("--seed", type=int, default=2026)
+    d.add_argument("--scale", type=float, default=1.0)
+    d.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+    d.add_argument("--force", action="store_true", help="replace a store that has imports")
+
+    i = sub.add_parser("import", parents=[db], help="import a registration extract")
+    i.add_argument("file")
+    i.add_argument("--mode", choices=importer.MODES, default="upsert")
+    i.add_argument("--sheet")
+    i.add_argument("--strict", action="store_true")
+
+    r = sub.add_parser("rejects", parents=[db], help="the rejected rows of a batch")
+    r.add_argument("batch", type=int)
+    r.add_argument("--format", choices=("csv", "table"), default="table")
+
+    sub.add_parser("imports", parents=[db], help="the import history")
+
+    u = sub.add_parser("undo", parents=[db], help="undo an import")
+    u.add_argument("batch", type=int)
+
+    for name in ("frames", "budgets"):
+        g = sub.add_parser(name, help=f"{name} as CSV")
+        gsub = g.add_subparsers(dest="action", required=True)
+        gi = gsub.add_parser("import", parents=[db])
+        gi.add_argument("file")
+        gsub.add_parser("export", parents=[db])
+
+    f = sub.add_parser("figures", parents=[db], help="the key figures table as CSV or JSON")
+    f.add_argument("--from", dest="start", type=_date, required=True)
+    f.add_argument("--to", dest="end", type=_date, required=True)
+    f.add_argument("--as-of", dest="as_of", type=_date)
+    f.add_argument("--by", type=_by, default=())
+    f.add_argument("--format", choices=("csv", "json"), default="csv")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (
+        Refused,
+        importer.ImportRefused,
+        frames.FrameError,
+        StoreError,
+    ) as exc:
+        print(f"Fejl: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        from slcore.demo import DemoRefused, build_demo
+
+        try:
+            summary = build_demo(
+                args.db, seed=args.seed, scale=args.scale, today=args.today, force=args.force
+            )
+        except DemoRefused as exc:
+            raise Refused(str(exc)) from None
+        print(
+            f"Demodata bygget: {summary.registrations} bevillinger, {summary.frames} rammer, "
+            f"{summary.budgets} budgetter, opgjort pr. {summary.as_of.isoformat()}."
+        )
+        return 0
+    store = open_store(args.db)
+    handler = {
+        "import": _import,
+        "rejects": _rejects,
+        "imports": _imports,
+        "undo": _undo,
+        "frames": _frames,
+        "budgets": _budgets,
+        "figures": _figures,
+    }[args.command]
+    return handler(store, args)
+
+
+def _import(store: Store, args: argparse.Namespace) -> int:
+    result = importer.import_file(store, args.file, mode=args.mode, strict=args.strict)
+    if result.already_imported_as is not None:
+        print(
+            f"Filen er allerede indlæst som import nr. {result.already_imported_as}; "
+            "intet er ændret."
+        )
+        return 0
+    print(
+        f"Import nr. {result.batch_id}: læst {result.rows_read}, indsat {result.inserted}, "
+        f"opdateret {result.updated}, uændret {result.unchanged}, afvist {result.rejected}"
+        + (f", fjernet {result.removed}" if args.mode == "replace" else "")
+        + "."
+    )
+    if result.rejections:
+        for r in result.rejections[:5]:
+            print(f"  linje {r['line_no']}, {r['column_name']}: {r['reason']}")
+        print(f"Hele listen: python -m slcore rejects {result.batch_id} --format csv")
+    return 0
+
+
+def _rejects(store: Store, args: argparse.Namespace) -> int:
+    cur = store.cursor()
+    if not cur.execute(
+        "SELECT count(*) FROM import_batches WHERE batch_id = ?", [args.batch]
+    ).fetchone()[0]:
+        raise Refused(f"Import nr. {args.batch} findes ikke.")
+    rows = cur.execute(
+        "SELECT line_no, column_name, value, reason FROM rejected_rows WHERE batch_id = ? "
+        "ORDER BY line_no",
+        [args.batch],
+    ).fetchall()
+    if args.format == "csv":
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(("line", "column", "value", "reason"))
+        w.writerows(rows)
+    else:
+        if not rows:
+            print(f"Import nr. {args.batch} har ingen afviste rækker.")
+        for line, col, value, reason in rows:
+            print(f"linje {line}\t{col}\t{value or ''}\t{reason}")
+    return 0
+
+
+def _imports(store: Store, args: argparse.Namespace) -> int:
+    rows = (
+        store.cursor()
+        .execute(
+            """SELECT batch_id, kind, file_name, imported_by, strftime(imported_at, '%Y-%m-%d %H:%M'),
+                  mode, rows_read, inserted, updated, unchanged, rejected, removed,
+                  CASE WHEN undone_at IS NULL THEN '' ELSE 'fortrudt' END
+           FROM import_batches ORDER BY batch_id"""
+        )
+        .fetchall()
+    )
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow(
+        (
+            "batch",
+            "kind",
+            "file",
+            "by",
+            "at",
+            "mode",
+            "read",
+            "inserted",
+            "updated",
+            "unchanged",
+            "rejected",
+            "removed",
+            "status",
+        )
+    )
+    w.writerows(rows)
+    return 0
+
+
+def _undo(store: Store, args: argparse.Namespace) -> int:
+    importer.undo_batch(store, args.batch)
+    print(f"Import nr. {args.batch} er fortrudt.")
+    return 0
+
+
+def _frames(store: Store, args: argparse.Namespace) -> int:
+    if args.action == "import":
+        n = frames.import_frames(store, args.file)
+        print(f"{n} rammeversioner tilføjet.")
+    else:
+        sys.stdout.write(frames.frames_csv(store))
+    return 0
+
+
+def _budgets(store: Store, args: argparse.Namespace) -> int:
+    if args.action == "import":
+        n = frames.import_budgets(store, args.file)
+        print(f"{n} budgetter indlæst.")
+    else:
+        sys.stdout.write(frames.budgets_csv(store))
+    return 0
+
+
+def _figures(store: Store, args: argparse.Namespace) -> int:
+    if args.end < args.start:
+        raise Refused("--to ligger før --from.")
+    as_of = args.as_of or figures.default_as_of(store)
+    table = figures.key_figures(store, Period(args.start, args.end, as_of), by=args.by)
+    if args.format == "json":
+        print(json.dumps(figures_records(table), ensure_ascii=False, indent=1))
+    else:
+        sys.stdout.write(figures_csv(table))
+    return 0
+
+
+def _plain(column: str, value: object) -> object:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if column in MONEY_COLUMNS:
+        return round(float(value), 2)
+    if column == "median_duration_days":
+        v = float(value)
+        return int(v) if v.is_integer() else v
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def figures_records(table: pd.DataFrame) -> list[dict[str, object]]:
+    """Return the key figures as plain records (money rounded to øre)."""
+    return [{c: _plain(c, v) for c, v in row.items()} for row in table.to_dict("records")]
+
+
+def figures_csv(table: pd.DataFrame) -> str:
+    """Return the key figures as CSV: header, decimal point, two decimals for money."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(table.columns)
+    for rec in figures_records(table):
+        w.writerow(
+            "" if v is None else (f"{v:.2f}" if k in MONEY_COLUMNS else v) for k, v in rec.items()
+        )
+    return buf.getvalue()

@@ -1,0 +1,101 @@
+"""Danish presentation: numbers ``1.234.567 kr.``, dates ``31-12-2025``, month names, labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+MONTHS_DA = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+MONTHS_DA_SHORT = (
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "maj",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "okt",
+    "nov",
+    "dec",
+)
+
+# Danish column names of the key figures table (metrics.md column -> label).
+FIGURE_LABELS: dict[str, str] = {
+    "intervention_type": "Indsatstype",
+    "intervention_name": "Indsats",
+    "age_band": "Aldersgruppe",
+    "team": "Team",
+    "active_registrations": "Aktive bevillinger",
+    "active_citizens": "Aktive borgere",
+    "new_registrations": "Nye bevillinger",
+    "ended_registrations": "Afsluttede bevillinger",
+    "realized_spend_dkk": "Forbrug (kr.)",
+    "committed_spend_dkk": "Disponeret (kr.)",
+    "projected_spend_dkk": "Forventet forbrug (kr.)",
+    "budget_dkk": "Budget (kr.)",
+    "budget_deviation_dkk": "Afvigelse fra budget (kr.)",
+    "within_frame": "Inden for rammen",
+    "approved_exceptions": "Godkendte undtagelser",
+    "unapproved_deviations": "Ikke-godkendte afvigelser",
+    "no_frame": "Uden ramme",
+    "median_duration_days": "Median varighed (dage)",
+    "within_frame_share": "Andel inden for rammen",
+}
+
+
+def _missing(value: float | int | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    """Format a number the Danish way: ``1.234.567`` or ``1.234,5``; empty as a dash."""
+    if _missing(value):
+        return "–"
+    text = f"{float(value):,.{decimals}f}"  # type: ignore[arg-type]
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def kr(value: float | int | None) -> str:
+    """Format whole kroner: ``1.234.567 kr.``."""
+    return "–" if _missing(value) else f"{number(value)} kr."
+
+
+def mio_kr(value: float | int | None) -> str:
+    """Format millions of kroner for tiles: ``12,3 mio. kr.``."""
+    return "–" if _missing(value) else f"{number(float(value) / 1e6, 1)} mio. kr."  # type: ignore[arg-type]
+
+
+def pct(value: float | None, decimals: int = 0, signed: bool = False) -> str:
+    """Format a share (0.123) as ``12 %``."""
+    if _missing(value):
+        return "–"
+    text = number(abs(value) * 100 if signed else value * 100, decimals)  # type: ignore[operator]
+    if signed:
+        text = ("+" if value >= 0 else "-") + text  # type: ignore[operator]
+    return f"{text} %"
+
+
+def date(value: dt.date | None) -> str:
+    """Format a date as ``31-12-2025``."""
+    return "–" if value is None else value.strftime("%d-%m-%Y")
+
+
+def month_label(value: dt.date, short: bool = True) -> str:
+    """Return ``jan 2025`` (or ``januar 2025``)."""
+    names = MONTHS_DA_SHORT if short else MONTHS_DA
+    return f"{names[value.month - 1]} {value.year}"

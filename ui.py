@@ -1,0 +1,201 @@
+"""Streamlit helpers shared by the pages: the store, the sidebar filters, banners, downloads.
+
+The sidebar's widgets are bound to the URL's query parameters, so a copied link reproduces
+the view. Everything computed comes from slcore; this module only reads and draws.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from slcore import export, figures, fmt
+from slcore.figures import AGE_BANDS, Filters
+from slcore.periods import PRESETS, Period, preset_period
+from slcore.store import Store, intervention_types, open_store, resolve_db_path
+
+_first_start_lock = threading.Lock()
+
+CATEGORY_LABELS = {
+    "tidlig_forebyggende": "Tidlig forebyggende indsats",
+    "stottende": "Støttende indsats",
+    "anbringelse": "Anbringelse",
+    "ungestotte": "Ungestøtte (18-22 år)",
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """What every page shows: the store, the period and the filters from the sidebar."""
+
+    store: Store
+    period: Period
+    filters: Filters
+    status: figures.DataStatus
+    type_names: dict[str, str]
+
+    @property
+    def caption(self) -> str:
+        """Return the period and as-of date in Danish, for chart titles."""
+        p = self.period
+        return f"{fmt.date(p.start)} – {fmt.date(p.end)}, opgjort pr. {fmt.date(p.as_of)}"
+
+
+def get_store() -> Store:
+    """Open the store; on first start build the demo municipality, showing progress."""
+    path = resolve_db_path()
+    if not path.exists():
+        with _first_start_lock:
+            if not path.exists():
+                bar = st.progress(0.0, text="Første start: bygger demokommunen …")
+
+                def progress(fraction: float, text: str) -> None:
+                    bar.progress(min(max(fraction, 0.0), 1.0), text=f"Første start: {text}")
+
+                from slcore.demo import build_demo  # only needed on first start
+
+                build_demo(path, progress=progress)
+                bar.empty()
+    return open_store(path)
+
+
+def sidebar(store: Store) -> View:
+    """Draw the shared filters in the sidebar and return the view they select."""
+    status = figures.data_status(store)
+    types = intervention_types(store)
+    names = {t["code"]: t["name_da"] for t in types}
+    sb = st.sidebar
+    sb.header("Filtre")
+    preset = sb.selectbox(
+        "Periode", list(PRESETS), format_func=PRESETS.get, key="periode", bind="query-params"
+    )
+    as_of = sb.date_input(
+        "Opgjort pr.",
+        value=status.as_of,
+        key="opgjort",
+        bind="query-params",
+        format="DD-MM-YYYY",
+        help="Dagen data beskriver. Standard: den seneste dag, den nyeste import dækker.",
+    )
+    custom = None
+    if preset == "custom":
+        c1, c2 = sb.columns(2)
+        start = c1.date_input(
+            "Fra",
+            value=dt.date(as_of.year, 1, 1),
+            key="fra",
+            bind="query-params",
+            format="DD-MM-YYYY",
+        )
+        end = c2.date_input("Til", value=as_of, key="til", bind="query-params", format="DD-MM-YYYY")
+        if end < start:
+            sb.error("Til-datoen ligger før fra-datoen; perioden er vendt om.")
+            start, end = end, start
+        custom = (start, end)
+    period = preset_period(preset, as_of, custom)
+    sb.caption(f"{fmt.date(period.start)} – {fmt.date(period.end)}")
+
+    categories = sb.multiselect(
+        "Kategori",
+        list(CATEGORY_LABELS),
+        format_func=CATEGORY_LABELS.get,
+        key="kategori",
+        bind="query-params",
+        placeholder="Alle kategorier",
+    )
+    type_options = [t["code"] for t in types if not categories or t["category"] in categories]
+    chosen_types = sb.multiselect(
+        "Indsatstype",
+        type_options,
+        format_func=lambda c: f"{names[c]} ({c})",
+        key="indsats",
+        bind="query-params",
+        placeholder="Alle indsatstyper",
+    )
+    age_bands = sb.multiselect(
+        "Aldersgruppe",
+        list(AGE_BANDS),
+        key="alder",
+        bind="query-params",
+        placeholder="Alle aldre",
+    )
+    team_list = figures.teams(store)
+    chosen_teams = sb.multiselect(
+        "Team", team_list, key="team", bind="query-params", placeholder="Alle teams"
+    )
+    filters = Filters(
+        intervention_types=tuple(chosen_types),
+        categories=tuple(categories),
+        age_bands=tuple(age_bands),
+        teams=tuple(chosen_teams),
+    )
+    return View(store=store, period=period, filters=filters, status=status, type_names=names)
+
+
+def header(view: View, title: str) -> None:
+    """Draw the page title, the demo banner and the data's freshness."""
+    st.title(title)
+    s = view.status
+    if s.is_demo:
+        st.warning(
+            "**Demodata.** Tallene er en opdigtet kommune, så du kan se, hvordan dashboardet "
+            "virker. Indlæs jeres egne udtræk for at erstatte dem.",
+            icon="🧪",
+        )
+    fresh = f"Opgjort pr. **{fmt.date(view.period.as_of)}**"
+    if s.last_import_at is not None:
+        fresh += (
+            f" · Seneste indlæsning {fmt.date(s.last_import_at.date())} "
+            f"kl. {s.last_import_at:%H:%M} ({s.last_import_file})"
+        )
+    fresh += f" · {fmt.number(s.registrations)} bevillinger i alt"
+    st.caption(fresh)
+
+
+def empty_state() -> None:
+    """Tell the user what to do when the store holds no registrations."""
+    st.info(
+        "Der er ingen bevillinger i databasen endnu. Indlæs et udtræk med "
+        "`python -m slcore import FIL`, eller byg demokommunen med `python -m slcore demo`.",
+        icon="📂",
+    )
+
+
+def downloads(df: pd.DataFrame, name: str, key: str) -> None:
+    """Offer a table as CSV (for Danish Excel) and XLSX."""
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(
+        "Hent CSV",
+        export.to_csv_bytes(df),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        icon=":material/download:",
+    )
+    c2.download_button(
+        "Hent Excel",
+        export.to_xlsx_bytes(df, sheet=name),
+        file_name=f"{name}.xlsx",
+        key=f"{key}_xlsx",
+        icon=":material/download:",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def danish_table(df: pd.DataFrame) -> pd.io.formats.style.Styler:
+    """Return a Styler showing money, counts, shares and days in Danish notation."""
+    formats = {}
+    for col in df.columns:
+        if col.endswith("(kr.)"):
+            formats[col] = fmt.kr
+        elif col.startswith("Andel"):
+            formats[col] = fmt.pct
+        elif "(dage)" in col:
+            formats[col] = lambda v: fmt.number(v, 1 if v == v and v % 1 else 0)
+        elif pd.api.types.is_integer_dtype(df[col]):
+            formats[col] = fmt.number
+    return df.style.format(formats)
