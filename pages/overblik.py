@@ -19,69 +19,75 @@ past_end = period.last_past_day
 budget_same_days = figures.budget_total(store, period.start, past_end, filters)
 share = figures.within_frame_share(total)
 
-# --- KPI tiles ---------------------------------------------------------------------------
-c1, c2, c3, c4, c5, c6 = st.columns(6)
-c1.metric(
+# --- KPI tiles: economy on the first row, activity and service level on the second ---------
+realized, projected = total["realized_spend_dkk"], total["projected_spend_dkk"]
+budget = total["budget_dkk"] if filters.budget_applies else None
+e1, e2, e3 = st.columns(3)
+if budget_same_days:
+    diff = realized - budget_same_days
+    e1.metric(
+        f"Forbrug til og med {fmt.date(past_end)}",
+        fmt.mio_kr(realized),
+        delta=f"{fmt.kr(diff)} mod budget for samme dage",
+        delta_color="inverse",
+        delta_arrow="up" if diff > 0 else "down",
+        border=True,
+        help=f"Budget for {fmt.date(period.start)} – {fmt.date(past_end)}: "
+        f"{fmt.kr(budget_same_days)} (årets budget fordelt jævnt over dagene).",
+    )
+else:
+    e1.metric(f"Forbrug til og med {fmt.date(past_end)}", fmt.mio_kr(realized), border=True)
+if budget:
+    dev = total["budget_deviation_dkk"]
+    e2.metric(
+        f"Forventet forbrug for perioden til {fmt.date(period.end)}",
+        fmt.mio_kr(projected),
+        delta=f"{fmt.kr(dev)} ({fmt.pct(dev / budget, 1, signed=True)}) mod budget",
+        delta_color="inverse",
+        delta_arrow="up" if dev > 0 else "down",
+        border=True,
+        help="Forbrug indtil nu + disponeret for resten af perioden (løbende bevillinger "
+        "regnes til periodens slutning).",
+    )
+else:
+    e2.metric(
+        f"Forventet forbrug for perioden til {fmt.date(period.end)}",
+        fmt.mio_kr(projected),
+        border=True,
+    )
+e3.metric(
+    "Budget for perioden",
+    fmt.mio_kr(budget) if budget is not None else "–",
+    border=True,
+    help="Budgetter findes pr. år og indsatstype; med filter på alder eller team kan "
+    "forbruget ikke sammenlignes med et budget."
+    if budget is None
+    else "Årsbudgetter fordelt efter periodens dage i hvert år.",
+)
+a1, a2, a3, a4 = st.columns(4)
+a1.metric(
     "Aktive bevillinger",
     fmt.number(total["active_registrations"]),
     border=True,
     help="Bevillinger, der løber mindst én dag i perioden til og med opgørelsesdagen.",
 )
-c2.metric(
+a2.metric(
     "Aktive børn og unge",
     fmt.number(total["active_citizens"]),
     border=True,
     help="Forskellige borgere blandt de aktive bevillinger.",
 )
-realized = total["realized_spend_dkk"]
-if budget_same_days:
-    diff = realized - budget_same_days
-    c3.metric(
-        f"Forbrug til {fmt.date(past_end)}",
-        fmt.mio_kr(realized),
-        delta=f"{fmt.kr(diff)} mod budget",
-        delta_color="inverse",
-        border=True,
-        delta_arrow="up" if diff > 0 else "down",
-        help=f"Budget for samme dage: {fmt.kr(budget_same_days)}.",
-    )
-else:
-    c3.metric(
-        f"Forbrug til {fmt.date(past_end)}",
-        fmt.mio_kr(realized),
-        border=True,
-        help="Intet budget at sammenligne med for det valgte udsnit.",
-    )
-projected, budget = total["projected_spend_dkk"], total["budget_dkk"]
-if budget and budget == budget:
-    dev = total["budget_deviation_dkk"]
-    c4.metric(
-        f"Forventet forbrug til {fmt.date(period.end)}",
-        fmt.mio_kr(projected),
-        delta=f"{fmt.kr(dev)} ({fmt.pct(dev / budget, 1, signed=True)})",
-        delta_color="inverse",
-        delta_arrow="up" if dev > 0 else "down",
-        border=True,
-        help=f"Forbrug + disponeret. Budget for perioden: {fmt.kr(budget)}.",
-    )
-else:
-    c4.metric(
-        f"Forventet forbrug til {fmt.date(period.end)}",
-        fmt.mio_kr(projected),
-        border=True,
-        help="Budgetter findes pr. indsatstype, ikke pr. alder eller team.",
-    )
-c5.metric(
+a3.metric(
     "Inden for rammen",
     fmt.pct(share),
     border=True,
-    help="Andel af de aktive bevillinger med en ramme, der ligger inden for den.",
+    help="Andel af de aktive bevillinger med en ramme, der ligger inden for rammen.",
 )
-c6.metric(
+a4.metric(
     "Ikke-godkendte afvigelser",
     fmt.number(total["unapproved_deviations"]),
     border=True,
-    help="Aktive bevillinger uden for rammen uden godkendelse i visitationsudvalget.",
+    help="Aktive bevillinger uden for rammen, som visitationsudvalget ikke har godkendt.",
 )
 
 # --- Charts -------------------------------------------------------------------------------
@@ -107,5 +113,5 @@ table = by_type.copy()
 table.insert(1, "intervention_name", table["intervention_type"].map(view.type_names))
 table["within_frame_share"] = [figures.within_frame_share(r) for _, r in table.iterrows()]
 shown = table.rename(columns=FIGURE_LABELS)
-st.dataframe(ui.danish_table(shown), hide_index=True)
+st.dataframe(ui.danish_table(shown), hide_index=True, height=38 + 35 * len(shown))
 ui.downloads(shown, "noegletal", key="kf")

@@ -77,6 +77,16 @@ def type_color(code: str) -> str:
     return TYPE_COLORS.get(code, "#999999")
 
 
+def month_labels(months: list[dt.date]) -> list[str]:
+    """Return short Danish month labels; with the year only where the year changes."""
+    labels = []
+    for i, m in enumerate(months):
+        name = fmt.MONTHS_DA_SHORT[m.month - 1]
+        first = i == 0 or m.year != months[i - 1].year
+        labels.append(f"{name}<br>{m.year}" if first else name)
+    return labels
+
+
 def base_layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
     """Apply the common look: Danish separators, large fonts, a title that says what it shows."""
     fig.update_layout(
@@ -85,7 +95,7 @@ def base_layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
         font={"size": FONT_SIZE},
         height=height,
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": -0.25, "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
         plot_bgcolor="white",
         hoverlabel={"font_size": FONT_SIZE},
     )
@@ -107,56 +117,56 @@ def cumulative_spend_chart(
     ``monthly`` is ``figures.monthly_spend`` without grouping.
     """
     months = [pd.Timestamp(m).date() for m in monthly["month"]]
-    month_ends = [pd.Timestamp(m).date() for m in monthly["month_end"]]
+    starts = [pd.Timestamp(m).date() for m in monthly["month_start"]]
+    labels = month_labels(months)
+    # Millions on the axis (legible on a wall); the hover shows whole kroner.
     realized = monthly["realized"].cumsum()
     projected = (monthly["realized"] + monthly["committed"]).cumsum()
-    past = [
-        e <= as_of or s <= as_of
-        for s, e in zip(
-            monthly["month_start"].map(lambda v: pd.Timestamp(v).date()), month_ends, strict=True
-        )
-    ]
-    labels = [fmt.month_label(m) for m in months]
+    last_past = max((i for i, s in enumerate(starts) if s <= as_of), default=-1)
     fig = go.Figure()
     if show_budget and monthly["budget"].notna().all():
+        budget = monthly["budget"].cumsum()
         fig.add_trace(
             go.Scatter(
                 x=labels,
-                y=monthly["budget"].cumsum(),
-                name="Budget (akkumuleret)",
+                y=budget / 1e6,
+                customdata=budget,
+                name="Budget",
                 mode="lines",
                 line={"color": BUDGET_COLOR, "width": 3, "dash": "dot"},
-                hovertemplate="%{x}: %{y:,.0f} kr.<extra>Budget</extra>",
+                hovertemplate="%{x}: %{customdata:,.0f} kr.<extra>Budget</extra>",
             )
         )
-    # The projection starts at the last realised month so the two lines join.
-    last_past = max((i for i, p in enumerate(past) if p), default=-1)
     if last_past < len(labels) - 1:
+        # The projection starts at the last realised month so the two lines join.
         start = max(last_past, 0)
         fig.add_trace(
             go.Scatter(
                 x=labels[start:],
-                y=projected[start:],
+                y=projected[start:] / 1e6,
+                customdata=projected[start:],
                 name="Forventet (forbrug + disponeret)",
                 mode="lines+markers",
                 line={"color": REALIZED_COLOR, "width": 3, "dash": "dash"},
                 marker={"size": 7},
-                hovertemplate="%{x}: %{y:,.0f} kr.<extra>Forventet</extra>",
+                hovertemplate="%{x}: %{customdata:,.0f} kr.<extra>Forventet</extra>",
             )
         )
     if last_past >= 0:
         fig.add_trace(
             go.Scatter(
                 x=labels[: last_past + 1],
-                y=realized[: last_past + 1],
+                y=realized[: last_past + 1] / 1e6,
+                customdata=realized[: last_past + 1],
                 name="Forbrug",
                 mode="lines+markers",
                 line={"color": REALIZED_COLOR, "width": 4},
                 marker={"size": 8},
-                hovertemplate="%{x}: %{y:,.0f} kr.<extra>Forbrug</extra>",
+                hovertemplate="%{x}: %{customdata:,.0f} kr.<extra>Forbrug</extra>",
             )
         )
-    fig.update_yaxes(title_text="kr.", tickformat=",.0f")
+    fig.update_yaxes(title_text="mio. kr.", tickformat=",.0f", rangemode="tozero")
+    fig.update_xaxes(tickangle=0, type="category")
     return base_layout(fig, f"Akkumuleret forbrug mod budget<br><sup>{caption}</sup>")
 
 
@@ -169,35 +179,34 @@ def spend_by_type_chart(
     """
     df = table.sort_values("projected_spend_dkk")
     labels = [names.get(c, c) for c in df["intervention_type"]]
+    colors = [type_color(c) for c in df["intervention_type"]]
     fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            y=labels,
-            x=df["realized_spend_dkk"],
-            name="Forbrug",
-            orientation="h",
-            marker_color=[type_color(c) for c in df["intervention_type"]],
-            customdata=df["intervention_type"],
-            hovertemplate="%{y}: %{x:,.0f} kr.<extra>Forbrug</extra>",
+    # Committed spend is hatched, so the legend tells the two apart whatever the type colours.
+    for column, name, pattern in (
+        ("realized_spend_dkk", "Forbrug", ""),
+        ("committed_spend_dkk", "Disponeret", "/"),
+    ):
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=df[column] / 1e6,
+                customdata=df[column],
+                name=name,
+                orientation="h",
+                marker={
+                    "color": colors,
+                    "opacity": 0.55 if pattern else 1.0,
+                    "pattern": {"shape": pattern, "fgcolor": "#333", "solidity": 0.3},
+                },
+                hovertemplate=f"%{{y}}: %{{customdata:,.0f}} kr.<extra>{name}</extra>",
+            )
         )
-    )
-    fig.add_trace(
-        go.Bar(
-            y=labels,
-            x=df["committed_spend_dkk"],
-            name="Disponeret",
-            orientation="h",
-            marker_color=[type_color(c) for c in df["intervention_type"]],
-            marker_opacity=0.4,
-            customdata=df["intervention_type"],
-            hovertemplate="%{y}: %{x:,.0f} kr.<extra>Disponeret</extra>",
-        )
-    )
     if show_budget and df["budget_dkk"].notna().any():
         fig.add_trace(
             go.Scatter(
                 y=labels,
-                x=df["budget_dkk"],
+                x=df["budget_dkk"] / 1e6,
+                customdata=df["budget_dkk"],
                 name="Budget",
                 mode="markers",
                 marker={
@@ -205,12 +214,12 @@ def spend_by_type_chart(
                     "size": 26,
                     "line": {"width": 4, "color": BUDGET_COLOR},
                 },
-                hovertemplate="%{y}: %{x:,.0f} kr.<extra>Budget</extra>",
+                hovertemplate="%{y}: %{customdata:,.0f} kr.<extra>Budget</extra>",
             )
         )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title_text="kr.", tickformat=",.0f")
+    fig.update_xaxes(tickformat=",.0f")
     height = max(420, 60 + 34 * len(df))
     return base_layout(
-        fig, f"Forventet forbrug og budget pr. indsatstype<br><sup>{caption}</sup>", height=height
+        fig, f"Forventet forbrug og budget pr. indsatstype (mio. kr.)<br><sup>{caption}</sup>", height=height
     )
