@@ -1,0 +1,188 @@
+"""The canonical import path: validation with one reason per row, batches, upsert, replace, undo."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from slcore.importer import ImportRefused, import_file, undo_batch
+from slcore.store import open_store
+from tests.conftest import CANONICAL_HEADER, SAMPLES, registration, write_csv
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(tmp_path / "imp.duckdb")
+    yield s
+    s.close()
+
+
+def snapshot(store):
+    return (
+        store.cursor()
+        .execute("SELECT * EXCLUDE (batch_id) FROM registrations ORDER BY registration_id")
+        .fetchall()
+    )
+
+
+def test_every_row_is_imported_or_rejected_with_line_column_reason(store, tmp_path):
+    rows = [
+        registration("OK1", cost_amount="1.234,50", start_date="01-02-2025"),
+        registration("", cost_amount="1"),
+        registration("BADDATE", start_date="31-02-2025"),
+        registration("ENDBEFORE", start_date="2025-05-01", end_date="2025-04-01"),
+        registration("NEG", cost_amount="-1"),
+        registration("UNKNOWN", intervention_type="Svømmeundervisning"),
+        registration("HOUR", cost_period="hour", cost_amount="300"),
+        registration("DUP", cost_amount="1"),
+        registration("DUP", cost_amount="2"),
+        registration("SAME", cost_amount="1"),
+        registration("SAME", cost_amount="1"),
+        registration(
+            "DANISH",
+            intervention_type="Fast kontaktperson",
+            cost_period="pr. måned",
+            committee_approved="Ja",
+            extent="3,5",
+            extent_unit="timer/uge",
+        ),
+    ]
+    result = import_file(store, write_csv(tmp_path / "f.csv", CANONICAL_HEADER, rows))
+    by_line = {r["line_no"]: r for r in result.rejections}
+    assert by_line[3]["column_name"] == "Bevillings-id"
+    assert by_line[4]["column_name"] == "Startdato" and "forstås" in by_line[4]["reason"]
+    assert by_line[5]["reason"] == "Slutdatoen ligger før startdatoen."
+    assert by_line[6]["reason"] == "Prisen må ikke være negativ."
+    assert (
+        by_line[7]["value"] == "Svømmeundervisning" and "Ukendt indsatstype" in by_line[7]["reason"]
+    )
+    assert "timer pr. uge" in by_line[8]["reason"]
+    assert {9, 10} <= set(by_line) and "flere gange" in by_line[9]["reason"]
+    assert result.rejected == 8
+    assert result.inserted == 3  # OK1, SAME (once), DANISH
+    assert result.inserted + result.rejected + result.unchanged == result.rows_read == 12
+    cur = store.cursor()
+    assert cur.execute(
+        "SELECT cost_amount, start_date FROM registrations WHERE registration_id = 'OK1'"
+    ).fetchone() == (1234.5, dt.date(2025, 2, 1))
+    assert cur.execute(
+        "SELECT intervention_type, cost_period, committee_approved, extent, "
+        "extent_unit FROM registrations WHERE registration_id = 'DANISH'"
+    ).fetchone() == ("SI_KONTAKT", "month", True, 3.5, "hours_per_week")
+    stored = cur.execute(
+        "SELECT count(*) FROM rejected_rows WHERE batch_id = ?", [result.batch_id]
+    ).fetchone()[0]
+    assert stored == 8
+
+
+def test_birth_date_is_stored_as_first_of_month(store, tmp_path):
+    import_file(
+        store,
+        write_csv(
+            tmp_path / "b.csv", CANONICAL_HEADER, [registration("A", birth_date="2012-07-23")]
+        ),
+    )
+    assert store.cursor().execute("SELECT birth_date FROM registrations").fetchone()[0] == (
+        dt.date(2012, 7, 1)
+    )
+
+
+def test_upsert_replace_and_undo_rebuild_from_history(store, tmp_path):
+    f1 = write_csv(
+        tmp_path / "1.csv",
+        CANONICAL_HEADER,
+        [registration("A", cost_amount="1"), registration("B", cost_amount="1")],
+    )
+    f2 = write_csv(
+        tmp_path / "2.csv",
+        CANONICAL_HEADER,
+        [registration("A", cost_amount="2"), registration("C", cost_amount="1")],
+    )
+    f3 = write_csv(tmp_path / "3.csv", CANONICAL_HEADER, [registration("C", cost_amount="1")])
+    r1 = import_file(store, f1)
+    state1 = snapshot(store)
+    r2 = import_file(store, f2)
+    assert (r2.inserted, r2.updated, r2.unchanged) == (1, 1, 0)
+    assert [r[0] for r in snapshot(store)] == ["A", "B", "C"]  # upsert leaves B alone
+    state2 = snapshot(store)
+    r3 = import_file(store, f3, mode="replace")
+    assert (r3.unchanged, r3.removed) == (1, 2)
+    assert [r[0] for r in snapshot(store)] == ["C"]
+    undo_batch(store, r3.batch_id)
+    assert snapshot(store) == state2
+    undo_batch(store, r2.batch_id)  # an earlier batch: as if it had never been imported
+    assert snapshot(store) == state1
+    with pytest.raises(ImportRefused, match="allerede fortrudt"):
+        undo_batch(store, r2.batch_id)
+    hist = store.cursor().execute("SELECT count(*) FROM registration_history").fetchone()[0]
+    assert hist == 2 + 2 + 1 + 2  # every version and the two removals are kept
+    assert r1.batch_id < r2.batch_id < r3.batch_id
+
+
+def test_same_file_twice_changes_nothing(store):
+    first = import_file(store, SAMPLES / "registrations_canonical.csv")
+    before = snapshot(store)
+    again = import_file(store, SAMPLES / "registrations_canonical.csv")
+    assert again.batch_id is None and again.already_imported_as == first.batch_id
+    assert snapshot(store) == before
+    assert store.cursor().execute("SELECT count(*) FROM import_batches").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "er tom"),
+        (
+            b"registration_id,citizen_id,intervention_type,start_date,cost_amount,cost_period\n",
+            "ingen rækker",
+        ),
+        (b"registration_id,intervention_type\nA,OEK\n", "mangler en påkrævet kolonne"),
+        (
+            b"registration_id,citizen_id,intervention_type,start_date,cost_amount,cost_period\n"
+            b"A,C,Ukendt,2025-01-01,1,day\n",
+            "Alle 1 rækker",
+        ),
+    ],
+)
+def test_refused_files_leave_the_store_unchanged(store, tmp_path, content, message):
+    import_file(store, SAMPLES / "registrations_canonical.csv")
+    before = snapshot(store)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    with pytest.raises(ImportRefused, match=message):
+        import_file(store, bad)
+    assert snapshot(store) == before
+    assert store.cursor().execute("SELECT count(*) FROM import_batches").fetchone()[0] == 1
+
+
+def test_strict_refuses_file_with_rejections(store, tmp_path):
+    f = write_csv(
+        tmp_path / "s.csv",
+        CANONICAL_HEADER,
+        [registration("A"), registration("B", cost_amount="x")],
+    )
+    with pytest.raises(ImportRefused, match="--strict"):
+        import_file(store, f, strict=True)
+    assert snapshot(store) == []
+
+
+def test_size_limit(store, tmp_path):
+    f = write_csv(tmp_path / "big.csv", CANONICAL_HEADER, [registration("A")])
+    with pytest.raises(ImportRefused, match="for stor"):
+        import_file(store, f, max_bytes=10)
+
+
+def test_data_as_of_is_latest_decision_up_to_today(store, tmp_path):
+    f = write_csv(
+        tmp_path / "d.csv",
+        CANONICAL_HEADER,
+        [
+            registration("A", decision_date="2025-03-01", start_date="2025-03-10"),
+            registration("B", decision_date="2025-04-02", start_date="2025-05-01"),
+        ],
+    )
+    import_file(store, f, today=dt.date(2025, 4, 20))
+    assert store.cursor().execute("SELECT data_as_of FROM import_batches").fetchone()[0] == (
+        dt.date(2025, 3, 1)
+    )  # B starts after today, so its decision is not counted

@@ -1,0 +1,187 @@
+"""The store: schema, reference data, upgrades, one connection per process, serialised writes."""
+
+from __future__ import annotations
+
+import threading
+
+import duckdb
+import pytest
+
+from slcore import store as store_mod
+from slcore.store import (
+    SCHEMA_VERSION,
+    StoreError,
+    alias_key,
+    intervention_types,
+    open_store,
+    resolve_db_path,
+    schema_version,
+)
+
+
+def test_new_store_has_schema_and_reference(tmp_path):
+    s = open_store(tmp_path / "new.duckdb")
+    try:
+        assert schema_version(s.cursor()) == SCHEMA_VERSION
+        types = intervention_types(s)
+        assert len(types) == 24
+        assert {t["category"] for t in types} == {
+            "tidlig_forebyggende",
+            "stottende",
+            "anbringelse",
+            "ungestotte",
+        }
+        cur = s.cursor()
+        tables = {
+            r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }
+        assert {
+            "registrations",
+            "registration_history",
+            "import_batches",
+            "rejected_rows",
+            "frames",
+            "budgets",
+            "intervention_aliases",
+            "intervention_types",
+            "meta",
+        } <= tables
+        # Danish names and codes are seeded as aliases.
+        code = cur.execute(
+            "SELECT code FROM intervention_aliases WHERE alias_key = ?",
+            [alias_key("Almen plejefamilie")],
+        ).fetchone()[0]
+        assert code == "ANB_PLEJE"
+        assert (
+            cur.execute(
+                "SELECT code FROM intervention_aliases WHERE alias_key = ?",
+                [alias_key("Konsulentbistand")],
+            ).fetchone()[0]
+            == "TFI_KONS"
+        )
+    finally:
+        s.close()
+
+
+def test_one_store_per_file_per_process(tmp_path):
+    a = open_store(tmp_path / "x.duckdb")
+    b = open_store(str(tmp_path / "x.duckdb"))
+    try:
+        assert a is b
+    finally:
+        a.close()
+
+
+def test_env_var_and_default_path(monkeypatch, tmp_path):
+    monkeypatch.delenv("SLCORE_DB", raising=False)
+    assert resolve_db_path() == store_mod.DEFAULT_DB
+    assert store_mod.DEFAULT_DB.name == "slcore.duckdb"
+    assert store_mod.DEFAULT_DB.parent.name == "data"
+    monkeypatch.setenv("SLCORE_DB", str(tmp_path / "env.duckdb"))
+    assert resolve_db_path() == tmp_path / "env.duckdb"
+    assert resolve_db_path(tmp_path / "arg.duckdb") == tmp_path / "arg.duckdb"
+
+
+def test_older_store_is_upgraded_on_open(tmp_path, monkeypatch):
+    path = tmp_path / "old.duckdb"
+    open_store(path).close()
+    # A later release adds a migration; opening the old file applies it once.
+    monkeypatch.setattr(
+        store_mod,
+        "MIGRATIONS",
+        [*store_mod.MIGRATIONS, "ALTER TABLE budgets ADD COLUMN note VARCHAR"],
+    )
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    s = open_store(path)
+    try:
+        assert schema_version(s.cursor()) == SCHEMA_VERSION + 1
+        cols = [r[0] for r in s.cursor().execute("DESCRIBE budgets").fetchall()]
+        assert "note" in cols
+    finally:
+        s.close()
+
+
+def test_newer_store_is_refused(tmp_path):
+    path = tmp_path / "future.duckdb"
+    open_store(path).close()
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(StoreError, match="nyere version"):
+        open_store(path)
+
+
+def test_write_rolls_back_on_error(tmp_path):
+    s = open_store(tmp_path / "rb.duckdb")
+    try:
+        with pytest.raises(RuntimeError), s.write() as cur:
+            cur.execute(
+                "INSERT INTO budgets (year, intervention_type, budget_dkk) VALUES (2025, 'OEK', 1)"
+            )
+            raise RuntimeError("boom")
+        assert s.cursor().execute("SELECT count(*) FROM budgets").fetchone()[0] == 0
+    finally:
+        s.close()
+
+
+def test_writes_from_threads_are_serialised(tmp_path):
+    s = open_store(tmp_path / "th.duckdb")
+    errors: list[BaseException] = []
+
+    def work(year: int) -> None:
+        try:
+            for i in range(20):
+                with s.write() as cur:
+                    cur.execute(
+                        "INSERT OR REPLACE INTO budgets (year, intervention_type, "
+                        "budget_dkk) VALUES (?, 'OEK', ?)",
+                        [year, i],
+                    )
+                s.cursor().execute("SELECT count(*) FROM registrations").fetchone()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(2000 + n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == []
+        assert s.cursor().execute("SELECT count(*), sum(budget_dkk) FROM budgets").fetchone() == (
+            4,
+            76.0,
+        )
+    finally:
+        s.close()
+
+
+def test_store_in_use_by_another_process_gives_danish_message(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    path = tmp_path / "locked.duckdb"
+    open_store(path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import duckdb, sys, time
+            con = duckdb.connect({str(path)!r})
+            print("ready", flush=True)
+            sys.stdin.read()
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreError, match="i brug"):
+            open_store(path)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
