@@ -1,13 +1,12 @@
-"""Serviceniveau: the dashboard's entry point (``streamlit run app.py``)."""
+"""Serviceniveau: the dashboard's entry point (``streamlit run app.py``).
+
+Each page starts with ``ui.page(title)``, which opens the store (building the demo
+municipality on first start), draws the shared sidebar filters and the page header.
+"""
 
 import streamlit as st
 
-import ui
-
 st.set_page_config(page_title="Serviceniveau", page_icon="📊", layout="wide")
-
-store = ui.get_store()
-st.session_state["view"] = ui.sidebar(store)
 
 page = st.navigation(
     [st.Page("pages/overblik.py", title="Overblik", icon=":material/dashboard:", default=True)]

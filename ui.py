@@ -16,7 +16,7 @@ import streamlit as st
 from slcore import export, figures, fmt
 from slcore.figures import AGE_BANDS, Filters
 from slcore.periods import PRESETS, Period, preset_period
-from slcore.store import Store, intervention_types, open_store, resolve_db_path
+from slcore.store import Store, StoreError, intervention_types, open_store, resolve_db_path
 
 _first_start_lock = threading.Lock()
 
@@ -134,6 +134,21 @@ def sidebar(store: Store) -> View:
         teams=tuple(chosen_teams),
     )
     return View(store=store, period=period, filters=filters, status=status, type_names=names)
+
+
+def page(title: str) -> View:
+    """Start a page: open the store, draw the shared filters and the header; return the view.
+
+    Stops the page with a Danish message when the store cannot be opened.
+    """
+    try:
+        store = get_store()
+    except StoreError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+    view = sidebar(store)
+    header(view, title)
+    return view
 
 
 def header(view: View, title: str) -> None:

@@ -6,8 +6,7 @@ import ui
 from slcore import charts, figures, fmt
 from slcore.fmt import FIGURE_LABELS
 
-view: ui.View = st.session_state["view"]
-ui.header(view, "Overblik")
+view = ui.page("Overblik")
 if view.status.registrations == 0:
     ui.empty_state()
     st.stop()

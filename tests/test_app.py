@@ -1,0 +1,126 @@
+"""The real app through Streamlit's AppTest: every page runs, and shows slcore's numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from slcore import figures, fmt
+from slcore.figures import Filters
+from slcore.periods import Period, preset_period
+from slcore.store import open_store
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+PAGES = ["pages/overblik.py"]
+
+
+@pytest.fixture
+def app_db(sample_copy, monkeypatch):
+    monkeypatch.setenv("SLCORE_DB", str(sample_copy))
+    return sample_copy
+
+
+def run_app(**query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def expected_tiles(db, preset: str, filters: Filters = Filters()) -> dict[str, str]:
+    store = open_store(db)
+    period = preset_period(preset, figures.default_as_of(store))
+    row = figures.key_figures(store, period, (), filters).iloc[0]
+    return {
+        "Aktive bevillinger": fmt.number(row["active_registrations"]),
+        "Aktive børn og unge": fmt.number(row["active_citizens"]),
+        "Inden for rammen": fmt.pct(figures.within_frame_share(row)),
+        "Ikke-godkendte afvigelser": fmt.number(row["unapproved_deviations"]),
+        f"Forbrug til og med {fmt.date(period.last_past_day)}": fmt.mio_kr(
+            row["realized_spend_dkk"]
+        ),
+        f"Forventet forbrug for perioden til {fmt.date(period.end)}": fmt.mio_kr(
+            row["projected_spend_dkk"]
+        ),
+        "Budget for perioden": fmt.mio_kr(row["budget_dkk"]) if filters.budget_applies else "–",
+    }
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_exception(app_db, page):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception
+
+
+def test_overview_tiles_equal_slcore(app_db):
+    at = run_app()
+    assert metrics(at) == expected_tiles(app_db, "this_year")
+    # The sample's as-of date is the newest import's data date, shown on the page.
+    assert any("18-03-2026" in c.value for c in at.caption)
+    assert not at.warning  # not demo data
+
+
+def test_changed_filters_change_tiles_like_slcore(app_db):
+    at = run_app()
+    at.sidebar.selectbox(key="periode").select("last_year").run()
+    at.sidebar.multiselect(key="kategori").select("anbringelse").run()
+    assert not at.exception
+    f = Filters(categories=("anbringelse",))
+    assert metrics(at) == expected_tiles(app_db, "last_year", f)
+    # Team filter: budgets cannot be compared, so the budget tile says so.
+    at.sidebar.multiselect(key="team").select("Team Nord").run()
+    f = Filters(categories=("anbringelse",), teams=("Team Nord",))
+    assert metrics(at) == expected_tiles(app_db, "last_year", f)
+
+
+def test_filters_come_from_the_url(app_db):
+    at = run_app(periode="Sidste år", kategori="Anbringelse", opgjort="2025-12-31")
+    # "Sidste år" seen from 31-12-2025 is 2024.
+    period = Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31), dt.date(2025, 12, 31))
+    row = figures.key_figures(
+        open_store(app_db), period, (), Filters(categories=("anbringelse",))
+    ).iloc[0]
+    assert metrics(at)["Aktive bevillinger"] == fmt.number(row["active_registrations"])
+    assert at.sidebar.selectbox(key="periode").value == "last_year"
+
+
+def test_overview_charts_and_table(app_db):
+    at = run_app()
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in charts]
+    assert titles[0].startswith("Akkumuleret forbrug mod budget")
+    assert "opgjort pr. 18-03-2026" in titles[0]
+    assert json.loads(charts[0].proto.spec)["layout"]["separators"] == ",."
+    table = at.dataframe[0].value
+    assert "Forventet forbrug (kr.)" in table.columns and "Indsats" in table.columns
+    store = open_store(app_db)
+    by_type = figures.key_figures(
+        store, preset_period("this_year", dt.date(2026, 3, 18)), ("intervention_type",)
+    )
+    assert table["Forventet forbrug (kr.)"].sum() == pytest.approx(
+        by_type["projected_spend_dkk"].sum()
+    )
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Hent CSV", "Hent Excel"]
+
+
+def test_empty_store_says_what_to_do(tmp_path, monkeypatch):
+    db = tmp_path / "empty.duckdb"
+    open_store(db).close()
+    monkeypatch.setenv("SLCORE_DB", str(db))
+    at = run_app()
+    assert any("ingen bevillinger" in i.value for i in at.info)
+    assert not at.metric
