@@ -1,0 +1,137 @@
+"""The real app in a real browser: Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    """Start ``streamlit run app.py`` on a free port with SLCORE_DB; wait until healthy."""
+    port = _free_port()
+    env = {**os.environ, "SLCORE_DB": str(db)}
+    fh = log.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    return proc, url
+        except OSError:
+            time.sleep(0.3)
+        if proc.poll() is not None:
+            break
+    proc.kill()
+    raise RuntimeError(f"Streamlit did not start:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def app_url(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("browser")
+    db = tmp / "browser.duckdb"
+    shutil.copy(sample_db, db)
+    proc, url = start_app(db, tmp / "streamlit.log")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: apt-get install chromium (see README)")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 2000}, accept_downloads=True)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def wait_for_script(page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+    page.wait_for_timeout(300)
+
+
+def test_overview_renders_charts_without_exception(page, app_url, tmp_path):
+    page.goto(app_url)
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+    wait_for_script(page)
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 2
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("Overblik", exact=True).first.is_visible()
+    assert page.get_by_text("Akkumuleret forbrug mod budget").first.is_visible()
+    # Danish numbers on the tiles.
+    assert page.get_by_text("16,9 mio. kr.").first.is_visible()
+    page.screenshot(path=str(tmp_path / "overview.png"))
+
+
+def test_filter_goes_to_url_and_survives_reload(page, app_url):
+    page.goto(app_url)
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+    wait_for_script(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="Sidste år").click()
+    page.wait_for_function("() => window.location.search.includes('periode=')", timeout=30_000)
+    wait_for_script(page)
+    query = parse_qs(urlparse(page.url).query)
+    assert query["periode"] == ["Sidste år"]
+    assert page.get_by_text("Forventet forbrug for perioden til 31-12-2025").first.is_visible()
+
+    page.reload()
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+    wait_for_script(page)
+    assert "periode=" in page.url
+    assert page.get_by_text("Forventet forbrug for perioden til 31-12-2025").first.is_visible()
+    # The selectbox shows its value in its input (the 1.67 select is a combobox).
+    assert sidebar.locator('[data-testid="stSelectbox"] input').first.input_value() == "Sidste år"
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_key_figures_download(page, app_url):
+    page.goto(app_url)
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+    wait_for_script(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Hent CSV").click()
+    text = Path(info.value.path()).read_bytes().decode("utf-8-sig")
+    header = text.splitlines()[0].split(";")
+    assert header[:3] == ["Indsatstype", "Indsats", "Aktive bevillinger"]
+    assert len(text.splitlines()) == 17  # header + 16 types in 2026
