@@ -221,5 +221,7 @@ def spend_by_type_chart(
     fig.update_xaxes(tickformat=",.0f")
     height = max(420, 60 + 34 * len(df))
     return base_layout(
-        fig, f"Forventet forbrug og budget pr. indsatstype (mio. kr.)<br><sup>{caption}</sup>", height=height
+        fig,
+        f"Forventet forbrug og budget pr. indsatstype (mio. kr.)<br><sup>{caption}</sup>",
+        height=height,
     )

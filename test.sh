@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install what the tests need (Python packages, and Debian's chromium when it is missing)
+# and run every test: lint, unit, CLI, AppTest and the real browser.
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "Installing Debian's chromium for the browser tests …"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
+fi
+
+.venv/bin/python -m ruff check .
+.venv/bin/python -m ruff format --check .
+exec .venv/bin/python -m pytest "$@"
