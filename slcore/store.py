@@ -209,6 +209,12 @@ def open_store(path: str | os.PathLike[str] | None = None) -> Store:
         return store
 
 
+def find_open_store(path: str | os.PathLike[str]) -> Store | None:
+    """Return the store this process has open for a file, if any."""
+    with _stores_lock:
+        return _stores.get(Path(path).resolve())
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Return the schema version of an open database (0 for an empty one)."""
     has_meta = con.execute(
