@@ -124,3 +124,18 @@ def test_empty_store_says_what_to_do(tmp_path, monkeypatch):
     at = run_app()
     assert any("ingen bevillinger" in i.value for i in at.info)
     assert not at.metric
+
+
+def test_first_start_builds_the_demo_with_banner(tmp_path, monkeypatch):
+    db = tmp_path / "fresh" / "slcore.duckdb"
+    monkeypatch.setenv("SLCORE_DB", str(db))
+    at = run_app()
+    assert db.exists()
+    assert any("Demodata" in w.value for w in at.warning)
+    store = open_store(db)
+    assert store.is_demo() and store.registration_count() > 10_000
+    # The demo's as-of date is the day it was built; its tiles equal slcore's.
+    assert metrics(at) == expected_tiles(db, "this_year")
+    active = int(metrics(at)["Aktive bevillinger"].replace(".", ""))
+    # About 1,100-1,300 at a time; over a year, with turnover, more than twice that.
+    assert 2000 <= active <= 4000
