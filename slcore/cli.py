@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from slcore import figures, frames, importer
+from slcore import figures, frames, importer, privacy
 from slcore.periods import Period
 from slcore.store import Store, StoreError, open_store
 
@@ -105,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         importer.ImportRefused,
         frames.FrameError,
         StoreError,
+        privacy.KeyError_,
     ) as exc:
         print(f"Fejl: {exc}", file=sys.stderr)
         return 1
@@ -141,7 +142,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _import(store: Store, args: argparse.Namespace) -> int:
-    result = importer.import_file(store, args.file, mode=args.mode, strict=args.strict)
+    result = importer.import_file(
+        store, args.file, mode=args.mode, strict=args.strict, sheet=args.sheet
+    )
     if result.already_imported_as is not None:
         print(
             f"Filen er allerede indlæst som import nr. {result.already_imported_as}; "

@@ -1,16 +1,17 @@
-"""Import registration extracts as batches (registrations.md §1, §2, §4).
+"""Import registration extracts as batches (registrations.md §1-4).
 
-The pipeline, all in DuckDB over the whole file at once:
+The pipeline, all in DuckDB over the whole file at once (no Python loop per row):
 
-1. ``read``: the file becomes a temp table ``raw_rows`` of text columns plus ``line_no``
-   (the line number as the analyst sees it in the file).
-2. ``map_headers``: its headers are matched to canonical columns by their aliases.
-3. ``validate``: each value is parsed in SQL; every row gets either typed values or exactly
-   one rejection (the first problem found, in column order), with column, value and reason.
-4. ``write_batch``: one transaction adds the batch, its history rows and its rejections,
-   and rebuilds the current view.
+1. ``reader.read_to_raw``: the file becomes temp table ``raw_rows`` (text plus ``line_no``).
+2. ``columns.map_headers``: its headers are matched to canonical columns by their aliases
+   (the analyst may override the mapping).
+3. ``validate``: every value is parsed in SQL; CPR numbers become pseudonyms and birth months;
+   each row gets typed values or exactly one rejection (the first problem in column order)
+   with line, column, value (CPR masked) and a Danish reason.
+4. ``write_batch``: one transaction adds the batch, its history rows and rejections and
+   rebuilds the current view, so a crash or a kill leaves the store as it was.
 
-Today ``read`` takes canonical CSV (UTF-8, header on the first line, any of , ; tab).
+``inspect_file`` runs 1-3 without writing, for the upload page's report.
 """
 
 from __future__ import annotations
@@ -19,76 +20,31 @@ import datetime as dt
 import getpass
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
+from slcore import privacy
+from slcore.columns import COLUMN_LABELS, map_headers
+from slcore.reader import Detection, ImportRefused, read_to_raw
 from slcore.store import REGISTRATION_COLUMNS, Store, alias_key, rebuild_current
 
+__all__ = ["ImportRefused", "ImportResult", "Inspection", "import_file", "inspect_file"]
+
 MODES = ("upsert", "replace")
+MODE_TEXTS = {
+    "upsert": "Opdatér: bevillinger i filen tilføjes eller opdateres; andre bevillinger i "
+    "databasen bliver, som de er.",
+    "replace": "Erstat: filen er det komplette udtræk; bevillinger, der ikke står i filen, "
+    "fjernes fra opgørelserne (de kan hentes tilbage ved at fortryde importen).",
+}
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+REQUIRED = ("registration_id", "intervention_type", "start_date", "cost_amount", "cost_period")
 
-
-class ImportRefused(Exception):
-    """The file is refused as a whole; the message is Danish and safe to show."""
-
-
-# Header aliases (registrations.md §1); matched after alias_key() normalisation.
-HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "registration_id": (
-        "Bevillings-id",
-        "BevillingID",
-        "Sag rækkeID",
-        "Indsats ID",
-        "ID",
-    ),
-    "cpr": ("CPR", "CPR-nr", "CPR nummer", "Personnummer"),
-    "citizen_id": ("Borger", "Borger ID", "Barn/ung ID"),
-    "birth_date": ("Fødselsdato",),
-    "age_at_start": ("Alder", "Alder ved start"),
-    "intervention_type": (
-        "Indsatstype",
-        "Indsats",
-        "Foranstaltning",
-        "Ydelsestype",
-        "Tilbudstype",
-    ),
-    "start_date": ("Startdato", "Fra dato", "Ydelse startdato", "Iværksættelsesdato"),
-    "end_date": ("Slutdato", "Til dato", "Ydelse slutdato", "Stopdato"),
-    "extent": ("Omfang", "Timer pr. uge", "Sidst gældende antal ugentlige timer"),
-    "extent_unit": ("Omfangsenhed", "Enhed"),
-    "cost_amount": ("Pris", "Takst", "Beløb"),
-    "cost_period": ("Prisenhed", "Takstenhed", "Frekvens"),
-    "committee_approved": ("Visitationsudvalg", "Godkendt i visitationsudvalg"),
-    "decision_date": ("Bevillingsdato",),
-    "team": ("Team", "Afdeling"),
-    "caseworker": ("Sagsbehandler",),
-    "provider": ("Leverandør",),
-    "legal_basis": ("Paragraf", "Lovhjemmel"),
-}
-
-# Danish column names used in messages.
-COLUMN_LABELS: dict[str, str] = {
-    "registration_id": "Bevillings-id",
-    "cpr": "CPR-nr",
-    "citizen_id": "Borger ID",
-    "birth_date": "Fødselsdato",
-    "age_at_start": "Alder ved start",
-    "intervention_type": "Indsatstype",
-    "start_date": "Startdato",
-    "end_date": "Slutdato",
-    "extent": "Omfang",
-    "extent_unit": "Omfangsenhed",
-    "cost_amount": "Pris",
-    "cost_period": "Prisenhed",
-    "committee_approved": "Visitationsudvalg",
-    "decision_date": "Bevillingsdato",
-    "team": "Team",
-    "caseworker": "Sagsbehandler",
-    "provider": "Leverandør",
-    "legal_basis": "Paragraf",
-}
+Progress = Callable[[float, str], None]
 
 COST_PERIODS: dict[str, str] = {
     "day": "day",
@@ -106,6 +62,7 @@ COST_PERIODS: dict[str, str] = {
     "månedlig": "month",
     "måned": "month",
     "pr. md.": "month",
+    "md.": "month",
     "year": "year",
     "pr. år": "year",
     "årlig": "year",
@@ -116,12 +73,13 @@ COST_PERIODS: dict[str, str] = {
     "once": "once",
     "engangsbeløb": "once",
     "engang": "once",
+    "engangsydelse": "once",
 }
-
 EXTENT_UNITS: dict[str, str] = {
     "hours_per_week": "hours_per_week",
     "timer/uge": "hours_per_week",
     "timer pr. uge": "hours_per_week",
+    "timer om ugen": "hours_per_week",
     "days_per_month": "days_per_month",
     "dage/måned": "days_per_month",
     "dage pr. måned": "days_per_month",
@@ -130,14 +88,12 @@ EXTENT_UNITS: dict[str, str] = {
     "døgn pr. måned": "nights_per_month",
     "full_time": "full_time",
     "fuld tid": "full_time",
+    "fuldtid": "full_time",
 }
-
 TRUE_WORDS = ("ja", "j", "x", "true", "1", "sand", "yes")
-FALSE_WORDS = ("nej", "n", "false", "0", "falsk", "no", "")
-
-
-def _canon_map(mapping: dict[str, str]) -> dict[str, str]:
-    return {alias_key(k): v for k, v in mapping.items()}
+FALSE_WORDS = ("nej", "n", "false", "0", "falsk", "no")
+DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S")
+BAD_DATE = "Datoen kunne ikke forstås (brug fx 31-12-2025)."
 
 
 @dataclass
@@ -155,6 +111,30 @@ class ImportResult:
     rejections: list[dict[str, object]] = field(default_factory=list)
 
 
+@dataclass
+class Inspection:
+    """What importing a file would do, without doing it."""
+
+    file_name: str
+    sha256: str
+    detection: Detection
+    mapping: dict[str, str]
+    rows_read: int
+    valid: int
+    rejections: list[dict[str, object]]
+    unknown_types: list[tuple[str, int]]
+    preview: pd.DataFrame
+    already_imported_as: int | None
+
+    @property
+    def reason_counts(self) -> list[tuple[str, int]]:
+        """Return (reason, rows) pairs, most frequent first."""
+        counts: dict[str, int] = {}
+        for r in self.rejections:
+            counts[str(r["reason"])] = counts.get(str(r["reason"]), 0) + 1
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def file_sha256(path: Path) -> str:
     """Return the SHA-256 of a file's bytes."""
     h = hashlib.sha256()
@@ -164,73 +144,17 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-# --- 1. read -------------------------------------------------------------------------------
-
-
-def read_csv_to_raw(cur: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    """Load a UTF-8 CSV into temp table ``raw_rows`` (all text, plus line_no); return headers."""
-    try:
-        cur.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE raw_rows AS
-            SELECT row_number() OVER () + 1 AS line_no, *
-            FROM read_csv(?, header = true, all_varchar = true, auto_detect = true,
-                          null_padding = true, strict_mode = false)
-            """,
-            [str(path)],
-        )
-    except duckdb.Error:
-        raise ImportRefused(
-            f"Filen {path.name} kunne ikke læses som CSV. Gem den som CSV (UTF-8) og prøv igen."
-        ) from None
-    cols = [r[0] for r in cur.execute("DESCRIBE raw_rows").fetchall()]
-    return cols[1:]
-
-
-# --- 2. map headers ------------------------------------------------------------------------
-
-
-def map_headers(headers: list[str]) -> dict[str, str]:
-    """Return canonical column -> file header for the headers that match an alias."""
-    lookup: dict[str, str] = {}
-    for canonical, aliases in HEADER_ALIASES.items():
-        for name in (canonical, *aliases):
-            lookup.setdefault(alias_key(name), canonical)
-    mapping: dict[str, str] = {}
-    for header in headers:
-        canonical = lookup.get(alias_key(header))
-        if canonical and canonical not in mapping:
-            mapping[canonical] = header
-    return mapping
-
-
 def check_required(mapping: dict[str, str]) -> None:
     """Refuse the file when a required column is missing."""
-    missing = [
-        c
-        for c in (
-            "registration_id",
-            "intervention_type",
-            "start_date",
-            "cost_amount",
-            "cost_period",
-        )
-        if c not in mapping
-    ]
+    missing = [c for c in REQUIRED if c not in mapping]
     if "citizen_id" not in mapping and "cpr" not in mapping:
-        missing.append("citizen_id")
+        missing.append("cpr")
     if missing:
         names = ", ".join(COLUMN_LABELS[c] for c in missing)
         raise ImportRefused(f"Filen mangler en påkrævet kolonne: {names}.")
-    if "cpr" in mapping and "citizen_id" not in mapping:
-        # Pseudonymisation of CPR numbers arrives with the full extract importer.
-        raise ImportRefused(
-            "Filen indeholder CPR-numre. Indlæsning med CPR-numre er endnu ikke understøttet; "
-            "brug en kolonne med borger-id."
-        )
 
 
-# --- 3. validate ---------------------------------------------------------------------------
+# --- SQL parsers (also used by the property tests) ------------------------------------------
 
 
 def _q(name: str) -> str:
@@ -244,15 +168,14 @@ def _text(mapping: dict[str, str], col: str) -> str:
     return f"nullif(trim(raw.{_q(mapping[col])}), '')"
 
 
-def _date_sql(v: str) -> str:
-    return (
-        f"try_strptime({v}, ['%Y-%m-%d', '%d-%m-%Y', '%d.%m.%Y', '%d/%m/%Y',"
-        f" '%Y-%m-%d %H:%M:%S'])::DATE"
-    )
+def date_sql(v: str) -> str:
+    """SQL parsing Danish and ISO dates; NULL when not understood."""
+    formats = ", ".join(f"'{f}'" for f in DATE_FORMATS)
+    return f"try_strptime({v}, [{formats}])::DATE"
 
 
-def _number_sql(v: str) -> str:
-    # Danish notation when there is a comma (1.234,50) or only thousands dots (7.862).
+def number_sql(v: str) -> str:
+    """SQL parsing Danish (1.234,50 and 7.862) and plain (1234.50) numbers."""
     return f"""CASE
         WHEN {v} LIKE '%,%' THEN try_cast(replace(replace({v}, '.', ''), ',', '.') AS DOUBLE)
         WHEN regexp_full_match({v}, '-?\\d{{1,3}}(\\.\\d{{3}})+') THEN
@@ -260,81 +183,94 @@ def _number_sql(v: str) -> str:
         ELSE try_cast({v} AS DOUBLE) END"""
 
 
-def _lookup_sql(v: str, table: str) -> str:
-    return f"(SELECT m.code FROM {table} m WHERE m.key = lower(replace({v}, ' ', '')))"
-
-
-def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> None:
-    """Build temp tables ``valid_rows`` (typed) and ``rejects`` (one reason per row)."""
-    cur.execute("CREATE OR REPLACE TEMP TABLE map_period (key VARCHAR, code VARCHAR)")
-    cur.executemany(
-        "INSERT INTO map_period VALUES (?, ?)",
-        [[k.replace(" ", ""), v] for k, v in COST_PERIODS.items()],
-    )
-    cur.execute("CREATE OR REPLACE TEMP TABLE map_unit (key VARCHAR, code VARCHAR)")
-    cur.executemany(
-        "INSERT INTO map_unit VALUES (?, ?)",
-        [[k.replace(" ", ""), v] for k, v in EXTENT_UNITS.items()],
-    )
-    t = {c: _text(mapping, c) for c in [*REGISTRATION_COLUMNS, "cpr"]}
+def boolean_sql(v: str) -> str:
+    """SQL parsing Ja/Nej, J/N, x/empty, true/false, 1/0; NULL when not understood."""
     true_list = ", ".join(f"'{w}'" for w in TRUE_WORDS)
-    false_list = ", ".join(f"'{w}'" for w in FALSE_WORDS if w)
-    type_key = "lower(regexp_replace(" + t["intervention_type"] + ", '[\\s._/-]', '', 'g'))"
-    cur.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE parsed AS
-        SELECT raw.line_no,
-            {t["registration_id"]} AS registration_id,
-            {t["citizen_id"]} AS citizen_id,
-            {t["birth_date"]} AS birth_date_raw,
-            date_trunc('month', {_date_sql(t["birth_date"])})::DATE AS birth_date,
-            {t["age_at_start"]} AS age_raw, try_cast({t["age_at_start"]} AS INTEGER) AS age_at_start,
-            {t["intervention_type"]} AS type_raw,
-            (SELECT a.code FROM intervention_aliases a WHERE a.alias_key = {type_key})
-                AS intervention_type,
-            {t["start_date"]} AS start_raw, {_date_sql(t["start_date"])} AS start_date,
-            {t["end_date"]} AS end_raw, {_date_sql(t["end_date"])} AS end_date,
-            {t["extent"]} AS extent_raw, {_number_sql(t["extent"])} AS extent,
-            {t["extent_unit"]} AS unit_raw, {_lookup_sql(t["extent_unit"], "map_unit")} AS extent_unit,
-            {t["cost_amount"]} AS cost_raw, {_number_sql(t["cost_amount"])} AS cost_amount,
-            {t["cost_period"]} AS period_raw,
-            {_lookup_sql(t["cost_period"], "map_period")} AS cost_period,
-            {t["committee_approved"]} AS approved_raw,
-            CASE WHEN lower(coalesce({t["committee_approved"]}, '')) IN ({true_list}) THEN true
-                 WHEN lower(coalesce({t["committee_approved"]}, '')) IN ({false_list}, '')
-                 THEN false END AS committee_approved,
-            {t["decision_date"]} AS decision_raw, {_date_sql(t["decision_date"])} AS decision_date,
-            {t["team"]} AS team, {t["caseworker"]} AS caseworker, {t["provider"]} AS provider,
-            {t["legal_basis"]} AS legal_basis
-        FROM raw_rows raw
-        """
+    false_list = ", ".join(f"'{w}'" for w in FALSE_WORDS)
+    return f"""CASE WHEN {v} IS NULL THEN false
+        WHEN lower({v}) IN ({true_list}) THEN true
+        WHEN lower({v}) IN ({false_list}) THEN false END"""
+
+
+def _map_sql(v: str, mapping: dict[str, str]) -> str:
+    keys = {k.replace(" ", ""): code for k, code in mapping.items()}
+    pairs = ", ".join(f"'{k}': '{code}'" for k, code in keys.items())
+    return f"MAP {{{pairs}}}[lower(replace({v}, ' ', ''))]"
+
+
+def period_sql(v: str) -> str:
+    """SQL mapping Danish or canonical cost periods to codes; NULL when unknown."""
+    return _map_sql(v, COST_PERIODS)
+
+
+def unit_sql(v: str) -> str:
+    """SQL mapping Danish or canonical extent units to codes; NULL when unknown."""
+    return _map_sql(v, EXTENT_UNITS)
+
+
+def cpr_digits_sql(v: str) -> str:
+    """SQL for the ten digits of a CPR written DDMMYY-SSSS or DDMMYYSSSS; else NULL."""
+    return f"CASE WHEN regexp_full_match({v}, '\\d{{6}}-?\\d{{4}}') THEN replace({v}, '-', '') END"
+
+
+def cpr_birth_sql(digits: str) -> str:
+    """SQL for the birth date in a CPR's digits (century rule); NULL for an impossible date."""
+    year = privacy.cpr_birth_year_sql(
+        f"substr({digits}, 5, 2)::INTEGER", f"substr({digits}, 7, 1)::INTEGER"
     )
-    # Checks in column order; the first failing one is the row's reason.
-    checks: list[tuple[str, str, str, str]] = [
+    return (
+        f"try_strptime(({year})::VARCHAR || '-' || substr({digits}, 3, 2) || '-' "
+        f"|| substr({digits}, 1, 2), '%Y-%m-%d')::DATE"
+    )
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def _checks(has_cpr: bool) -> list[tuple[str, str, str, str]]:
+    """Return (column, condition, raw value column, Danish reason), in column order."""
+    citizen = (
         (
-            "registration_id",
-            "registration_id IS NULL",
-            "registration_id",
-            "Bevillings-id mangler.",
-        ),
+            "cpr",
+            "cpr_raw IS NULL AND citizen_raw IS NULL",
+            "cpr_raw",
+            "CPR-nr mangler (eller et borger-id).",
+        )
+        if has_cpr
+        else ("citizen_id", "citizen_raw IS NULL", "citizen_raw", "Borger ID mangler.")
+    )
+    return [
+        ("registration_id", "registration_id IS NULL", "registration_id", "Bevillings-id mangler."),
         (
             "registration_id",
             "dup_conflict",
             "registration_id",
             "Samme bevillings-id står flere gange i filen med forskelligt indhold.",
         ),
-        ("citizen_id", "citizen_id IS NULL", "citizen_id", "Borger ID mangler."),
+        citizen,
+        (
+            "cpr",
+            "cpr_raw IS NOT NULL AND cpr_birth IS NULL",
+            "cpr_raw",
+            "Ugyldigt CPR-nummer: skal være 10 cifre (DDMMÅÅ-NNNN) med en gyldig dato.",
+        ),
         (
             "birth_date",
-            "birth_date_raw IS NOT NULL AND birth_date IS NULL",
+            "birth_date_raw IS NOT NULL AND birth_parsed IS NULL",
             "birth_date_raw",
-            "Datoen kunne ikke forstås (brug fx 31-12-2025).",
+            BAD_DATE,
         ),
         (
             "age_at_start",
             "age_raw IS NOT NULL AND (age_at_start IS NULL OR age_at_start < 0)",
             "age_raw",
             "Alderen skal være et helt tal, 0 eller derover.",
+        ),
+        (
+            "age_at_start",
+            "cpr_birth IS NULL AND birth_parsed IS NULL AND age_at_start IS NULL",
+            "age_raw",
+            "Alder mangler: angiv CPR-nr, fødselsdato eller alder ved start.",
         ),
         ("intervention_type", "type_raw IS NULL", "type_raw", "Indsatstype mangler."),
         (
@@ -344,24 +280,9 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> None:
             "Ukendt indsatstype. Knyt navnet til en indsatstype og indlæs igen.",
         ),
         ("start_date", "start_raw IS NULL", "start_raw", "Startdato mangler."),
-        (
-            "start_date",
-            "start_date IS NULL",
-            "start_raw",
-            "Datoen kunne ikke forstås (brug fx 31-12-2025).",
-        ),
-        (
-            "end_date",
-            "end_raw IS NOT NULL AND end_date IS NULL",
-            "end_raw",
-            "Datoen kunne ikke forstås (brug fx 31-12-2025).",
-        ),
-        (
-            "end_date",
-            "end_date < start_date",
-            "end_raw",
-            "Slutdatoen ligger før startdatoen.",
-        ),
+        ("start_date", "start_date IS NULL", "start_raw", BAD_DATE),
+        ("end_date", "end_raw IS NOT NULL AND end_date IS NULL", "end_raw", BAD_DATE),
+        ("end_date", "end_date < start_date", "end_raw", "Slutdatoen ligger før startdatoen."),
         (
             "extent",
             "extent_raw IS NOT NULL AND extent IS NULL",
@@ -393,7 +314,7 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> None:
         ),
         (
             "committee_approved",
-            "approved_raw IS NOT NULL AND committee_approved IS NULL",
+            "committee_approved IS NULL",
             "approved_raw",
             "Visitationsudvalg skal være Ja eller Nej.",
         ),
@@ -401,12 +322,60 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> None:
             "decision_date",
             "decision_raw IS NOT NULL AND decision_date IS NULL",
             "decision_raw",
-            "Datoen kunne ikke forstås (brug fx 31-12-2025).",
+            BAD_DATE,
         ),
     ]
+
+
+def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes) -> None:
+    """Build temp tables ``valid_rows`` (typed, no CPR) and ``rejects`` (one reason per row)."""
+    t = {c: _text(mapping, c) for c in [*REGISTRATION_COLUMNS, "cpr"]}
+    has_cpr = "cpr" in mapping
+    type_key = "lower(regexp_replace(" + t["intervention_type"] + ", '[\\s._/-]', '', 'g'))"
+    ipad, opad = privacy.hmac_pads(key)
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE parsed AS
+        WITH base AS (
+            SELECT raw.line_no,
+                {t["registration_id"]} AS registration_id,
+                {t["cpr"]} AS cpr_raw,
+                {cpr_digits_sql(t["cpr"])} AS cpr_digits,
+                {t["citizen_id"]} AS citizen_raw,
+                {t["birth_date"]} AS birth_date_raw,
+                {date_sql(t["birth_date"])} AS birth_parsed,
+                {t["age_at_start"]} AS age_raw,
+                try_cast({t["age_at_start"]} AS INTEGER) AS age_at_start,
+                {t["intervention_type"]} AS type_raw,
+                a.code AS intervention_type,
+                {t["start_date"]} AS start_raw, {date_sql(t["start_date"])} AS start_date,
+                {t["end_date"]} AS end_raw, {date_sql(t["end_date"])} AS end_date,
+                {t["extent"]} AS extent_raw, {number_sql(t["extent"])} AS extent,
+                {t["extent_unit"]} AS unit_raw, {unit_sql(t["extent_unit"])} AS extent_unit,
+                {t["cost_amount"]} AS cost_raw, {number_sql(t["cost_amount"])} AS cost_amount,
+                {t["cost_period"]} AS period_raw, {period_sql(t["cost_period"])} AS cost_period,
+                {t["committee_approved"]} AS approved_raw,
+                {boolean_sql(t["committee_approved"])} AS committee_approved,
+                {t["decision_date"]} AS decision_raw,
+                {date_sql(t["decision_date"])} AS decision_date,
+                {t["team"]} AS team, {t["caseworker"]} AS caseworker,
+                {t["provider"]} AS provider, {t["legal_basis"]} AS legal_basis
+            FROM raw_rows raw
+            LEFT JOIN intervention_aliases a ON a.alias_key = {type_key}
+        )
+        SELECT * EXCLUDE (cpr_digits),
+            {cpr_birth_sql("cpr_digits")} AS cpr_birth,
+            CASE WHEN cpr_digits IS NOT NULL THEN {privacy.pseudonym_sql("cpr_digits")}
+                 ELSE citizen_raw END AS citizen_id
+        FROM base
+        """,
+        {"ipad": ipad, "opad": opad},
+    )
+    checks = _checks(has_cpr)
     whens = "\n".join(
-        f"WHEN {cond} THEN {{'column_name': '{COLUMN_LABELS[col]}', 'value': {val}::VARCHAR,"
-        f" 'reason': '{reason}'}}"
+        f"WHEN {cond} THEN {{'column_name': '{COLUMN_LABELS[col]}', "
+        f"'value': {privacy.mask_cpr_sql(val) if val == 'cpr_raw' else val}::VARCHAR, "
+        f"'reason': '{reason}'}}"
         for col, cond, val, reason in checks
     )
     content = ", ".join(c for c in REGISTRATION_COLUMNS if c != "registration_id")
@@ -415,17 +384,19 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> None:
         CREATE OR REPLACE TEMP TABLE checked AS
         SELECT *, CASE {whens} END AS problem
         FROM (
-            SELECT p.*,
-                count(DISTINCT hash({content})) OVER (PARTITION BY registration_id) > 1
-                    AS dup_conflict,
+            SELECT p.* EXCLUDE (birth_parsed),
+                p.birth_parsed,
+                date_trunc('month', coalesce(p.cpr_birth, p.birth_parsed))::DATE AS birth_date,
+                count(DISTINCT hash({content.replace("birth_date", "coalesce(cpr_birth, birth_parsed)")}))
+                    OVER (PARTITION BY registration_id) > 1 AS dup_conflict,
                 row_number() OVER (PARTITION BY registration_id ORDER BY line_no) AS dup_rank
             FROM parsed p
         )
         """
     )
     cols = ", ".join(REGISTRATION_COLUMNS)
-    # Exact duplicates (same id, same content) are one registration; later copies are dropped
-    # from history but still counted as read and unchanged by the batch summary.
+    # Exact duplicates (same id, same content) are one registration; the later copies are
+    # counted as read and unchanged.
     cur.execute(
         f"""CREATE OR REPLACE TEMP TABLE valid_rows AS
             SELECT line_no, {cols} FROM checked WHERE problem IS NULL AND dup_rank = 1"""
@@ -437,7 +408,176 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> None:
     )
 
 
-# --- 4. write ------------------------------------------------------------------------------
+def _fetch_rejections(cur: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    rows = cur.execute(
+        "SELECT line_no, column_name, value, reason FROM rejects ORDER BY line_no"
+    ).fetchall()
+    return [dict(zip(("line_no", "column_name", "value", "reason"), r, strict=True)) for r in rows]
+
+
+def _unknown_types(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    return cur.execute(
+        """SELECT type_raw, count(*) AS n FROM parsed
+           WHERE type_raw IS NOT NULL AND intervention_type IS NULL
+           GROUP BY type_raw ORDER BY n DESC, type_raw"""
+    ).fetchall()
+
+
+def _preview(
+    cur: duckdb.DuckDBPyConnection, det: Detection, mapping: dict[str, str], rows: int = 10
+) -> pd.DataFrame:
+    """Return the first rows as read, with any CPR column masked."""
+    cpr_header = mapping.get("cpr")
+    exprs = ["line_no::INTEGER AS Linje"] + [
+        (f"{privacy.mask_cpr_sql(_q(c))} AS {_q(c)}" if c == cpr_header else _q(c))
+        for c in det.columns
+    ]
+    return cur.execute(
+        f"SELECT {', '.join(exprs)} FROM raw_rows ORDER BY line_no LIMIT {rows}"
+    ).df()
+
+
+# --- inspect and import ----------------------------------------------------------------------
+
+
+def _check_size(path: Path, max_bytes: int) -> None:
+    if not path.is_file():
+        raise ImportRefused(f"Filen {path.name} findes ikke.")
+    size = path.stat().st_size
+    if size == 0:
+        raise ImportRefused(f"Filen {path.name} er tom.")
+    if size > max_bytes:
+        raise ImportRefused(
+            f"Filen {path.name} er for stor ({size / 1e6:.0f} MB); grænsen er "
+            f"{max_bytes / 1e6:.0f} MB."
+        )
+
+
+def _prepare(
+    store: Store,
+    path: Path,
+    sheet: str | None,
+    mapping: dict[str, str] | None,
+    max_bytes: int,
+    progress: Progress,
+) -> tuple[Detection, dict[str, str], int]:
+    """Read, map and validate a file on this thread's cursor; refuse unusable files."""
+    _check_size(path, max_bytes)
+    cur = store.cursor()
+    progress(0.05, "Læser filen …")
+    det = read_to_raw(cur, path, sheet)
+    rows_read = cur.execute("SELECT count(*) FROM raw_rows").fetchone()[0]
+    if rows_read == 0:
+        raise ImportRefused(f"Filen {path.name} har en overskrift, men ingen rækker.")
+    final = map_headers(list(det.columns)) if mapping is None else dict(mapping)
+    unknown = [h for h in final.values() if h not in det.columns]
+    if unknown:
+        raise ImportRefused(f"Kolonnen '{unknown[0]}' findes ikke i filen.")
+    check_required(final)
+    progress(0.35, f"Kontrollerer {rows_read:,} rækker …".replace(",", "."))
+    validate(cur, final, privacy.load_key(store.path))
+    return det, final, rows_read
+
+
+def _previous_batch(store: Store, sha: str) -> int | None:
+    row = (
+        store.cursor()
+        .execute(
+            "SELECT batch_id FROM import_batches WHERE sha256 = ? AND undone_at IS NULL "
+            "ORDER BY batch_id DESC LIMIT 1",
+            [sha],
+        )
+        .fetchone()
+    )
+    return row[0] if row else None
+
+
+def inspect_file(
+    store: Store,
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | None = None,
+    mapping: dict[str, str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    file_name: str | None = None,
+) -> Inspection:
+    """Return what importing a file would do: detection, mapping, report; writes nothing."""
+    path = Path(path)
+    det, final, rows_read = _prepare(store, path, sheet, mapping, max_bytes, lambda *_: None)
+    cur = store.cursor()
+    return Inspection(
+        file_name=file_name or path.name,
+        sha256=file_sha256(path),
+        detection=det,
+        mapping=final,
+        rows_read=rows_read,
+        valid=cur.execute("SELECT count(*) FROM valid_rows").fetchone()[0],
+        rejections=_fetch_rejections(cur),
+        unknown_types=_unknown_types(cur),
+        preview=_preview(cur, det, final),
+        already_imported_as=_previous_batch(store, file_sha256(path)),
+    )
+
+
+def import_file(
+    store: Store,
+    path: str | os.PathLike[str],
+    mode: str = "upsert",
+    strict: bool = False,
+    *,
+    sheet: str | None = None,
+    mapping: dict[str, str] | None = None,
+    user: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    today: dt.date | None = None,
+    file_name: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import an extract (CSV, XLSX, Parquet) as one batch; refuse bad files with ImportRefused."""
+    path = Path(path)
+    report = progress or (lambda *_: None)
+    if mode not in MODES:
+        raise ValueError(f"Ukendt tilstand: {mode}")
+    _check_size(path, max_bytes)
+    sha = file_sha256(path)
+    prev = _previous_batch(store, sha)
+    if prev is not None:
+        report(1.0, "Filen er allerede indlæst.")
+        return ImportResult(batch_id=None, rows_read=0, already_imported_as=prev)
+    _det, _mapping, rows_read = _prepare(store, path, sheet, mapping, max_bytes, report)
+    cur = store.cursor()
+    n_valid = cur.execute("SELECT count(*) FROM valid_rows").fetchone()[0]
+    rejections = _fetch_rejections(cur)
+    name = file_name or path.name
+    if n_valid == 0:
+        first = rejections[0]
+        raise ImportRefused(
+            f"Alle {rows_read} rækker i {name} blev afvist; intet er indlæst. "
+            f"Første fejl: linje {first['line_no']}, {first['column_name']}: {first['reason']}"
+        )
+    if strict and rejections:
+        first = rejections[0]
+        raise ImportRefused(
+            f"{len(rejections)} rækker blev afvist, og --strict afviser da hele filen. "
+            f"Første fejl: linje {first['line_no']}, {first['column_name']}: {first['reason']}"
+        )
+    report(0.7, "Gemmer i databasen …")
+    result = write_batch(
+        store,
+        kind="import",
+        file_name=name,
+        sha256=sha,
+        mode=mode,
+        user=user or _current_user(),
+        rows_read=rows_read,
+        data_as_of_date=data_as_of(cur, today or dt.date.today()),
+        rejections=rejections,
+    )
+    report(1.0, "Færdig.")
+    return result
+
+
+# --- write, undo, history ------------------------------------------------------------------
 
 
 def data_as_of(cur: duckdb.DuckDBPyConnection, today: dt.date) -> dt.date:
@@ -450,86 +590,11 @@ def data_as_of(cur: duckdb.DuckDBPyConnection, today: dt.date) -> dt.date:
     return min(latest, today) if latest else today
 
 
-def import_file(
-    store: Store,
-    path: str | os.PathLike[str],
-    mode: str = "upsert",
-    strict: bool = False,
-    user: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    today: dt.date | None = None,
-) -> ImportResult:
-    """Import a registration extract as one batch; refuse bad files with ImportRefused."""
-    path = Path(path)
-    if mode not in MODES:
-        raise ValueError(f"Ukendt tilstand: {mode}")
-    if not path.is_file():
-        raise ImportRefused(f"Filen {path.name} findes ikke.")
-    size = path.stat().st_size
-    if size == 0:
-        raise ImportRefused(f"Filen {path.name} er tom.")
-    if size > max_bytes:
-        raise ImportRefused(
-            f"Filen {path.name} er for stor ({size / 1e6:.0f} MB); grænsen er "
-            f"{max_bytes / 1e6:.0f} MB."
-        )
-    sha = file_sha256(path)
-    cur = store.cursor()
-    prev = cur.execute(
-        "SELECT batch_id FROM import_batches WHERE sha256 = ? AND undone_at IS NULL "
-        "ORDER BY batch_id DESC LIMIT 1",
-        [sha],
-    ).fetchone()
-    headers = read_csv_to_raw(cur, path)
-    rows_read = cur.execute("SELECT count(*) FROM raw_rows").fetchone()[0]
-    if prev:
-        return ImportResult(batch_id=None, rows_read=rows_read, already_imported_as=prev[0])
-    if rows_read == 0:
-        raise ImportRefused(f"Filen {path.name} har en overskrift, men ingen rækker.")
-    mapping = map_headers(headers)
-    check_required(mapping)
-    validate(cur, mapping)
-    n_valid = cur.execute("SELECT count(*) FROM valid_rows").fetchone()[0]
-    rejections = _fetch_rejections(cur, "rejects")
-    n_rejected = len(rejections)
-    if n_valid == 0:
-        raise ImportRefused(
-            f"Alle {rows_read} rækker i {path.name} blev afvist; intet er indlæst. "
-            f"Første fejl: linje {rejections[0]['line_no']}, {rejections[0]['column_name']}: "
-            f"{rejections[0]['reason']}"
-        )
-    if strict and n_rejected:
-        raise ImportRefused(
-            f"{n_rejected} rækker blev afvist, og --strict afviser da hele filen. "
-            f"Første fejl: linje {rejections[0]['line_no']}, {rejections[0]['column_name']}: "
-            f"{rejections[0]['reason']}"
-        )
-    as_of = data_as_of(cur, today or dt.date.today())
-    return write_batch(
-        store,
-        kind="import",
-        file_name=path.name,
-        sha256=sha,
-        mode=mode,
-        user=user or _current_user(),
-        rows_read=rows_read,
-        data_as_of_date=as_of,
-        rejections=rejections,
-    )
-
-
 def _current_user() -> str:
     try:
         return getpass.getuser()
     except OSError:
         return "ukendt"
-
-
-def _fetch_rejections(cur: duckdb.DuckDBPyConnection, table: str) -> list[dict[str, object]]:
-    rows = cur.execute(
-        f"SELECT line_no, column_name, value, reason FROM {table} ORDER BY line_no"
-    ).fetchall()
-    return [dict(zip(("line_no", "column_name", "value", "reason"), r, strict=True)) for r in rows]
 
 
 def write_batch(
@@ -547,20 +612,15 @@ def write_batch(
 ) -> ImportResult:
     """Write ``source_table`` (a temp table on this thread's cursor) as one batch, atomically."""
     cols = ", ".join(REGISTRATION_COLUMNS)
-    content = ", ".join(c for c in REGISTRATION_COLUMNS if c != "registration_id")
+    content = [c for c in REGISTRATION_COLUMNS if c != "registration_id"]
+    same = " AND ".join(f"i.{c} IS NOT DISTINCT FROM r.{c}" for c in content)
     with store.write() as cur:
         batch_id = cur.execute("SELECT nextval('batch_seq')").fetchone()[0]
         cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM {source_table}")
-        counts = cur.execute(
+        inserted, updated = cur.execute(
             f"""
-            SELECT
-                count(*) FILTER (WHERE r.registration_id IS NULL) AS inserted,
-                count(*) FILTER (WHERE r.registration_id IS NOT NULL
-                    AND hash(i.{content.replace(", ", ", i.")})
-                        <> hash(r.{content.replace(", ", ", r.")})) AS updated,
-                count(*) FILTER (WHERE r.registration_id IS NOT NULL
-                    AND hash(i.{content.replace(", ", ", i.")})
-                        = hash(r.{content.replace(", ", ", r.")})) AS unchanged
+            SELECT count(*) FILTER (WHERE r.registration_id IS NULL),
+                   count(*) FILTER (WHERE r.registration_id IS NOT NULL AND NOT ({same}))
             FROM incoming i LEFT JOIN registrations r USING (registration_id)
             """
         ).fetchone()
@@ -570,6 +630,8 @@ def write_batch(
                 "SELECT count(*) FROM registrations WHERE registration_id NOT IN "
                 "(SELECT registration_id FROM incoming)"
             ).fetchone()[0]
+        # Every row of the batch is kept, changed or not: undoing an earlier batch then gives
+        # exactly the state a later batch described.
         cur.execute(
             f"""INSERT INTO registration_history (batch_id, line_no, deleted, {cols})
                 SELECT ?, line_no, false, {cols} FROM incoming""",
@@ -583,13 +645,12 @@ def write_batch(
                 [batch_id],
             )
         if rejections:
-            cur.executemany(
-                "INSERT INTO rejected_rows VALUES (?, ?, ?, ?, ?)",
-                [
-                    [batch_id, r["line_no"], r["column_name"], r["value"], r["reason"]]
-                    for r in rejections
-                ],
+            cur.execute(
+                "INSERT INTO rejected_rows SELECT ?, line_no, column_name, value, reason "
+                "FROM rejects",
+                [batch_id],
             )
+        unchanged = rows_read - inserted - updated - len(rejections)
         cur.execute(
             """INSERT INTO import_batches (batch_id, kind, file_name, sha256, imported_by,
                    imported_at, mode, rows_read, inserted, updated, unchanged, rejected,
@@ -603,9 +664,9 @@ def write_batch(
                 user,
                 mode,
                 rows_read,
-                counts[0],
-                counts[1],
-                rows_read - counts[0] - counts[1] - len(rejections),
+                inserted,
+                updated,
+                unchanged,
                 len(rejections),
                 removed,
                 data_as_of_date,
@@ -615,9 +676,9 @@ def write_batch(
     return ImportResult(
         batch_id=batch_id,
         rows_read=rows_read,
-        inserted=counts[0],
-        updated=counts[1],
-        unchanged=rows_read - counts[0] - counts[1] - len(rejections),
+        inserted=inserted,
+        updated=updated,
+        unchanged=unchanged,
         rejected=len(rejections),
         removed=removed,
         rejections=rejections,
@@ -626,18 +687,69 @@ def write_batch(
 
 def undo_batch(store: Store, batch_id: int, user: str | None = None) -> None:
     """Undo a batch: the current view becomes what it was without it."""
-    cur = store.cursor()
-    row = cur.execute(
-        "SELECT undone_at FROM import_batches WHERE batch_id = ?", [batch_id]
-    ).fetchone()
+    row = (
+        store.cursor()
+        .execute("SELECT undone_at FROM import_batches WHERE batch_id = ?", [batch_id])
+        .fetchone()
+    )
     if row is None:
         raise ImportRefused(f"Import nr. {batch_id} findes ikke.")
     if row[0] is not None:
         raise ImportRefused(f"Import nr. {batch_id} er allerede fortrudt.")
-    with store.write() as w:
-        w.execute(
+    with store.write() as cur:
+        cur.execute(
             "UPDATE import_batches SET undone_at = current_timestamp, undone_by = ? "
             "WHERE batch_id = ?",
             [user or _current_user(), batch_id],
         )
-        rebuild_current(w)
+        rebuild_current(cur)
+
+
+def import_history(store: Store) -> pd.DataFrame:
+    """Return the import history, newest first, with Danish column names."""
+    return (
+        store.cursor()
+        .execute(
+            """SELECT batch_id AS "Import nr.", file_name AS "Fil", imported_by AS "Indlæst af",
+                  imported_at AS "Tidspunkt", mode AS "Tilstand", rows_read AS "Læst",
+                  inserted AS "Indsat", updated AS "Opdateret", unchanged AS "Uændret",
+                  rejected AS "Afvist", removed AS "Fjernet",
+                  CASE WHEN undone_at IS NULL THEN '' ELSE 'Fortrudt' END AS "Status"
+           FROM import_batches WHERE kind = 'import' ORDER BY batch_id DESC"""
+        )
+        .df()
+    )
+
+
+def rejected_rows(store: Store, batch_id: int) -> pd.DataFrame:
+    """Return a batch's rejected rows with Danish column names."""
+    return (
+        store.cursor()
+        .execute(
+            """SELECT line_no AS "Linje", column_name AS "Kolonne", value AS "Værdi",
+                  reason AS "Årsag"
+           FROM rejected_rows WHERE batch_id = ? ORDER BY line_no""",
+            [batch_id],
+        )
+        .df()
+    )
+
+
+# --- aliases -------------------------------------------------------------------------------
+
+
+def add_alias(store: Store, name: str, code: str) -> None:
+    """Map a local intervention name to a reference code (used by every later import)."""
+    cur = store.cursor()
+    if not cur.execute("SELECT count(*) FROM intervention_types WHERE code = ?", [code]).fetchone()[
+        0
+    ]:
+        raise ImportRefused(f"Ukendt indsatstype: {code}.")
+    if not alias_key(name):
+        raise ImportRefused("Navnet er tomt.")
+    with store.write() as w:
+        w.execute(
+            "INSERT OR REPLACE INTO intervention_aliases (alias_key, alias, code, created_at) "
+            "VALUES (?, ?, ?, current_timestamp)",
+            [alias_key(name), name.strip(), code],
+        )

@@ -1,0 +1,107 @@
+"""CPR numbers: keyed pseudonyms, birth months, masking (registrations.md §3).
+
+A CPR number never reaches the store, a log, a message or an export. On import it becomes
+``citizen_id`` = HMAC-SHA256(key, the ten digits), truncated, computed in DuckDB SQL over the
+whole file at once, and ``birth_date`` = the first day of the birth month by the century rule
+of the 7th digit. The key lives outside the database: ``SLCORE_KEY``, or a file beside the
+store created with mode 0600 on first use. It is never shown.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PSEUDONYM_HEX_CHARS = 16  # 64 bits: no collisions in practice among a municipality's citizens
+
+
+class KeyError_(Exception):  # noqa: N801 - not the builtin KeyError
+    """The pseudonymisation key cannot be read; the message is Danish."""
+
+
+def key_path(db_path: Path) -> Path:
+    """Return where the key file lives for a store: ``<store>.key`` beside it."""
+    return db_path.with_name(db_path.name + ".key")
+
+
+def load_key(db_path: Path) -> bytes:
+    """Return the pseudonymisation key: ``SLCORE_KEY``, else the key file (created if missing)."""
+    env = os.environ.get("SLCORE_KEY")
+    if env:
+        return env.encode("utf-8")
+    path = key_path(db_path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two processes starting at once cannot both write a key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        raise KeyError_(
+            f"Nøglen til pseudonymisering ({path.name}) kan ikke læses. Tjek filens rettigheder."
+        ) from None
+    if not text:
+        raise KeyError_(f"Nøglefilen {path.name} er tom.")
+    return text.encode("utf-8")
+
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """Return HMAC-SHA256's inner and outer padded keys (RFC 2104)."""
+    import hashlib
+
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    k = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in k), bytes(b ^ 0x5C for b in k)
+
+
+def pseudonym_sql(digits_sql: str) -> str:
+    """Return SQL for the pseudonym of a 10-digit CPR expression (params $ipad, $opad)."""
+    return (
+        f"'P' || left(sha256($opad || unhex(sha256($ipad || encode({digits_sql})))), "
+        f"{PSEUDONYM_HEX_CHARS})"
+    )
+
+
+# The century rule of the 7th digit (registrations.md §3), as SQL over yy and the digit.
+def cpr_birth_year_sql(yy: str, digit7: str) -> str:
+    """Return SQL for the full birth year from the two-digit year and the 7th digit."""
+    return f"""CASE
+        WHEN {digit7} <= 3 THEN 1900 + {yy}
+        WHEN {digit7} IN (4, 9) THEN CASE WHEN {yy} <= 36 THEN 2000 ELSE 1900 END + {yy}
+        ELSE CASE WHEN {yy} <= 57 THEN 2000 ELSE 1800 END + {yy}
+    END"""
+
+
+def cpr_birth_year(yy: int, digit7: int) -> int:
+    """Return the full birth year by the century rule (the same rule as the SQL)."""
+    if digit7 <= 3:
+        return 1900 + yy
+    if digit7 in (4, 9):
+        return (2000 if yy <= 36 else 1900) + yy
+    return (2000 if yy <= 57 else 1800) + yy
+
+
+def mask_cpr_sql(value_sql: str) -> str:
+    """Return SQL that masks a CPR-like value as ``DDMMYY-****`` (or all stars)."""
+    return (
+        f"CASE WHEN {value_sql} IS NULL THEN NULL "
+        f"WHEN regexp_matches({value_sql}, '^\\s*\\d{{6}}') "
+        f"THEN substr(trim({value_sql}), 1, 6) || '-****' "
+        f"ELSE repeat('*', least(length({value_sql}), 10)) END"
+    )
+
+
+def mask_cpr(value: str) -> str:
+    """Mask a CPR-like value as ``DDMMYY-****`` (or all stars)."""
+    v = value.strip()
+    if len(v) >= 6 and v[:6].isdigit():
+        return v[:6] + "-****"
+    return "*" * min(len(v), 10)
