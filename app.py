@@ -9,6 +9,9 @@ import streamlit as st
 st.set_page_config(page_title="Serviceniveau", page_icon="📊", layout="wide")
 
 page = st.navigation(
-    [st.Page("pages/overblik.py", title="Overblik", icon=":material/dashboard:", default=True)]
+    [
+        st.Page("pages/overblik.py", title="Overblik", icon=":material/dashboard:", default=True),
+        st.Page("pages/indlaes.py", title="Indlæs data", icon=":material/upload_file:"),
+    ]
 )
 page.run()

@@ -1002,7 +1002,7 @@ def build_demo(
             cur.execute("INSERT OR REPLACE INTO meta VALUES ('demo_seed', ?)", [str(seed)])
         report(0.9, "Rammer og budgetter…")
         n_frames = add_frames(store, _frame_rows(today), user="demo")
-        n_budgets = set_budgets(store, _budget_rows(store, today, seed))
+        n_budgets = set_budgets(store, _budget_rows(store, today, seed), demo=True)
         store.close()
     except BaseException:
         with contextlib.suppress(Exception):

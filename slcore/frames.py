@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from slcore.store import Store
+from slcore.store import Store, leave_demo
 
 FRAME_COLUMNS = (
     "intervention_type",
@@ -142,6 +142,8 @@ def parse_frames(path: str | os.PathLike[str], known_types: set[str]) -> list[di
 def add_frames(store: Store, frames: list[dict[str, object]], user: str = "") -> int:
     """Add frame versions in one transaction; return how many were added."""
     with store.write() as cur:
+        if user != "demo":
+            leave_demo(cur)
         known = _known_types(cur)
         for i, f in enumerate(frames, start=1):
             validate_frame(f, known, line=0 if len(frames) == 1 else i)
@@ -195,9 +197,11 @@ def parse_budgets(path: str | os.PathLike[str], known_types: set[str]) -> list[l
     return out
 
 
-def set_budgets(store: Store, rows: list[list[object]]) -> int:
+def set_budgets(store: Store, rows: list[list[object]], demo: bool = False) -> int:
     """Insert or replace budgets per (year, type) in one transaction; return the count."""
     with store.write() as cur:
+        if not demo:
+            leave_demo(cur)
         cur.executemany(
             """INSERT OR REPLACE INTO budgets (year, intervention_type, budget_dkk, planned_cases,
                    updated_at) VALUES (?, ?, ?, ?, current_timestamp)""",

@@ -30,7 +30,7 @@ import pandas as pd
 from slcore import privacy
 from slcore.columns import COLUMN_LABELS, map_headers
 from slcore.reader import Detection, ImportRefused, read_to_raw
-from slcore.store import REGISTRATION_COLUMNS, Store, alias_key, rebuild_current
+from slcore.store import REGISTRATION_COLUMNS, Store, alias_key, leave_demo, rebuild_current
 
 __all__ = ["ImportRefused", "ImportResult", "Inspection", "import_file", "inspect_file"]
 
@@ -615,6 +615,8 @@ def write_batch(
     content = [c for c in REGISTRATION_COLUMNS if c != "registration_id"]
     same = " AND ".join(f"i.{c} IS NOT DISTINCT FROM r.{c}" for c in content)
     with store.write() as cur:
+        if kind == "import":
+            leave_demo(cur)  # counts below then compare with real data only
         batch_id = cur.execute("SELECT nextval('batch_seq')").fetchone()[0]
         cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM {source_table}")
         inserted, updated = cur.execute(

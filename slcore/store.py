@@ -283,6 +283,27 @@ def intervention_types(store: Store) -> list[dict[str, object]]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+def leave_demo(cur: duckdb.DuckDBPyConnection) -> bool:
+    """End the demo when the first real data arrive; return whether it was a demo store.
+
+    Call inside the write transaction that adds the real data. The demo's registrations are
+    undone (their batch stays in history), its frames and budgets removed, so figures never
+    mix the made-up municipality with real data.
+    """
+    row = cur.execute("SELECT value FROM meta WHERE key = 'is_demo'").fetchone()
+    if not row or row[0] != "true":
+        return False
+    cur.execute(
+        "UPDATE import_batches SET undone_at = current_timestamp, undone_by = 'demodata fjernet' "
+        "WHERE kind = 'demo' AND undone_at IS NULL"
+    )
+    cur.execute("DELETE FROM frames WHERE created_by = 'demo'")
+    cur.execute("DELETE FROM budgets")
+    cur.execute("UPDATE meta SET value = 'false' WHERE key = 'is_demo'")
+    rebuild_current(cur)
+    return True
+
+
 def rebuild_current(cur: duckdb.DuckDBPyConnection) -> None:
     """Rebuild the current view from history: each id's newest version in a live batch."""
     cols = ", ".join(REGISTRATION_COLUMNS)

@@ -186,3 +186,42 @@ def test_data_as_of_is_latest_decision_up_to_today(store, tmp_path):
     assert store.cursor().execute("SELECT data_as_of FROM import_batches").fetchone()[0] == (
         dt.date(2025, 3, 1)
     )  # B starts after today, so its decision is not counted
+
+
+def test_first_real_import_ends_the_demo(tmp_path):
+    from slcore.demo import build_demo
+    from slcore.frames import import_budgets, import_frames
+
+    db = tmp_path / "demo.duckdb"
+    build_demo(db, scale=0.05, today=dt.date(2026, 11, 22))
+    store = open_store(db)
+    try:
+        assert store.is_demo() and store.registration_count() > 0
+        result = import_file(store, SAMPLES / "registrations_canonical.csv", mode="replace")
+        assert (result.inserted, result.removed) == (600, 0)  # demo rows are not "removed"
+        assert not store.is_demo()
+        cur = store.cursor()
+        assert store.registration_count() == 600
+        assert cur.execute("SELECT count(*) FROM frames").fetchone()[0] == 0
+        assert cur.execute("SELECT count(*) FROM budgets").fetchone()[0] == 0
+        demo = cur.execute("SELECT undone_at FROM import_batches WHERE kind = 'demo'").fetchone()
+        assert demo[0] is not None  # kept in history, undone
+        import_frames(store, SAMPLES / "serviceniveau_frames.csv")
+        import_budgets(store, SAMPLES / "budgetter.csv")
+        assert cur.execute("SELECT count(*) FROM frames").fetchone()[0] == 18
+    finally:
+        store.close()
+
+
+def test_frames_first_also_end_the_demo(tmp_path):
+    from slcore.demo import build_demo
+    from slcore.frames import import_frames
+
+    db = tmp_path / "demo.duckdb"
+    build_demo(db, scale=0.05, today=dt.date(2026, 11, 22))
+    store = open_store(db)
+    try:
+        import_frames(store, SAMPLES / "serviceniveau_frames.csv")
+        assert not store.is_demo() and store.registration_count() == 0
+    finally:
+        store.close()

@@ -1,0 +1,274 @@
+"""Indlæs data: upload an extract, see what will happen, fix it, import it, undo it."""
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from slcore import fmt, importer
+from slcore.columns import COLUMN_LABELS
+from slcore.reader import ImportRefused
+from slcore.store import intervention_types
+
+NO_COLUMN = "(ingen)"
+
+view = ui.page("Indlæs data")
+store = view.store
+limit_mb = int(st.get_option("server.maxUploadSize"))
+max_bytes = limit_mb * 1024 * 1024
+
+st.markdown(
+    "Indlæs et udtræk af bevillinger fra sagssystemet (DUBU, Nexus, SBSYS …) eller et regneark. "
+    "Intet gemmes, før du trykker **Indlæs**. CPR-numre gemmes aldrig: de bliver til et "
+    "pseudonym og en fødselsmåned."
+)
+
+if view.status.is_demo:
+    st.info(
+        "Databasen indeholder demodata. Når du indlæser den første fil (eller rammer eller "
+        "budgetter), fjernes demokommunen, så rigtige og opdigtede tal aldrig blandes.",
+        icon=":material/info:",
+    )
+
+uploaded = st.file_uploader(
+    "Vælg fil (CSV, XLSX eller Parquet)",
+    type=["csv", "txt", "xlsx", "parquet"],
+    help=f"Højst {limit_mb} MB. Semikolon, komma eller tabulator; UTF-8 eller Windows-1252.",
+    key="upload",
+)
+st.caption(f"Største filstørrelse: {limit_mb} MB.")
+
+
+def saved_upload(file) -> Path:
+    """Keep the upload in a private temp file for this session (one at a time)."""
+    digest = hashlib.sha256(file.getvalue()).hexdigest()
+    saved = st.session_state.get("upload_file")
+    if saved and saved["digest"] == digest and Path(saved["path"]).exists():
+        return Path(saved["path"])
+    if saved:
+        Path(saved["path"]).unlink(missing_ok=True)
+    suffix = Path(file.name).suffix or ".csv"
+    fd, name = tempfile.mkstemp(prefix="slcore-upload-", suffix=suffix)  # mode 0600
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(file.getvalue())
+    st.session_state["upload_file"] = {"digest": digest, "path": name}
+    st.session_state.pop("mapping", None)
+    return Path(name)
+
+
+if uploaded is not None:
+    path = saved_upload(uploaded)
+    sheet = st.session_state.get("sheet")
+    mapping = st.session_state.get("mapping")
+    try:
+        with st.spinner("Læser og kontrollerer filen …"):
+            ins = importer.inspect_file(
+                store,
+                path,
+                sheet=sheet,
+                mapping=mapping,
+                max_bytes=max_bytes,
+                file_name=uploaded.name,
+            )
+    except ImportRefused as exc:
+        st.error(f"**Filen kan ikke indlæses.** {exc}", icon=":material/block:")
+        ins = None
+
+    if ins is not None:
+        det = ins.detection
+        # --- What was detected ---------------------------------------------------------
+        st.subheader("1. Det fandt vi i filen")
+        found = {"Format": det.format}
+        if det.encoding:
+            found["Tegnsæt"] = det.encoding
+        if det.delimiter:
+            found["Skilletegn"] = det.delimiter_label
+        if det.sheet:
+            found["Ark"] = det.sheet
+        if det.header_line:
+            found["Overskrift i linje"] = str(det.header_line)
+        found["Rækker"] = fmt.number(ins.rows_read)
+        st.table(pd.DataFrame({"": list(found.values())}, index=list(found.keys())))
+        if len(det.sheets) > 1:
+            st.selectbox("Ark", det.sheets, index=det.sheets.index(det.sheet), key="sheet")
+
+        with st.expander("Kolonner: hvilken kolonne i filen er hvad", expanded=False):
+            st.caption("Ret tilknytningen, hvis en kolonne er gættet forkert; tjek igen bagefter.")
+            options = [NO_COLUMN, *det.columns]
+            table = pd.DataFrame(
+                {
+                    "Felt": [COLUMN_LABELS[c] for c in COLUMN_LABELS],
+                    "Kolonne i filen": [ins.mapping.get(c, NO_COLUMN) for c in COLUMN_LABELS],
+                }
+            )
+            edited = st.data_editor(
+                table,
+                hide_index=True,
+                disabled=["Felt"],
+                key="mapping_editor",
+                column_config={
+                    "Kolonne i filen": st.column_config.SelectboxColumn(
+                        options=options, required=True
+                    )
+                },
+            )
+            new_mapping = {
+                canonical: col
+                for canonical, col in zip(COLUMN_LABELS, edited["Kolonne i filen"], strict=True)
+                if col != NO_COLUMN
+            }
+            if new_mapping != ins.mapping and st.button("Brug denne tilknytning"):
+                st.session_state["mapping"] = new_mapping
+                st.rerun()
+
+        st.caption("De første rækker, som de står i filen (CPR-numre skjult):")
+        st.dataframe(ins.preview, hide_index=True)
+
+        # --- Validation report --------------------------------------------------------
+        st.subheader("2. Kontrol")
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Rækker læst", fmt.number(ins.rows_read), border=True)
+        c2.metric("Kan indlæses", fmt.number(ins.rows_read - len(ins.rejections)), border=True)
+        c3.metric("Afvises", fmt.number(len(ins.rejections)), border=True)
+        if ins.rejections:
+            st.markdown("**Afviste rækker efter årsag**")
+            st.dataframe(
+                pd.DataFrame(ins.reason_counts, columns=["Årsag", "Rækker"]), hide_index=True
+            )
+            rejected = pd.DataFrame(ins.rejections).rename(
+                columns={
+                    "line_no": "Linje",
+                    "column_name": "Kolonne",
+                    "value": "Værdi",
+                    "reason": "Årsag",
+                }
+            )
+            st.markdown("**Afviste rækker** (ret dem i kildesystemet eller i filen)")
+            st.dataframe(rejected, hide_index=True, height=min(400, 38 + 35 * len(rejected)))
+            ui.downloads(rejected, "afviste_raekker", key="rej")
+        else:
+            st.success("Alle rækker kan indlæses.", icon=":material/check_circle:")
+
+        # --- Unknown intervention names ------------------------------------------------
+        if ins.unknown_types:
+            st.subheader("Ukendte indsatstyper")
+            st.markdown(
+                "Disse navne kendes ikke. Knyt hvert navn til en indsatstype én gang; det huskes "
+                "til næste indlæsning."
+            )
+            types = intervention_types(store)
+            codes = [t["code"] for t in types]
+            names = {t["code"]: t["name_da"] for t in types}
+            with st.form("aliases"):
+                chosen = {}
+                for name, count in ins.unknown_types:
+                    chosen[name] = st.selectbox(
+                        f"**{name}** ({fmt.number(count)} rækker)",
+                        codes,
+                        index=None,
+                        format_func=lambda c: f"{names[c]} ({c})",
+                        placeholder="Vælg indsatstype (eller lad være)",
+                        key=f"alias_{name}",
+                    )
+                if st.form_submit_button("Gem tilknytninger og kontrollér igen"):
+                    for name, code in chosen.items():
+                        if code:
+                            importer.add_alias(store, name, code)
+                    st.rerun()
+
+        # --- Import -------------------------------------------------------------------
+        st.subheader("3. Indlæs")
+        if ins.already_imported_as is not None:
+            st.info(
+                f"Denne fil er allerede indlæst som import nr. {ins.already_imported_as}. "
+                "At indlæse den igen ændrer intet.",
+                icon=":material/info:",
+            )
+        else:
+            mode = st.radio(
+                "Hvordan skal filen indlæses?",
+                importer.MODES,
+                format_func=lambda m: {"upsert": "Opdatér", "replace": "Erstat"}[m],
+                captions=[importer.MODE_TEXTS[m] for m in importer.MODES],
+                key="mode",
+            )
+            n_ok = ins.rows_read - len(ins.rejections)
+            if n_ok == 0:
+                st.error("Alle rækker afvises; der er intet at indlæse.")
+            elif st.button(f"Indlæs {fmt.number(n_ok)} rækker", type="primary"):
+                bar = st.progress(0.0, text="Starter …")
+                try:
+                    result = importer.import_file(
+                        store,
+                        path,
+                        mode=mode,
+                        sheet=sheet,
+                        mapping=ins.mapping,
+                        max_bytes=max_bytes,
+                        file_name=uploaded.name,
+                        user=(st.user.get("email") if st.user.get("is_logged_in") else None),
+                        progress=lambda f, t: bar.progress(min(f, 1.0), text=t),
+                    )
+                except ImportRefused as exc:
+                    bar.empty()
+                    st.error(str(exc))
+                else:
+                    bar.empty()
+                    st.session_state["last_result"] = result
+                    st.rerun()
+
+last = st.session_state.pop("last_result", None)
+if last is not None and last.batch_id is not None:
+    st.success(
+        f"**Import nr. {last.batch_id} er gemt.** Læst {fmt.number(last.rows_read)}, "
+        f"indsat {fmt.number(last.inserted)}, opdateret {fmt.number(last.updated)}, "
+        f"uændret {fmt.number(last.unchanged)}, afvist {fmt.number(last.rejected)}"
+        + (f", fjernet {fmt.number(last.removed)}" if last.removed else "")
+        + ".",
+        icon=":material/check_circle:",
+    )
+
+# --- History and undo -------------------------------------------------------------------
+st.subheader("Importhistorik")
+history = importer.import_history(store)
+if history.empty:
+    st.caption("Der er ikke indlæst nogen filer endnu.")
+else:
+    st.dataframe(history, hide_index=True)
+    ui.downloads(history, "importhistorik", key="hist")
+    live = history.loc[history["Status"] == "", "Import nr."].tolist()
+    if live:
+        c1, c2 = st.columns([2, 3])
+        batch = c1.selectbox(
+            "Fortryd en import",
+            live,
+            key="undo_batch",
+            format_func=lambda b: (
+                f"Nr. {b}: " + str(history.loc[history["Import nr."] == b, "Fil"].iloc[0])
+            ),
+        )
+
+        @st.dialog("Fortryd import")
+        def confirm_undo(batch_id: int) -> None:
+            st.write(
+                f"Opgørelserne kommer til at se ud, som om import nr. {batch_id} aldrig var "
+                "indlæst. Intet slettes: historikken bevares."
+            )
+            if st.button("Ja, fortryd importen", type="primary"):
+                importer.undo_batch(
+                    store,
+                    int(batch_id),
+                    user=st.user.get("email") if st.user.get("is_logged_in") else None,
+                )
+                st.session_state["undone"] = int(batch_id)
+                st.rerun()
+
+        if c2.button("Fortryd …", key="undo_button"):
+            confirm_undo(batch)
+    undone = st.session_state.pop("undone", None)
+    if undone is not None:
+        st.success(f"Import nr. {undone} er fortrudt.", icon=":material/undo:")
