@@ -92,7 +92,10 @@ if uploaded is not None:
         if det.header_line:
             found["Overskrift i linje"] = str(det.header_line)
         found["Rækker"] = fmt.number(ins.rows_read)
-        st.table(pd.DataFrame({"": list(found.values())}, index=list(found.keys())))
+        st.dataframe(
+            pd.DataFrame({"Hvad": list(found.keys()), "Fundet": list(found.values())}),
+            hide_index=True,
+        )
         if len(det.sheets) > 1:
             st.selectbox("Ark", det.sheets, index=det.sheets.index(det.sheet), key="sheet")
 
@@ -139,13 +142,17 @@ if uploaded is not None:
             st.dataframe(
                 pd.DataFrame(ins.reason_counts, columns=["Årsag", "Rækker"]), hide_index=True
             )
-            rejected = pd.DataFrame(ins.rejections).rename(
-                columns={
-                    "line_no": "Linje",
-                    "column_name": "Kolonne",
-                    "value": "Værdi",
-                    "reason": "Årsag",
-                }
+            rejected = (
+                pd.DataFrame(ins.rejections)
+                .fillna("")
+                .rename(
+                    columns={
+                        "line_no": "Linje",
+                        "column_name": "Kolonne",
+                        "value": "Værdi",
+                        "reason": "Årsag",
+                    }
+                )
             )
             st.markdown("**Afviste rækker** (ret dem i kildesystemet eller i filen)")
             st.dataframe(rejected, hide_index=True, height=min(400, 38 + 35 * len(rejected)))
