@@ -225,3 +225,105 @@ def test_frames_first_also_end_the_demo(tmp_path):
         assert not store.is_demo() and store.registration_count() == 0
     finally:
         store.close()
+
+
+def _big_extract(path, rows: int) -> None:
+    """Write a large canonical extract, vectorised (no Python loop per row)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    start = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 1000, rows), unit="D")
+    pd.DataFrame(
+        {
+            "registration_id": "BIG-" + pd.Series(np.arange(rows)).astype(str),
+            "citizen_id": "C" + pd.Series(rng.integers(0, rows // 2, rows)).astype(str),
+            "birth_date": "2012-05-01",
+            "intervention_type": "SI_KONTAKT",
+            "start_date": start.strftime("%Y-%m-%d"),
+            "cost_amount": rng.integers(100, 5000, rows),
+            "cost_period": "month",
+        }
+    ).to_csv(path, index=False)
+
+
+@pytest.mark.slow
+def test_import_killed_midway_leaves_store_as_before(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    from tests.conftest import ROOT
+
+    db = tmp_path / "kill.duckdb"
+    store = open_store(db)
+    import_file(store, SAMPLES / "registrations_canonical.csv")
+    before = snapshot(store)
+    batches = store.cursor().execute("SELECT count(*) FROM import_batches").fetchone()[0]
+    store.close()
+    big = tmp_path / "big.csv"
+    _big_extract(big, 400_000)
+    script = textwrap.dedent(f"""
+        from slcore.store import open_store
+        from slcore.importer import import_file
+        store = open_store({str(db)!r})
+        import_file(store, {str(big)!r}, progress=lambda f, t: print(t, flush=True))
+        print("FINISHED", flush=True)
+    """)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    for line in proc.stdout:
+        if line.startswith("Gemmer"):
+            time.sleep(0.2)  # well inside the write transaction
+            proc.send_signal(signal.SIGKILL)
+            break
+    rest = proc.stdout.read()
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert "FINISHED" not in rest, "the import ended before the kill; make the file larger"
+    store = open_store(db)
+    try:
+        assert snapshot(store) == before
+        cur = store.cursor()
+        assert cur.execute("SELECT count(*) FROM import_batches").fetchone()[0] == batches
+        assert (
+            cur.execute(
+                "SELECT count(*) FROM registration_history WHERE registration_id LIKE 'BIG-%'"
+            ).fetchone()[0]
+            == 0
+        )
+        # And the store still works: the same file imports completely now.
+        assert import_file(store, big).inserted == 400_000
+    finally:
+        store.close()
+
+
+def test_readers_see_before_or_after_never_half(tmp_path):
+    import threading
+
+    store = open_store(tmp_path / "mvcc.duckdb")
+    try:
+        import_file(store, SAMPLES / "registrations_canonical.csv")
+        big = tmp_path / "mid.csv"
+        _big_extract(big, 100_000)
+        seen: set[int] = set()
+        done = threading.Event()
+
+        def reader() -> None:
+            while not done.is_set():
+                seen.add(store.registration_count())
+
+        t = threading.Thread(target=reader)
+        t.start()
+        try:
+            import_file(store, big)
+        finally:
+            done.set()
+            t.join()
+        seen.add(store.registration_count())
+        assert seen <= {600, 100_600} and 100_600 in seen
+    finally:
+        store.close()
