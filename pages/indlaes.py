@@ -92,10 +92,7 @@ if uploaded is not None:
         if det.header_line:
             found["Overskrift i linje"] = str(det.header_line)
         found["Rækker"] = fmt.number(ins.rows_read)
-        st.dataframe(
-            pd.DataFrame({"Hvad": list(found.keys()), "Fundet": list(found.values())}),
-            hide_index=True,
-        )
+        st.markdown("  \n".join(f"**{k}:** {v}" for k, v in found.items()))
         if len(det.sheets) > 1:
             st.selectbox("Ark", det.sheets, index=det.sheets.index(det.sheet), key="sheet")
 

@@ -150,3 +150,57 @@ def test_key_figures_download(page, app_url):
     header = text.splitlines()[0].split(";")
     assert header[:3] == ["Indsatstype", "Indsats", "Aktive bevillinger"]
     assert len(text.splitlines()) == 17  # header + 16 types in 2026
+
+
+@pytest.fixture(scope="module")
+def empty_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from slcore.store import open_store
+
+    tmp = tmp_path_factory.mktemp("browser-upload")
+    db = tmp / "empty.duckdb"
+    open_store(db).close()
+    proc, url = start_app(db, tmp / "streamlit.log")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_upload_report_import_and_overview_changes(page, empty_app_url):
+    from tests.conftest import SAMPLES
+
+    page.goto(empty_app_url)
+    page.wait_for_selector("text=Der er ingen bevillinger i databasen endnu", timeout=60_000)
+
+    page.goto(f"{empty_app_url}/indlaes")
+    page.wait_for_selector('[data-testid="stFileUploader"]', timeout=60_000)
+    wait_for_script(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        str(SAMPLES / "udtraek_dubu_cp1252.csv")
+    )
+    page.wait_for_selector("text=Afviste rækker efter årsag", timeout=60_000)
+    wait_for_script(page)
+    assert page.get_by_text("Tegnsæt: Windows-1252").first.is_visible()
+    assert page.get_by_text("Overskrift i linje: 2").first.is_visible()
+    assert page.get_by_text("Svømmeundervisning (1 rækker)").first.is_visible()
+    metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
+    assert any("Afvises" in m and "8" in m for m in metrics)
+    # The rejected rows download: line, column, value (CPR masked), reason.
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Hent CSV").first.click()
+    lines = Path(info.value.path()).read_bytes().decode("utf-8-sig").splitlines()
+    assert lines[0] == "Linje;Kolonne;Værdi;Årsag" and len(lines) == 9
+    assert any(x.startswith("576;CPR-nr;***;Ugyldigt CPR-nummer") for x in lines)
+    assert "0606204678" not in "".join(lines) and "060620-4678" not in "".join(lines)
+
+    page.get_by_role("button", name="Indlæs 600 rækker").click()
+    page.wait_for_selector("text=er gemt", timeout=60_000)
+    wait_for_script(page)
+    assert page.get_by_text("afvist 8").first.is_visible()
+
+    page.goto(empty_app_url)
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+    wait_for_script(page)
+    tiles = page.locator('[data-testid="stMetric"]').all_inner_texts()
+    # The same registrations as the canonical sample: 233 active in 2026 as of 18-03-2026.
+    assert any("Aktive bevillinger" in t and "233" in t for t in tiles)
+    assert page.locator('[data-testid="stException"]').count() == 0
