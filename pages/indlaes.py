@@ -256,23 +256,26 @@ else:
             ),
         )
 
-        @st.dialog("Fortryd import")
-        def confirm_undo(batch_id: int) -> None:
-            st.write(
-                f"Opgørelserne kommer til at se ud, som om import nr. {batch_id} aldrig var "
-                "indlæst. Intet slettes: historikken bevares."
-            )
-            if st.button("Ja, fortryd importen", type="primary"):
-                importer.undo_batch(
-                    store,
-                    int(batch_id),
-                    user=st.user.get("email") if st.user.get("is_logged_in") else None,
-                )
-                st.session_state["undone"] = int(batch_id)
-                st.rerun()
-
         if c2.button("Fortryd …", key="undo_button"):
-            confirm_undo(batch)
+            st.session_state["confirm_undo"] = int(batch)
+        pending = st.session_state.get("confirm_undo")
+        if pending is not None:
+            with st.container(border=True):
+                st.warning(
+                    f"Fortryd import nr. {pending}? Opgørelserne kommer til at se ud, som om "
+                    "den aldrig var indlæst. Intet slettes: historikken bevares.",
+                    icon=":material/undo:",
+                )
+                y, n, _ = st.columns([2, 1, 3])
+                if y.button("Ja, fortryd importen", type="primary", key="undo_yes"):
+                    user = st.user.get("email") if st.user.get("is_logged_in") else None
+                    importer.undo_batch(store, pending, user=user)
+                    st.session_state.pop("confirm_undo")
+                    st.session_state["undone"] = pending
+                    st.rerun()
+                if n.button("Annullér", key="undo_no"):
+                    st.session_state.pop("confirm_undo")
+                    st.rerun()
     undone = st.session_state.pop("undone", None)
     if undone is not None:
         st.success(f"Import nr. {undone} er fortrudt.", icon=":material/undo:")

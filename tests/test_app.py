@@ -15,7 +15,7 @@ from slcore.store import open_store
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["pages/overblik.py"]
+PAGES = ["pages/overblik.py", "pages/indlaes.py"]
 
 
 @pytest.fixture
@@ -139,3 +139,62 @@ def test_first_start_builds_the_demo_with_banner(tmp_path, monkeypatch):
     active = int(metrics(at)["Aktive bevillinger"].replace(".", ""))
     # About 1,100-1,300 at a time; over a year, with turnover, more than twice that.
     assert 2000 <= active <= 4000
+
+
+def upload_page(db, monkeypatch) -> AppTest:
+    monkeypatch.setenv("SLCORE_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/indlaes.py")
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_upload_page_report_alias_import_and_undo(tmp_path, monkeypatch):
+    from tests.conftest import SAMPLES
+
+    db = tmp_path / "up.duckdb"
+    open_store(db).close()
+    at = upload_page(db, monkeypatch)
+    assert any("Der er ikke indlæst nogen filer" in c.value for c in at.caption)
+    data = (SAMPLES / "udtraek_dubu_cp1252.csv").read_bytes()
+    at.file_uploader[0].set_value(("udtraek.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert metrics(at) == {"Rækker læst": "608", "Kan indlæses": "600", "Afvises": "8"}
+    assert any("Windows-1252" in m.value for m in at.markdown)
+    # Map the unknown name, check again: that row now imports.
+    at.selectbox(key="alias_Svømmeundervisning").set_value("SI_ANDEN")
+    at.button[0].click().run()  # the form's submit button
+    assert metrics(at)["Kan indlæses"] == "601"
+    at.radio(key="mode").set_value("upsert")
+    next(b for b in at.button if b.label.startswith("Indlæs")).click().run()
+    assert not at.exception
+    assert any("Import nr. 1 er gemt" in s.value and "indsat 601" in s.value for s in at.success)
+    store = open_store(db)
+    assert store.registration_count() == 601
+    assert (
+        store.cursor()
+        .execute("SELECT code FROM intervention_aliases WHERE alias = 'Svømmeundervisning'")
+        .fetchone()[0]
+        == "SI_ANDEN"
+    )
+    # The same file again: nothing to do, and the page says so.
+    assert any("allerede indlæst som import nr. 1" in i.value for i in at.info)
+    # Undo with confirmation.
+    at.button(key="undo_button").click().run()
+    at.button(key="undo_yes").click().run()
+    assert not at.exception
+    assert store.registration_count() == 0
+    assert any("Import nr. 1 er fortrudt" in s.value for s in at.success)
+
+
+def test_upload_page_refuses_bad_file_in_danish(tmp_path, monkeypatch):
+    db = tmp_path / "bad.duckdb"
+    open_store(db).close()
+    at = upload_page(db, monkeypatch)
+    png = b"\x89PNG\r\n\x1a\n" + bytes(200)
+    at.file_uploader[0].set_value(("billede.csv", png, "text/csv")).run()
+    assert not at.exception
+    assert any("PNG-billede" in e.value for e in at.error)
+    assert open_store(db).registration_count() == 0
