@@ -202,3 +202,30 @@ def test_rejects_and_undo(tmp_path):
     out = slcore(*fig, db=db).stdout.splitlines()[1]
     assert out.startswith("1,1,") and ",310.00," in out  # A is back: 31 days at 10
     assert slcore("undo", "2", db=db).returncode == 1
+
+
+def test_import_real_extracts_from_the_command_line(tmp_path):
+    db = tmp_path / "x.duckdb"
+    r = slcore("import", str(SAMPLES / "udtraek_dubu_cp1252.csv"), db=db)
+    assert r.returncode == 0, r.stderr
+    assert "læst 608, indsat 600" in r.stdout and "afvist 8" in r.stdout
+    assert "linje 133, CPR-nr" in r.stdout and "rejects 1 --format csv" in r.stdout
+    r = slcore(
+        "import", str(SAMPLES / "registreringer.xlsx"), "--sheet", "Nope", db=tmp_path / "y.duckdb"
+    )
+    assert (
+        r.returncode == 1 and "Arket 'Nope' findes ikke" in r.stderr and "Bevillinger" in r.stderr
+    )
+    r = slcore(
+        "import",
+        str(SAMPLES / "registreringer.xlsx"),
+        "--sheet",
+        "Bevillinger",
+        db=tmp_path / "y.duckdb",
+    )
+    assert r.returncode == 0 and "indsat 600" in r.stdout
+    strict = slcore(
+        "import", str(SAMPLES / "udtraek_dubu_cp1252.csv"), "--strict", db=tmp_path / "z.duckdb"
+    )
+    assert strict.returncode == 1 and "--strict" in strict.stderr
+    assert slcore("imports", db=tmp_path / "z.duckdb").stdout.count("\n") == 1  # header only
