@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from slcore.columns import map_headers
+from slcore.fmt import number
 
 MAX_LINE_BYTES = 1 << 20  # a line longer than 1 MB is not a registration
 HEADER_SEARCH_LINES = 30
@@ -160,7 +161,11 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
 
 
 def _line_stats(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Return (start offset, length without newline) of every physical line, vectorised."""
+    """Return (length without newline, inside-quotes flag) of every physical line, vectorised.
+
+    A line is inside a quoted field when an odd number of quote characters precede it (an
+    escaped quote "" adds two, so it does not change that).
+    """
     buf = np.frombuffer(raw, dtype=np.uint8)
     newlines = np.flatnonzero(buf == 10)
     starts = np.concatenate(([0], newlines + 1))
@@ -172,13 +177,15 @@ def _line_stats(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     has_cr = np.zeros(len(lengths), dtype=bool)
     nonempty = lengths > 0
     has_cr[nonempty] = buf[ends[nonempty] - 1] == 13
-    return starts, lengths - has_cr
+    quotes = np.cumsum(buf == 34)
+    quotes_before = np.where(starts > 0, quotes[np.maximum(starts - 1, 0)], 0)
+    return lengths - has_cr, (quotes_before % 2) == 1
 
 
 def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path) -> Detection:
     raw = path.read_bytes()
     text, encoding = _decode(raw, path)
-    _starts, lengths = _line_stats(raw)
+    lengths, in_quotes = _line_stats(raw)
     too_long = np.flatnonzero(lengths > MAX_LINE_BYTES)
     if len(too_long):
         raise ImportRefused(
@@ -229,7 +236,7 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path) -> Detection:
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
-    _number_csv_lines(cur, names, header_idx, lengths)
+    _number_csv_lines(cur, names, header_idx, (lengths == 0) & ~in_quotes)
     return Detection(
         format="CSV",
         encoding=encoding,
@@ -241,28 +248,29 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path) -> Detection:
 
 
 def _number_csv_lines(
-    cur: duckdb.DuckDBPyConnection, names: list[str], header_idx: int, lengths: np.ndarray
+    cur: duckdb.DuckDBPyConnection, names: list[str], header_idx: int, skipped: np.ndarray
 ) -> None:
     """Give each record the physical line it starts on.
 
     DuckDB skips blank lines and a quoted field may span lines, so the record number alone
     drifts. Record k starts after the header, the lines of the records before it (1 + their
-    embedded newlines) and the blank lines among those.
+    embedded newlines) and the skipped blank lines among those. ``skipped`` flags the blank
+    lines outside quoted fields, per physical line.
     """
     embedded = " + ".join(
         f"coalesce(length({_q(n)}) - length(replace({_q(n)}, chr(10), '')), 0)" for n in names
     )
-    blank_rank = []
-    blank_lines = np.flatnonzero(lengths[header_idx + 1 :] == 0)
-    # A blank line's rank: how many non-blank lines come before it after the header.
-    if len(blank_lines):
-        blank_rank = (blank_lines - np.arange(len(blank_lines))).tolist()
+    blank_lines = np.flatnonzero(skipped[header_idx + 1 :])
+    # A blank line's rank: how many record lines come before it after the header. Several
+    # blank lines in a row share a rank; the table keeps, per rank, how many blanks have a
+    # rank up to it.
+    ranks = blank_lines - np.arange(len(blank_lines))
     cur.execute("CREATE OR REPLACE TEMP TABLE blank_ranks (r BIGINT, n BIGINT)")
-    if blank_rank:
+    if len(ranks):
         cur.execute(
-            "INSERT INTO blank_ranks SELECT r, count(*) OVER (ORDER BY r "
-            "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM (SELECT unnest(?) AS r)",
-            [blank_rank],
+            "INSERT INTO blank_ranks SELECT r, sum(count(*)) OVER (ORDER BY r) "
+            "FROM (SELECT unnest(?) AS r) GROUP BY r",
+            [ranks.tolist()],
         )
     cur.execute(
         f"""
@@ -301,9 +309,9 @@ def _check_zip(path: Path) -> None:
     packed = max(sum(i.compress_size for i in infos), 1)
     if unpacked > MAX_XLSX_UNPACKED or unpacked / packed > MAX_XLSX_RATIO:
         raise ImportRefused(
-            f"Filen {path.name} fylder {unpacked / 1e6:,.0f} MB udpakket "
-            f"({unpacked / packed:,.0f} gange sin egen størrelse) og afvises som en mulig "
-            "zip-bombe. Gem arket som CSV, hvis det er et rigtigt udtræk.".replace(",", ".")
+            f"Filen {path.name} fylder {number(unpacked / 1e6)} MB udpakket "
+            f"({number(unpacked / packed)} gange sin egen størrelse) og afvises som en mulig "
+            "zip-bombe. Gem arket som CSV, hvis det er et rigtigt udtræk."
         )
 
 
@@ -338,8 +346,7 @@ def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) ->
             )
         name = sheet or sheets[0]
         ws = wb.get_sheet_by_name(name)
-        rows = ws.to_python(skip_empty_area=False)
-        first_row = ws.start[0] if ws.start else 0
+        rows = ws.to_python(skip_empty_area=False)  # from A1, so index + 1 is the Excel row
     except CalamineError:
         raise ImportRefused(f"Excel-filen {path.name} kan ikke læses; den er beskadiget.") from None
     text_rows = [
@@ -353,10 +360,13 @@ def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) ->
     data = rows[header_idx + 1 :]
     cols: dict[str, list[str | None]] = {"line_no": []}
     n = len(data)
-    cols["line_no"] = list(range(first_row + header_idx + 2, first_row + header_idx + 2 + n))
+    cols["line_no"] = list(range(header_idx + 2, header_idx + 2 + n))
     for j, col in enumerate(names):
         cols[col] = [_cell_text(r[j]) if j < len(r) else None for r in data]
     frame = pd.DataFrame(cols).astype({c: "object" for c in names})
+    # DuckDB 2.0 refuses register() while an earlier result on this cursor is half-read
+    # (a fetchone() elsewhere); finish it first.
+    cur.complete()
     cur.register("xlsx_frame", frame)
     cast = ", ".join(f"{_q(n)}::VARCHAR AS {_q(n)}" for n in names)
     cur.execute(
@@ -368,7 +378,7 @@ def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) ->
         format="XLSX",
         sheet=name,
         sheets=sheets,
-        header_line=first_row + header_idx + 1,
+        header_line=header_idx + 1,
         headers=tuple(names),
         columns=tuple(names),
     )
