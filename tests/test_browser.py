@@ -182,8 +182,9 @@ def test_upload_report_import_and_overview_changes(page, empty_app_url):
     assert page.get_by_text("Tegnsæt: Windows-1252").first.is_visible()
     assert page.get_by_text("Overskrift i linje: 2").first.is_visible()
     assert page.get_by_text("Svømmeundervisning (1 rækker)").first.is_visible()
-    metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
-    assert any("Afvises" in m and "8" in m for m in metrics)
+    rejected_tile = page.locator('[data-testid="stMetric"]', has_text="Afvises")
+    rejected_tile.wait_for(timeout=60_000)
+    assert rejected_tile.inner_text().split()[-1] == "8"
     # The rejected rows download: line, column, value (CPR masked), reason.
     with page.expect_download() as info:
         page.get_by_role("button", name="Hent CSV").first.click()
@@ -200,7 +201,8 @@ def test_upload_report_import_and_overview_changes(page, empty_app_url):
     page.goto(empty_app_url)
     page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
     wait_for_script(page)
-    tiles = page.locator('[data-testid="stMetric"]').all_inner_texts()
+    active_tile = page.locator('[data-testid="stMetric"]', has_text="Aktive bevillinger")
+    active_tile.wait_for(timeout=60_000)
     # The same registrations as the canonical sample: 233 active in 2026 as of 18-03-2026.
-    assert any("Aktive bevillinger" in t and "233" in t for t in tiles)
+    assert active_tile.inner_text().split()[-1] == "233"
     assert page.locator('[data-testid="stException"]').count() == 0
