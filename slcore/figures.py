@@ -27,6 +27,8 @@ AGE_BANDS = ("0-5", "6-11", "12-17", "18-22", "23+", "ukendt")
 STATUSES = ("within_frame", "approved_exception", "unapproved_deviation", "no_frame")
 REASONS = ("age", "extent", "duration", "price")
 UNKNOWN_TEAM = "(ukendt)"
+# The enriched column behind each grouping (an empty team is grouped as "(ukendt)").
+GROUP_SQL = {"intervention_type": "intervention_type", "age_band": "age_band", "team": "team_group"}
 
 FIGURE_COLUMNS = (
     "active_registrations",
@@ -227,11 +229,7 @@ def key_figures(
     by = _check_by(by)
     where, params = filter_sql(filters)
     params.update({"p_from": period.start, "p_to": period.end, "as_of": period.as_of})
-    group_exprs = {
-        "intervention_type": "m.intervention_type",
-        "age_band": "m.age_band",
-        "team": "m.team_group",
-    }
+    group_exprs = {c: f"m.{GROUP_SQL[c]}" for c in GROUP_COLUMNS}
     sel_groups = ", ".join(f"{group_exprs[c]} AS {c}" for c in by)
     group_by = f"GROUP BY {', '.join(group_exprs[c] for c in by)}" if by else ""
     with_budget = by in ((), ("intervention_type",)) and filters.budget_applies
@@ -350,6 +348,17 @@ def within_frame_share(row: pd.Series | dict[str, object]) -> float | None:
 # --- Monthly series ------------------------------------------------------------------------
 
 
+# The months of the period $p_from..$p_to, each cut to the period.
+MONTHS_SQL = """
+    months AS (
+        SELECT m::DATE AS month,
+            greatest(m::DATE, $p_from) AS month_start,
+            least((m + INTERVAL 1 MONTH)::DATE - 1, $p_to) AS month_end
+        FROM generate_series(date_trunc('month', $p_from)::TIMESTAMP,
+                             $p_to::TIMESTAMP, INTERVAL 1 MONTH) AS g(m)
+    )"""
+
+
 def monthly_spend(
     store: Store,
     period: Period,
@@ -365,23 +374,11 @@ def monthly_spend(
         raise ValueError(f"Ukendt gruppering: {by}")
     where, params = filter_sql(filters)
     params.update({"p_from": period.start, "p_to": period.end, "as_of": period.as_of})
-    group_col = {
-        "intervention_type": "e.intervention_type",
-        "age_band": "e.age_band",
-        "team": "e.team_group",
-    }.get(by or "")
+    group_col = f"e.{GROUP_SQL[by]}" if by else None
     sel_group = f", {group_col} AS {by}" if group_col else ""
     grp = f", {by}" if by else ""
-    months_sql = """
-        months AS (
-            SELECT m::DATE AS month,
-                greatest(m::DATE, $p_from) AS month_start,
-                least((m + INTERVAL 1 MONTH)::DATE - 1, $p_to) AS month_end
-            FROM generate_series(date_trunc('month', $p_from)::TIMESTAMP,
-                                 $p_to::TIMESTAMP, INTERVAL 1 MONTH) AS g(m)
-        )"""
     sql = f"""
-        WITH {ENRICHED_SQL}, {months_sql},
+        WITH {ENRICHED_SQL}, {MONTHS_SQL},
         measured AS (
             SELECT mo.month, mo.month_start, mo.month_end {sel_group},
                 {measures_sql("mo.month_start", "mo.month_end")}
@@ -414,12 +411,7 @@ def _monthly_budget(
     b_where, params = budget_filter_sql(filters)
     params.update({"p_from": period.start, "p_to": period.end})
     sql = f"""
-        WITH months AS (
-            SELECT greatest(m::DATE, $p_from) AS month_start,
-                least((m + INTERVAL 1 MONTH)::DATE - 1, $p_to) AS month_end
-            FROM generate_series(date_trunc('month', $p_from)::TIMESTAMP,
-                                 $p_to::TIMESTAMP, INTERVAL 1 MONTH) AS g(m)
-        )
+        WITH {MONTHS_SQL}
         SELECT mo.month_start, coalesce(sum({budget_share_sql("mo.month_start", "mo.month_end")}), 0)
         FROM months mo
         LEFT JOIN (budgets bu LEFT JOIN intervention_types t ON t.code = bu.intervention_type)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from slcore.frames import import_budgets, import_frames
+from slcore.frames import FRAME_COLUMNS, import_budgets, import_frames
 from slcore.importer import import_file
 from slcore.store import Store, open_store
 
@@ -87,18 +87,7 @@ def build_store(
         store, write_csv(tmp_path / "regs.csv", CANONICAL_HEADER, regs), today=dt.date(2030, 1, 1)
     )
     if frames:
-        cols = (
-            "intervention_type",
-            "valid_from",
-            "age_min",
-            "age_max",
-            "max_extent",
-            "extent_unit",
-            "max_duration_months",
-            "max_monthly_cost",
-            "description",
-        )
-        import_frames(store, write_csv(tmp_path / "frames.csv", cols, frames))
+        import_frames(store, write_csv(tmp_path / "frames.csv", FRAME_COLUMNS, frames))
     if budgets:
         cols = ("year", "intervention_type", "budget_dkk", "planned_cases")
         import_budgets(store, write_csv(tmp_path / "budgets.csv", cols, budgets))

@@ -6,21 +6,18 @@ import datetime as dt
 
 import pytest
 
-from slcore.frames import FrameError, add_frames, frames_csv, import_budgets, import_frames
+from slcore.frames import (
+    FRAME_COLUMNS,
+    FrameError,
+    add_frames,
+    frames_csv,
+    import_budgets,
+    import_frames,
+)
 from slcore.store import open_store
 from tests.conftest import write_csv
 
-COLS = (
-    "intervention_type",
-    "valid_from",
-    "age_min",
-    "age_max",
-    "max_extent",
-    "extent_unit",
-    "max_duration_months",
-    "max_monthly_cost",
-    "description",
-)
+COLS = FRAME_COLUMNS
 
 
 @pytest.fixture
