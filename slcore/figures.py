@@ -86,6 +86,46 @@ AGE_SQL = """
                       < month(r.birth_date) * 100 + day(r.birth_date) THEN 1 ELSE 0 END
     END"""
 
+
+def frame_checks_sql(
+    row: str,
+    age_min: str,
+    age_max: str,
+    max_extent: str,
+    extent_unit: str,
+    max_duration_months: str,
+    max_monthly_cost: str,
+) -> dict[str, str]:
+    """Return the SQL of the four frame checks (metrics.md) for a row and a frame's limits.
+
+    A check applies only when both the registration and the frame have the value; a NULL
+    anywhere means the check does not fail. The what-if sandbox passes its own limits here,
+    so it judges by exactly the rules of the key figures.
+    """
+    return {
+        "age": f"coalesce({row}.age < {age_min} OR {row}.age > {age_max}, false)",
+        "extent": f"coalesce({row}.extent_unit = {extent_unit} "
+        f"AND {row}.extent > {max_extent}, false)",
+        "duration": f"coalesce(coalesce({row}.end_date, $as_of) > "
+        f"({row}.start_date + to_months({max_duration_months}))::DATE - 1, false)",
+        "price": f"coalesce({row}.cost_period <> 'once' "
+        f"AND {row}.daily_cost * 365 / 12 > {max_monthly_cost} + 0.005, false)",
+    }
+
+
+def _checks_as_columns(row: str, frame: str) -> str:
+    checks = frame_checks_sql(
+        row,
+        f"{frame}.age_min",
+        f"{frame}.age_max",
+        f"{frame}.max_extent",
+        f"{frame}.extent_unit",
+        f"{frame}.max_duration_months",
+        f"{frame}.max_monthly_cost",
+    )
+    return ",\n        ".join(f"{sql} AS fail_{name}" for name, sql in checks.items())
+
+
 ENRICHED_SQL = f"""
 base AS (
     SELECT r.*,
@@ -116,12 +156,7 @@ checked AS (
         f.max_duration_months AS frame_max_duration_months,
         f.max_monthly_cost AS frame_max_monthly_cost,
         (b.start_date + to_months(f.max_duration_months))::DATE - 1 AS frame_last_day,
-        coalesce(b.age < f.age_min OR b.age > f.age_max, false) AS fail_age,
-        coalesce(b.extent_unit = f.extent_unit AND b.extent > f.max_extent, false) AS fail_extent,
-        coalesce(coalesce(b.end_date, $as_of)
-            > (b.start_date + to_months(f.max_duration_months))::DATE - 1, false) AS fail_duration,
-        coalesce(b.cost_period <> 'once'
-            AND b.daily_cost * 365 / 12 > f.max_monthly_cost + 0.005, false) AS fail_price
+        {_checks_as_columns("b", "f")}
     FROM banded b
     ASOF LEFT JOIN frames_current f
         ON b.intervention_type = f.intervention_type AND b.start_date >= f.valid_from
