@@ -10,8 +10,9 @@ st.set_page_config(page_title="Serviceniveau", page_icon="📊", layout="wide")
 
 page = st.navigation(
     [
-        st.Page("pages/overblik.py", title="Overblik", icon=":material/dashboard:", default=True),
-        st.Page("pages/indlaes.py", title="Indlæs data", icon=":material/upload_file:"),
+        st.Page("views/overblik.py", title="Overblik", icon=":material/dashboard:", default=True),
+        st.Page("views/rammeoverholdelse.py", title="Rammeoverholdelse", icon=":material/rule:"),
+        st.Page("views/indlaes.py", title="Indlæs data", icon=":material/upload_file:"),
     ]
 )
 page.run()

@@ -225,3 +225,161 @@ def spend_by_type_chart(
         f"Forventet forbrug og budget pr. indsatstype (mio. kr.)<br><sup>{caption}</sup>",
         height=height,
     )
+
+
+# --- Compliance ----------------------------------------------------------------------------
+
+STATUS_COLORS = {
+    "within_frame": "#2e8b57",
+    "approved_exceptions": "#e0a526",
+    "unapproved_deviations": "#c0392b",
+    "no_frame": "#a0a0a0",
+}
+STATUS_NAMES = {
+    "within_frame": "Inden for rammen",
+    "approved_exceptions": "Godkendt undtagelse",
+    "unapproved_deviations": "Ikke-godkendt afvigelse",
+    "no_frame": "Ingen ramme",
+}
+
+
+def status_by_type_chart(table: pd.DataFrame, names: dict[str, str], caption: str) -> go.Figure:
+    """Stacked horizontal bars: active registrations per type by frame status."""
+    df = table.sort_values("active_registrations")
+    labels = [names.get(c, c) for c in df["intervention_type"]]
+    fig = go.Figure()
+    for col, name in STATUS_NAMES.items():
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=df[col],
+                name=name,
+                orientation="h",
+                marker_color=STATUS_COLORS[col],
+                customdata=df["intervention_type"],
+                hovertemplate=f"%{{y}}: %{{x:,.0f}}<extra>{name}</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(tickformat=",.0f")
+    return base_layout(
+        fig,
+        f"Aktive bevillinger efter ramme pr. indsatstype<br><sup>{caption}</sup>",
+        height=max(420, 80 + 34 * len(df)),
+    )
+
+
+def reasons_chart(table: pd.DataFrame, caption: str) -> go.Figure:
+    """Bars per reason: approved and unapproved deviations (a registration under each reason)."""
+    df = table.groupby("reason", as_index=False)[
+        ["approved_exceptions", "unapproved_deviations"]
+    ].sum()
+    df = df.sort_values("unapproved_deviations")
+    fig = go.Figure()
+    for col in ("approved_exceptions", "unapproved_deviations"):
+        fig.add_trace(
+            go.Bar(
+                y=df["reason"],
+                x=df[col],
+                name=STATUS_NAMES[col],
+                orientation="h",
+                marker_color=STATUS_COLORS[col],
+                hovertemplate=f"%{{y}}: %{{x:,.0f}}<extra>{STATUS_NAMES[col]}</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    return base_layout(fig, f"Afvigelser efter årsag<br><sup>{caption}</sup>", height=380)
+
+
+def type_age_heatmap(table: pd.DataFrame, names: dict[str, str], caption: str) -> go.Figure:
+    """Heatmap: share outside the frame per type and age band (with frame only)."""
+    from slcore.figures import AGE_BANDS
+
+    bands = [b for b in AGE_BANDS if b in set(table["age_band"])]
+    types = sorted(set(table["intervention_type"]), key=lambda c: names.get(c, c))
+    grid = table.pivot(index="intervention_type", columns="age_band", values="outside_share")
+    counts = table.pivot(index="intervention_type", columns="age_band", values="with_frame")
+    grid = grid.reindex(index=types, columns=bands)
+    counts = counts.reindex(index=types, columns=bands)
+    text = [[("" if pd.isna(v) else f"{v * 100:.0f} %") for v in row] for row in grid.values]
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.values,
+            x=bands,
+            y=[names.get(t, t) for t in types],
+            text=text,
+            texttemplate="%{text}",
+            colorscale=[[0, "#eaf5ee"], [0.5, "#f3c77a"], [1, "#c0392b"]],
+            zmin=0,
+            zmax=1,
+            customdata=counts.values,
+            hovertemplate="%{y}, %{x}: %{text} af %{customdata} uden for rammen<extra></extra>",
+            colorbar={"title": "Uden for", "tickformat": ".0%"},
+        )
+    )
+    return base_layout(
+        fig,
+        f"Andel uden for rammen pr. indsatstype og alder<br><sup>{caption}</sup>",
+        height=max(420, 100 + 30 * len(types)),
+    )
+
+
+def trend_chart(table: pd.DataFrame, caption: str) -> go.Figure:
+    """Stacked bars per start month by status, for registrations started in the period."""
+    months = [pd.Timestamp(m).date() for m in table["month"]]
+    labels = month_labels(months)
+    fig = go.Figure()
+    for col, name in STATUS_NAMES.items():
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=table[col],
+                name=name,
+                marker_color=STATUS_COLORS[col],
+                hovertemplate=f"%{{x}}: %{{y:,.0f}}<extra>{name}</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(tickangle=0, type="category")
+    return base_layout(fig, f"Nye bevillinger pr. startmåned efter ramme<br><sup>{caption}</sup>")
+
+
+def limit_chart(points: pd.DataFrame, measure: str, type_name: str, caption: str) -> go.Figure:
+    """Each allocation's duration or price as a dot, its frame's limit drawn as a line."""
+    unit = "måneder" if measure == "duration" else "kr. pr. måned"
+    what = "Varighed" if measure == "duration" else "Pris"
+    x = list(range(1, len(points) + 1))
+    fig = go.Figure()
+    colors = points["status"].map(
+        {
+            "within_frame": STATUS_COLORS["within_frame"],
+            "approved_exception": STATUS_COLORS["approved_exceptions"],
+            "unapproved_deviation": STATUS_COLORS["unapproved_deviations"],
+            "no_frame": STATUS_COLORS["no_frame"],
+        }
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=points["value"],
+            mode="markers",
+            name=f"{what} pr. bevilling",
+            marker={"color": list(colors), "size": 9},
+            customdata=points["registration_id"],
+            hovertemplate=f"%{{customdata}}: %{{y:,.1f}} {unit}<extra></extra>",
+        )
+    )
+    if points["limit_value"].notna().any():
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=points["limit_value"],
+                mode="lines",
+                name="Rammens grænse",
+                line={"color": BUDGET_COLOR, "width": 3, "shape": "hv"},
+                hovertemplate=f"Grænse: %{{y:,.1f}} {unit}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(title_text="Bevillinger, sorteret efter størrelse", showticklabels=False)
+    fig.update_yaxes(title_text=unit, tickformat=",.0f", rangemode="tozero")
+    return base_layout(fig, f"{what} pr. bevilling mod rammen: {type_name}<br><sup>{caption}</sup>")

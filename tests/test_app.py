@@ -15,7 +15,7 @@ from slcore.store import open_store
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["pages/overblik.py", "pages/indlaes.py"]
+PAGES = ["views/overblik.py", "views/indlaes.py"]
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def upload_page(db, monkeypatch) -> AppTest:
     monkeypatch.setenv("SLCORE_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("pages/indlaes.py")
+    at.switch_page("views/indlaes.py")
     at.run()
     assert not at.exception
     return at

@@ -1,0 +1,218 @@
+"""Rammeoverholdelse: which allocations fall outside the frame, why, and the committee's lists."""
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from slcore import charts, compliance, figures, fmt
+
+
+def danish_dates(values: pd.Series) -> pd.Series:
+    """Return dates as 31-12-2025 text (empty for none)."""
+    return values.map(lambda v: fmt.date(pd.Timestamp(v).date()) if pd.notna(v) else "")
+
+
+view = ui.page("Rammeoverholdelse")
+if view.status.registrations == 0:
+    ui.empty_state()
+    st.stop()
+
+period, filters, store, names = view.period, view.filters, view.store, view.type_names
+status = compliance.status_by_type(store, period, filters)
+totals = status[
+    [
+        "active_registrations",
+        "within_frame",
+        "approved_exceptions",
+        "unapproved_deviations",
+        "no_frame",
+    ]
+].sum()
+
+c1, c2, c3 = st.columns(3)
+c4, c5 = st.columns(2)
+c1.metric(
+    "Inden for rammen",
+    fmt.pct(figures.within_frame_share(totals)),
+    border=True,
+    help="Andel af de aktive bevillinger med en ramme, der ligger inden for den.",
+)
+c2.metric(
+    "Godkendte undtagelser",
+    fmt.number(totals["approved_exceptions"]),
+    border=True,
+    help="Uden for rammen, men godkendt i visitationsudvalget.",
+)
+c3.metric(
+    "Ikke-godkendte afvigelser",
+    fmt.number(totals["unapproved_deviations"]),
+    border=True,
+    help="Uden for rammen uden godkendelse i visitationsudvalget.",
+)
+c4.metric(
+    "Uden ramme",
+    fmt.number(totals["no_frame"]),
+    border=True,
+    help="Aktive bevillinger af en indsatstype, der ikke har en ramme.",
+)
+c5.metric(
+    "Forbrug uden for rammen",
+    fmt.mio_kr(status["outside_dkk"].sum()),
+    border=True,
+    help="Den del af periodens forventede forbrug, der ligger ud over rammen: hele "
+    "beløbet ved forkert alder, dagene efter længste varighed og den del af prisen "
+    "eller omfanget, der ligger over rammen.",
+)
+
+tabs = st.tabs(
+    [
+        "Pr. indsatstype",
+        "Årsager",
+        "Type og alder",
+        "Udvikling",
+        "Varighed og pris",
+        "Visitationsudvalget",
+    ]
+)
+
+with tabs[0]:
+    st.plotly_chart(charts.status_by_type_chart(status, names, view.caption), key="status")
+    table = status.copy()
+    table.insert(1, "Indsats", table["intervention_type"].map(names))
+    table = table.rename(
+        columns={
+            "intervention_type": "Indsatstype",
+            "active_registrations": "Aktive bevillinger",
+            "within_frame": "Inden for rammen",
+            "approved_exceptions": "Godkendte undtagelser",
+            "unapproved_deviations": "Ikke-godkendte afvigelser",
+            "no_frame": "Uden ramme",
+            "within_frame_share": "Andel inden for rammen",
+            "outside_dkk": "Uden for rammen (kr.)",
+        }
+    )
+    st.dataframe(ui.danish_table(table), hide_index=True)
+    ui.downloads(table, "rammeoverholdelse", key="status")
+
+with tabs[1]:
+    reasons = compliance.reason_counts(store, period, filters)
+    if reasons.empty:
+        st.info("Ingen aktive bevillinger ligger uden for rammen i perioden.")
+    else:
+        st.plotly_chart(charts.reasons_chart(reasons, view.caption), key="reasons")
+        st.markdown("**Kombinationer af årsager**")
+        combos = compliance.reason_combinations(store, period, filters).rename(
+            columns={
+                "reasons": "Årsager",
+                "approved_exceptions": "Godkendte undtagelser",
+                "unapproved_deviations": "Ikke-godkendte afvigelser",
+                "total": "I alt",
+                "outside_dkk": "Uden for rammen (kr.)",
+            }
+        )
+        st.dataframe(ui.danish_table(combos), hide_index=True)
+        ui.downloads(combos, "aarsager", key="combos")
+
+with tabs[2]:
+    grid = compliance.status_by_type_age(store, period, filters)
+    grid = grid[grid["with_frame"] > 0]
+    if grid.empty:
+        st.info("Ingen aktive bevillinger med en ramme i perioden.")
+    else:
+        st.plotly_chart(charts.type_age_heatmap(grid, names, view.caption), key="heat")
+
+with tabs[3]:
+    trend = compliance.trend_by_start_month(store, period, filters)
+    if trend.empty:
+        st.info("Ingen bevillinger er startet i perioden (til og med opgørelsesdagen).")
+    else:
+        st.plotly_chart(charts.trend_chart(trend, view.caption), key="trend")
+
+with tabs[4]:
+    framed = [
+        c
+        for c in status["intervention_type"]
+        if c
+        in set(status.loc[status["no_frame"] < status["active_registrations"], "intervention_type"])
+    ]
+    if not framed:
+        st.info("Ingen aktive bevillinger med en ramme i perioden.")
+    else:
+        l1, l2 = st.columns([2, 1])
+        chosen = l1.selectbox(
+            "Indsatstype", framed, format_func=lambda c: names.get(c, c), key="limit_type"
+        )
+        measure = l2.radio(
+            "Mål",
+            ["duration", "price"],
+            horizontal=True,
+            key="limit_measure",
+            format_func={"duration": "Varighed", "price": "Pris"}.get,
+        )
+        points = compliance.limit_points(store, period, chosen, measure, filters)
+        st.caption(
+            "Hvert punkt er en aktiv bevilling; farven er dens samlede status (også "
+            "for andre årsager), linjen er grænsen i den ramme, der gælder for den."
+        )
+        if points.empty:
+            st.info("Ingen bevillinger at vise for dette valg.")
+        else:
+            st.plotly_chart(
+                charts.limit_chart(points, measure, names.get(chosen, chosen), view.caption),
+                key="limits",
+            )
+
+with tabs[5]:
+    st.markdown("#### Ikke-godkendte afvigelser")
+    st.caption(
+        "Aktive bevillinger uden for rammen uden godkendelse, størst beløb uden for "
+        f"rammen først. {view.caption}."
+    )
+    dev = compliance.committee_deviations(store, period, filters)
+    dev_table = pd.DataFrame(
+        {
+            "Bevillings-id": dev["registration_id"],
+            "Borger (pseudonym)": dev["citizen_id"],
+            "Indsats": dev["intervention_type"].map(names),
+            "Team": dev["team"],
+            "Sagsbehandler": dev["caseworker"],
+            "Startdato": danish_dates(dev["start_date"]),
+            "Slutdato": danish_dates(dev["end_date"]),
+            "Årsager": dev["reasons"],
+            "Uden for rammen (kr.)": dev["outside_dkk"],
+        }
+    )
+    if dev_table.empty:
+        st.success("Ingen ikke-godkendte afvigelser i perioden.")
+    else:
+        st.dataframe(ui.danish_table(dev_table), hide_index=True)
+        ui.downloads(dev_table, "ikke_godkendte_afvigelser", key="dev")
+
+    st.markdown("#### Når snart længste varighed")
+    days = st.columns([1, 3])[0].number_input(
+        "Inden for antal dage", min_value=0, max_value=730, value=60, step=15, key="horizon"
+    )
+    st.caption(
+        f"Bevillinger, der løber pr. {fmt.date(period.as_of)} og passerer rammens "
+        f"længste varighed inden {int(days)} dage, så de kan revurderes i tide."
+    )
+    exp = compliance.committee_expiring(store, period.as_of, int(days), filters)
+    exp_table = pd.DataFrame(
+        {
+            "Bevillings-id": exp["registration_id"],
+            "Borger (pseudonym)": exp["citizen_id"],
+            "Indsats": exp["intervention_type"].map(names),
+            "Team": exp["team"],
+            "Sagsbehandler": exp["caseworker"],
+            "Startdato": danish_dates(exp["start_date"]),
+            "Planlagt slut": danish_dates(exp["end_date"]),
+            "Rammens sidste dag": danish_dates(exp["frame_last_day"]),
+            "Dage tilbage": exp["days_left"].astype("int64"),
+            "Godkendt i udvalget": exp["committee_approved"].map({True: "Ja", False: "Nej"}),
+        }
+    )
+    if exp_table.empty:
+        st.success("Ingen bevillinger passerer længste varighed i den valgte periode.")
+    else:
+        st.dataframe(ui.danish_table(exp_table), hide_index=True)
+        ui.downloads(exp_table, "naar_laengste_varighed", key="exp")
