@@ -15,7 +15,7 @@ from slcore.store import open_store
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["views/overblik.py", "views/indlaes.py"]
+PAGES = ["views/overblik.py", "views/rammeoverholdelse.py", "views/indlaes.py"]
 
 
 @pytest.fixture
@@ -198,3 +198,34 @@ def test_upload_page_refuses_bad_file_in_danish(tmp_path, monkeypatch):
     assert not at.exception
     assert any("PNG-billede" in e.value for e in at.error)
     assert open_store(db).registration_count() == 0
+
+
+def test_compliance_page_equals_key_figures(app_db):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/rammeoverholdelse.py")
+    at.run()
+    at.sidebar.date_input(key="opgjort").set_value(dt.date(2025, 9, 30)).run()
+    assert not at.exception
+    store = open_store(app_db)
+    row = figures.key_figures(store, preset_period("this_year", dt.date(2025, 9, 30))).iloc[0]
+    tiles = metrics(at)
+    assert tiles["Inden for rammen"] == fmt.pct(figures.within_frame_share(row))
+    assert tiles["Godkendte undtagelser"] == fmt.number(row["approved_exceptions"])
+    assert tiles["Ikke-godkendte afvigelser"] == fmt.number(row["unapproved_deviations"])
+    assert tiles["Uden ramme"] == fmt.number(row["no_frame"])
+    # The committee's list has one row per unapproved deviation.
+    committee = next(
+        d.value
+        for d in at.dataframe
+        if "Borger (pseudonym)" in d.value.columns and "Årsager" in d.value.columns
+    )
+    assert len(committee) == row["unapproved_deviations"]
+    assert len(at.get("plotly_chart")) == 5
+    # A filter narrows the counts the same way as in slcore.
+    at.sidebar.multiselect(key="team").select("Team Nord").run()
+    f = Filters(teams=("Team Nord",))
+    row = figures.key_figures(store, preset_period("this_year", dt.date(2025, 9, 30)), (), f).iloc[
+        0
+    ]
+    assert metrics(at)["Ikke-godkendte afvigelser"] == fmt.number(row["unapproved_deviations"])

@@ -206,3 +206,35 @@ def test_upload_report_import_and_overview_changes(page, empty_app_url):
     # The same registrations as the canonical sample: 233 active in 2026 as of 18-03-2026.
     assert active_tile.inner_text().split()[-1] == "233"
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_deep_link_on_a_fresh_server_uses_the_app_navigation(page, sample_db, tmp_path):
+    db = tmp_path / "fresh.duckdb"
+    shutil.copy(sample_db, db)
+    proc, url = start_app(db, tmp_path / "streamlit.log")
+    try:
+        page.goto(f"{url}/rammeoverholdelse?opgjort=2025-09-30")
+        page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+        wait_for_script(page)
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Rammeoverholdelse" in nav and "Indlæs data" in nav
+        assert "rammeoverholdelse" not in nav  # not the legacy file-name list
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_compliance_committee_list_renders_and_downloads(page, app_url):
+    page.goto(f"{app_url}/rammeoverholdelse?opgjort=2025-09-30")
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+    wait_for_script(page)
+    page.get_by_role("tab", name="Visitationsudvalget").click()
+    page.get_by_text("Ikke-godkendte afvigelser", exact=True).last.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    with page.expect_download() as info:
+        # Hidden tabs keep their buttons in the page; take the first visible one.
+        page.get_by_role("button", name="Hent CSV").filter(visible=True).first.click()
+    assert info.value.suggested_filename == "ikke_godkendte_afvigelser.csv"
+    lines = Path(info.value.path()).read_bytes().decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Bevillings-id;Borger (pseudonym);Indsats;Team")
+    assert len(lines) == 1 + 127  # the unapproved deviations of 2025 as of 30-09-2025
