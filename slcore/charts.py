@@ -383,3 +383,36 @@ def limit_chart(points: pd.DataFrame, measure: str, type_name: str, caption: str
     fig.update_xaxes(title_text="Bevillinger, sorteret efter størrelse", showticklabels=False)
     fig.update_yaxes(title_text=unit, tickformat=",.0f", rangemode="tozero")
     return base_layout(fig, f"{what} pr. bevilling mod rammen: {type_name}<br><sup>{caption}</sup>")
+
+
+def survival_chart(
+    curve: pd.DataFrame, type_name: str, caption: str, limit_months: float | None = None
+) -> go.Figure:
+    """Kaplan–Meier curve: the share still running after each duration, with the frame's limit.
+
+    ``curve`` is ``calibration.survival`` for one type.
+    """
+    months = curve["day"] / (365 / 12)
+    fig = go.Figure(
+        go.Scatter(
+            x=months,
+            y=curve["survival"],
+            mode="lines",
+            line={"shape": "hv", "width": 4, "color": REALIZED_COLOR},
+            name="Andel der stadig løber",
+            customdata=curve["day"],
+            hovertemplate="%{x:,.1f} mdr. (%{customdata} dage): %{y:.0%}<extra></extra>",
+        )
+    )
+    for m in (6, 12, 24):
+        fig.add_vline(x=m, line={"color": "#cccccc", "dash": "dot"})
+    if limit_months:
+        fig.add_vline(
+            x=limit_months,
+            line={"color": OVER_COLOR, "width": 3},
+            annotation_text="Rammens længste varighed",
+            annotation_position="top right",
+        )
+    fig.update_yaxes(title_text="Andel der stadig løber", tickformat=".0%", range=[0, 1.02])
+    fig.update_xaxes(title_text="Måneder siden start", tickformat=",.0f")
+    return base_layout(fig, f"Varighed (Kaplan–Meier): {type_name}<br><sup>{caption}</sup>")
