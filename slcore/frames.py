@@ -1,18 +1,24 @@
 """Service-level frames and budgets (registrations.md §5 and §6): import, export, lookup.
 
 Frames are versioned: every import or edit adds rows and never deletes one. For a given
-(type, valid_from) the newest row is in force (view ``frames_current``).
+(type, valid_from) the newest row is in force (view ``frames_current``). Frames and budgets
+are read from CSV or XLSX (detected from the bytes) and written as CSV or XLSX.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import math
 import os
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
+from slcore.export import FORMULA_STARTS, to_xlsx_bytes
 from slcore.store import Store, leave_demo
 
 FRAME_COLUMNS = (
@@ -28,6 +34,23 @@ FRAME_COLUMNS = (
 )
 BUDGET_COLUMNS = ("year", "intervention_type", "budget_dkk", "planned_cases")
 EXTENT_UNITS = ("hours_per_week", "days_per_month", "nights_per_month", "full_time")
+FRAME_LABELS: dict[str, str] = {
+    "intervention_type": "Indsatstype",
+    "valid_from": "Gælder fra",
+    "age_min": "Alder fra",
+    "age_max": "Alder til",
+    "max_extent": "Højeste omfang",
+    "extent_unit": "Omfangsenhed",
+    "max_duration_months": "Længste varighed (måneder)",
+    "max_monthly_cost": "Højeste pris pr. måned (kr.)",
+    "description": "Beskrivelse",
+}
+FRAME_LIMITS = ("age_min", "age_max", "max_extent", "max_duration_months", "max_monthly_cost")
+_FRAME_INTEGERS = ("age_min", "age_max", "max_duration_months")
+_FRAME_DECIMALS = ("max_extent", "max_monthly_cost")
+_FRAME_FIELDS = FRAME_COLUMNS[2:]  # what a version says, beside its key (type, valid_from)
+XLSX_MAGIC = b"PK\x03\x04"
+HEADER_SEARCH_ROWS = 30
 
 
 class FrameError(Exception):
@@ -44,20 +67,102 @@ def _read_csv_text(path: str | os.PathLike[str]) -> str:
     raise FrameError(f"Filen {Path(path).name} kan ikke læses som tekst.")
 
 
-def _rows(path: str | os.PathLike[str], required: tuple[str, ...]) -> list[dict[str, str]]:
+def _is_xlsx(path: str | os.PathLike[str]) -> bool:
+    with Path(path).open("rb") as fh:
+        return fh.read(4) == XLSX_MAGIC
+
+
+def _header(cell: str, aliases: dict[str, str]) -> str:
+    name = cell.strip()
+    return aliases.get(name, name)
+
+
+def _missing_columns(headers: list[str], required: tuple[str, ...]) -> FrameError:
+    missing = [c for c in required if c not in headers]
+    return FrameError(f"Filen mangler kolonnen/kolonnerne: {', '.join(missing)}.")
+
+
+def _csv_rows(
+    path: str | os.PathLike[str], required: tuple[str, ...], aliases: dict[str, str]
+) -> list[tuple[int, dict[str, str]]]:
     text = _read_csv_text(path)
     sample = text[:4096]
     delim = max((";", ",", "\t"), key=sample.split("\n")[0].count)
-    reader = csv.DictReader(io.StringIO(text), delimiter=delim)
-    headers = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in required if c not in headers]
-    if missing:
-        raise FrameError(f"Filen mangler kolonnen/kolonnerne: {', '.join(missing)}.")
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    headers = [_header(h, aliases) for h in next(reader, [])]
+    if any(c not in headers for c in required):
+        raise _missing_columns(headers, required)
+    out = []
+    for cells in reader:
+        values = [c.strip() for c in cells]
+        if any(values):
+            row = dict(zip(headers, values + [""] * (len(headers) - len(values)), strict=False))
+            out.append((reader.line_num, row))
+    return out
+
+
+def _xlsx_cell(value: object) -> str:
+    """Return an Excel cell as the text a CSV would hold (dates ISO, numbers with a dot)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value).strip()
+    # Undo the apostrophe our own XLSX export puts before a formula-like text.
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def _xlsx_rows(
+    path: str | os.PathLike[str], required: tuple[str, ...], aliases: dict[str, str]
+) -> list[tuple[int, dict[str, str]]]:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    from slcore.reader import ImportRefused, check_zip
+
+    name = Path(path).name
+    try:
+        check_zip(Path(path))
+        wb = CalamineWorkbook.from_path(str(path))
+        if not wb.sheet_names:
+            raise FrameError(f"Excel-filen {name} har ingen ark.")
+        rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)  # row i = Excel i + 1
+    except ImportRefused as exc:
+        raise FrameError(str(exc)) from None
+    except CalamineError:
+        raise FrameError(f"Excel-filen {name} kan ikke læses; den er beskadiget.") from None
+    cells = [[_xlsx_cell(v) for v in r] for r in rows]
+    at = _header_row(cells, required, aliases)
+    headers = [_header(h, aliases) for h in cells[at]]
     return [
-        {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
-        for row in reader
-        if any((v or "").strip() for v in row.values() if isinstance(v, str))
+        (j + 1, dict(zip(headers, r + [""] * (len(headers) - len(r)), strict=False)))
+        for j, r in enumerate(cells[at + 1 :], start=at + 1)
+        if any(r)
     ]
+
+
+def _header_row(cells: list[list[str]], required: tuple[str, ...], aliases: dict[str, str]) -> int:
+    """Return the index of the first row naming all required columns (a title may be above)."""
+    for i, row in enumerate(cells[:HEADER_SEARCH_ROWS]):
+        if all(c in [_header(h, aliases) for h in row] for c in required):
+            return i
+    first = next((r for r in cells if any(r)), [])
+    raise _missing_columns([_header(h, aliases) for h in first], required)
+
+
+def _rows(
+    path: str | os.PathLike[str], required: tuple[str, ...], aliases: dict[str, str] | None = None
+) -> list[tuple[int, dict[str, str]]]:
+    """Return (line or Excel row, cells as text by header) for each non-empty row of a file."""
+    read = _xlsx_rows if _is_xlsx(path) else _csv_rows
+    return read(path, required, aliases or {})
 
 
 def _num(value: str, line: int, column: str, integer: bool = False) -> float | int | None:
@@ -108,11 +213,10 @@ def _known_types(cur: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def parse_frames(path: str | os.PathLike[str], known_types: set[str]) -> list[dict[str, object]]:
-    """Read and validate a frames CSV (registrations.md §5 columns)."""
-    import datetime as dt
-
+    """Read and validate a frames CSV or XLSX (registrations.md §5 columns or FRAME_LABELS)."""
+    aliases = {label: col for col, label in FRAME_LABELS.items()}
     frames = []
-    for i, row in enumerate(_rows(path, ("intervention_type", "valid_from")), start=2):
+    for i, row in _rows(path, ("intervention_type", "valid_from"), aliases):
         try:
             valid_from = dt.date.fromisoformat(row["valid_from"]) if row["valid_from"] else None
         except ValueError:
@@ -156,7 +260,7 @@ def add_frames(store: Store, frames: list[dict[str, object]], user: str = "") ->
 
 
 def import_frames(store: Store, path: str | os.PathLike[str], user: str = "") -> int:
-    """Import a frames CSV as new versions; return how many were added."""
+    """Import a frames CSV or XLSX as new versions; return how many were added."""
     return add_frames(store, parse_frames(path, _known_types(store.cursor())), user)
 
 
@@ -174,10 +278,10 @@ def frames_csv(store: Store) -> str:
 
 
 def parse_budgets(path: str | os.PathLike[str], known_types: set[str]) -> list[list[object]]:
-    """Read and validate a budgets CSV (registrations.md §6 columns)."""
+    """Read and validate a budgets CSV or XLSX (registrations.md §6 columns)."""
     out: list[list[object]] = []
     seen: set[tuple[int, str]] = set()
-    for i, row in enumerate(_rows(path, ("year", "intervention_type", "budget_dkk")), start=2):
+    for i, row in _rows(path, ("year", "intervention_type", "budget_dkk")):
         year = _num(row["year"], i, "year", integer=True)
         if year is None or not 1990 <= year <= 2100:  # type: ignore[operator]
             raise FrameError(f"Linje {i}: år '{row['year']}' er ikke gyldigt.")
@@ -211,7 +315,7 @@ def set_budgets(store: Store, rows: list[list[object]], demo: bool = False) -> i
 
 
 def import_budgets(store: Store, path: str | os.PathLike[str]) -> int:
-    """Import a budgets CSV; a (year, type) already present is replaced."""
+    """Import a budgets CSV or XLSX; a (year, type) already present is replaced."""
     return set_budgets(store, parse_budgets(path, _known_types(store.cursor())))
 
 
@@ -234,3 +338,307 @@ def _to_csv(columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
     for r in rows:
         writer.writerow(["" if v is None else v for v in r])
     return buf.getvalue()
+
+
+# --- values typed in a page ----------------------------------------------------------------
+
+
+def _is_empty(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+def _as_number(value: object) -> float | None:
+    """Return a typed-in number (int, float, numpy or Danish text) as float; ValueError if not."""
+    if _is_empty(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    number = _num(value.strip(), 0, "") if isinstance(value, str) else float(value)  # type: ignore[arg-type]
+    if number is None or not math.isfinite(number):
+        raise ValueError(value)
+    return float(number)
+
+
+def _as_date(value: object) -> dt.date | None:
+    if _is_empty(value):
+        return None
+    if isinstance(value, dt.datetime):  # also pandas Timestamp
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raise FrameError(f"Gælder fra skal være en dato, ikke '{value}'.")
+
+
+def _as_text(value: object) -> str | None:
+    return None if _is_empty(value) else str(value).strip()
+
+
+def _clean_frame(frame: dict[str, object]) -> dict[str, object]:
+    """Return a frame typed in a page as plain Python values (None for empty)."""
+    clean: dict[str, object] = {
+        "intervention_type": _as_text(frame.get("intervention_type")) or "",
+        "valid_from": _as_date(frame.get("valid_from")),
+        "extent_unit": _as_text(frame.get("extent_unit")),
+        "description": _as_text(frame.get("description")),
+    }
+    for col in _FRAME_INTEGERS + _FRAME_DECIMALS:
+        value = frame.get(col)
+        try:
+            number = _as_number(value)
+        except (ValueError, TypeError, FrameError):
+            raise FrameError(f"{FRAME_LABELS[col]}: '{value}' er ikke et tal.") from None
+        if col in _FRAME_INTEGERS and number is not None:
+            if not number.is_integer():
+                raise FrameError(f"{FRAME_LABELS[col]} skal være et helt tal.")
+            number = int(number)
+        clean[col] = number
+    return {c: clean[c] for c in FRAME_COLUMNS}
+
+
+def _check_limits(frame: dict[str, object]) -> None:
+    if all(frame[c] is None for c in FRAME_LIMITS):
+        raise FrameError(
+            "Rammen har ingen grænser. Angiv mindst én: alder, omfang, varighed eller pris."
+        )
+    if frame["max_extent"] is not None and frame["extent_unit"] is None:
+        raise FrameError("Højeste omfang kræver en omfangsenhed.")
+    if frame["extent_unit"] is not None and frame["max_extent"] is None:
+        raise FrameError("En omfangsenhed kræver et højeste omfang.")
+
+
+# --- frame versions ------------------------------------------------------------------------
+
+
+def _frames_df(rows: list[tuple[object, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
+    """Return frame rows as a table: whole numbers Int64, limits Float64, dates as dates."""
+    df = pd.DataFrame.from_records(rows, columns=list(columns))
+    for col in _FRAME_INTEGERS:
+        df[col] = df[col].astype("Int64")
+    for col in _FRAME_DECIMALS:
+        df[col] = df[col].astype("Float64")
+    df["valid_from"] = df["valid_from"].astype(object)
+    return df
+
+
+def frames_on(store: Store, day: dt.date) -> pd.DataFrame:
+    """Return the frame in force on a day for every type that has one (columns FRAME_COLUMNS)."""
+    cols = ", ".join(FRAME_COLUMNS)
+    rows = (
+        store.cursor()
+        .execute(
+            f"""SELECT {cols} FROM (
+                    SELECT *, row_number() OVER (
+                        PARTITION BY intervention_type ORDER BY valid_from DESC) AS rn
+                    FROM frames_current WHERE valid_from <= ?)
+                WHERE rn = 1 ORDER BY intervention_type""",
+            [day],
+        )
+        .fetchall()
+    )
+    return _frames_df(rows, FRAME_COLUMNS)
+
+
+def frame_versions(store: Store, intervention_type: str) -> pd.DataFrame:
+    """Return every version (frames_current rows) of a type's frame, oldest first."""
+    columns = (*FRAME_COLUMNS, "created_at", "created_by")
+    rows = (
+        store.cursor()
+        .execute(
+            f"SELECT {', '.join(columns)} FROM frames_current WHERE intervention_type = ? "
+            "ORDER BY valid_from",
+            [intervention_type],
+        )
+        .fetchall()
+    )
+    return _frames_df(rows, columns)
+
+
+def save_frame_version(store: Store, frame: dict[str, object], user: str = "") -> None:
+    """Validate and add one frame version from its valid_from date; history is never overwritten."""
+    clean = _clean_frame(frame)
+    if clean["valid_from"] is None:
+        raise FrameError("Gælder fra-dato mangler.")
+    _check_limits(clean)
+    add_frames(store, [clean], user)
+
+
+def _version(store: Store, intervention_type: str, valid_from: dt.date) -> tuple[object, ...]:
+    row = (
+        store.cursor()
+        .execute(
+            f"SELECT {', '.join(_FRAME_FIELDS)} FROM frames_current "
+            "WHERE intervention_type = ? AND valid_from = ?",
+            [intervention_type, valid_from],
+        )
+        .fetchone()
+    )
+    if row is None:
+        raise FrameError(
+            f"{intervention_type} har ingen ramme, der gælder fra {valid_from:%d-%m-%Y}."
+        )
+    return row
+
+
+def compare_versions(
+    store: Store, intervention_type: str, valid_from_a: dt.date, valid_from_b: dt.date
+) -> pd.DataFrame:
+    """Return two versions side by side: one row per field with both values and whether it changed."""
+    a = _version(store, intervention_type, valid_from_a)
+    b = _version(store, intervention_type, valid_from_b)
+    return pd.DataFrame(
+        {
+            "field": [FRAME_LABELS[c] for c in _FRAME_FIELDS],
+            "version_a": pd.Series(a, dtype=object),
+            "version_b": pd.Series(b, dtype=object),
+            "changed": pd.Series([x != y for x, y in zip(a, b, strict=True)], dtype=bool),
+        }
+    )
+
+
+def frames_xlsx(store: Store) -> bytes:
+    """Return all frame versions in force per (type, valid_from) as an XLSX workbook (FRAME_COLUMNS headers)."""
+    rows = (
+        store.cursor()
+        .execute(
+            f"SELECT {', '.join(FRAME_COLUMNS)} FROM frames_current "
+            "ORDER BY intervention_type, valid_from"
+        )
+        .fetchall()
+    )
+    return to_xlsx_bytes(_frames_df(rows, FRAME_COLUMNS), sheet="Rammer")
+
+
+# --- budgets per year ----------------------------------------------------------------------
+
+
+def _check_year(year: object) -> int:
+    if isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100:
+        raise FrameError(f"År '{year}' er ikke gyldigt.")
+    return year
+
+
+def budgets_xlsx(store: Store) -> bytes:
+    """Return the budgets as an XLSX workbook (BUDGET_COLUMNS headers)."""
+    rows = (
+        store.cursor()
+        .execute(
+            f"SELECT {', '.join(BUDGET_COLUMNS)} FROM budgets ORDER BY year, intervention_type"
+        )
+        .fetchall()
+    )
+    df = pd.DataFrame.from_records(rows, columns=list(BUDGET_COLUMNS))
+    df = df.astype({"year": "Int64", "budget_dkk": "Float64", "planned_cases": "Int64"})
+    return to_xlsx_bytes(df, sheet="Budgetter")
+
+
+def budgets_for_year(store: Store, year: int) -> pd.DataFrame:
+    """Return one row per reference intervention type for a year: code, Danish name, budget_dkk (NULL if none), planned_cases."""
+    rows = (
+        store.cursor()
+        .execute(
+            """SELECT t.code, t.name_da, b.budget_dkk, b.planned_cases
+               FROM intervention_types t
+               LEFT JOIN budgets b ON b.intervention_type = t.code AND b.year = ?
+               ORDER BY t.code""",
+            [year],
+        )
+        .fetchall()
+    )
+    df = pd.DataFrame.from_records(
+        rows, columns=["intervention_type", "name_da", "budget_dkk", "planned_cases"]
+    )
+    return df.astype({"budget_dkk": "Float64", "planned_cases": "Int64"})
+
+
+def _budget_row(year: int, row: dict[str, object], known: set[str]) -> list[object] | None:
+    """Return a table row as a budgets row, None when its budget is empty; refuse a bad one."""
+    code = _as_text(row.get("intervention_type")) or ""
+    if code not in known:
+        raise FrameError(f"Ukendt indsatstype '{code}'.")
+    try:
+        budget = _as_number(row.get("budget_dkk"))
+    except (ValueError, TypeError, FrameError):
+        raise FrameError(f"{code}: budgettet '{row.get('budget_dkk')}' er ikke et tal.") from None
+    try:
+        planned = _as_number(row.get("planned_cases"))
+    except (ValueError, TypeError, FrameError):
+        planned = -1.0
+    if planned is not None and (planned < 0 or not planned.is_integer()):
+        raise FrameError(f"{code}: planlagte sager skal være et helt tal, 0 eller derover.")
+    if budget is None:
+        if planned is not None:
+            raise FrameError(f"{code}: angiv et budget, når der er planlagte sager.")
+        return None
+    if budget < 0:
+        raise FrameError(f"{code}: budgettet skal være 0 eller derover.")
+    return [year, code, budget, None if planned is None else int(planned)]
+
+
+def save_budgets_for_year(store: Store, year: int, table: pd.DataFrame) -> int:
+    """Replace a year's budgets with the table's non-empty rows (validated); return how many."""
+    _check_year(year)
+    for col in ("intervention_type", "budget_dkk"):
+        if col not in table.columns:
+            raise FrameError(f"Tabellen mangler kolonnen {col}.")
+    known = _known_types(store.cursor())
+    rows: list[list[object]] = []
+    seen: set[object] = set()
+    for record in table.to_dict("records"):
+        row = _budget_row(year, record, known)
+        if row is None:
+            continue
+        if row[1] in seen:
+            raise FrameError(f"{row[1]} står to gange.")
+        seen.add(row[1])
+        rows.append(row)
+    with store.write() as cur:
+        leave_demo(cur)
+        cur.execute("DELETE FROM budgets WHERE year = ?", [year])
+        if rows:
+            cur.executemany(
+                """INSERT INTO budgets (year, intervention_type, budget_dkk, planned_cases,
+                       updated_at) VALUES (?, ?, ?, ?, current_timestamp)""",
+                rows,
+            )
+    return len(rows)
+
+
+def _scaled(budget: float, factor: float) -> float:
+    """Return budget times factor rounded half up to whole kroner, in decimal arithmetic."""
+    exact = Decimal(repr(budget)) * Decimal(repr(factor))
+    return float(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def copy_budgets(
+    store: Store, from_year: int, to_year: int, factor: float = 1.0, overwrite: bool = False
+) -> int:
+    """Copy one year's budgets to another, scaled by factor (e.g. 1.03 for price growth), rounded to whole kroner."""
+    _check_year(from_year)
+    _check_year(to_year)
+    if from_year == to_year:
+        raise FrameError("Vælg et andet år at kopiere budgetterne til.")
+    if isinstance(factor, bool) or not (math.isfinite(factor) and factor > 0):
+        raise FrameError("Faktoren skal være et tal større end 0.")
+    with store.write() as cur:
+        source = cur.execute(
+            "SELECT intervention_type, budget_dkk, planned_cases FROM budgets WHERE year = ?",
+            [from_year],
+        ).fetchall()
+        if not source:
+            raise FrameError(f"Der er ingen budgetter for {from_year} at kopiere.")
+        present = cur.execute("SELECT count(*) FROM budgets WHERE year = ?", [to_year]).fetchone()
+        if present[0] and not overwrite:
+            raise FrameError(
+                f"{to_year} har allerede budgetter. Vælg at overskrive dem, hvis de skal erstattes."
+            )
+        cur.execute("DELETE FROM budgets WHERE year = ?", [to_year])
+        cur.executemany(
+            """INSERT INTO budgets (year, intervention_type, budget_dkk, planned_cases,
+                   updated_at) VALUES (?, ?, ?, ?, current_timestamp)""",
+            [[to_year, code, _scaled(b, factor), planned] for code, b, planned in source],
+        )
+    return len(source)

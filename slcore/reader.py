@@ -308,7 +308,7 @@ def _number_csv_lines(
 # --- XLSX ----------------------------------------------------------------------------------
 
 
-def _check_zip(path: Path) -> None:
+def check_zip(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
@@ -351,7 +351,7 @@ def _cell_text(v: object) -> str | None:
 def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) -> Detection:
     from python_calamine import CalamineError, CalamineWorkbook
 
-    _check_zip(path)
+    check_zip(path)
     try:
         wb = CalamineWorkbook.from_path(str(path))
         sheets = tuple(wb.sheet_names)
