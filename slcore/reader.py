@@ -309,6 +309,7 @@ def _number_csv_lines(
 
 
 def check_zip(path: Path) -> None:
+    """Refuse a damaged zip, a zip that is no workbook, or a likely zip bomb."""
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
