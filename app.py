@@ -12,6 +12,7 @@ page = st.navigation(
     [
         st.Page("views/overblik.py", title="Overblik", icon=":material/dashboard:", default=True),
         st.Page("views/rammeoverholdelse.py", title="Rammeoverholdelse", icon=":material/rule:"),
+        st.Page("views/serviceniveau.py", title="Serviceniveau", icon=":material/tune:"),
         st.Page("views/indlaes.py", title="Indlæs data", icon=":material/upload_file:"),
     ]
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import pandas as pd
+
 MONTHS_DA = (
     "januar",
     "februar",
@@ -58,8 +60,11 @@ FIGURE_LABELS: dict[str, str] = {
 }
 
 
-def _missing(value: float | int | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def _missing(value: object) -> bool:
+    """Return whether a value is empty: None, NaN or pandas' NA."""
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
 
 
 def number(value: float | int | None, decimals: int = 0) -> str:

@@ -15,7 +15,12 @@ from slcore.store import open_store
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["views/overblik.py", "views/rammeoverholdelse.py", "views/indlaes.py"]
+PAGES = [
+    "views/overblik.py",
+    "views/rammeoverholdelse.py",
+    "views/serviceniveau.py",
+    "views/indlaes.py",
+]
 
 
 @pytest.fixture
@@ -229,3 +234,61 @@ def test_compliance_page_equals_key_figures(app_db):
         0
     ]
     assert metrics(at)["Ikke-godkendte afvigelser"] == fmt.number(row["unapproved_deviations"])
+
+
+def test_edit_a_frame_changes_the_status_counts(app_db):
+    store = open_store(app_db)
+    period = preset_period("this_year", dt.date(2026, 3, 18))
+    before = (
+        figures.key_figures(store, period, ("intervention_type",))
+        .set_index("intervention_type")
+        .loc["SI_KONTAKT"]
+    )
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/serviceniveau.py")
+    at.run()
+    assert not at.exception
+    at.selectbox(key="edit_type").set_value("SI_KONTAKT").run()
+    # A much lower price limit for the 2020 version: contact persons that started before the
+    # 2025 revision are now outside on price.
+    at.number_input(key="edit_cost").set_value(1.0)
+    at.date_input(key="edit_from").set_value(dt.date(2020, 1, 1))
+    next(b for b in at.button if b.label == "Gem som ny version").click().run()
+    assert not at.exception
+    assert any("Ny version af rammen" in s.value for s in at.success)
+    after = (
+        figures.key_figures(store, period, ("intervention_type",))
+        .set_index("intervention_type")
+        .loc["SI_KONTAKT"]
+    )
+    moved = before["within_frame"] - after["within_frame"]
+    assert moved > 0
+    outside = ("approved_exceptions", "unapproved_deviations")
+    assert sum(after[c] for c in outside) == sum(before[c] for c in outside) + moved
+    assert after["active_registrations"] == before["active_registrations"]
+    # The compliance page shows the new counts.
+    at.switch_page("views/rammeoverholdelse.py")
+    at.run()
+    total = figures.key_figures(store, period).iloc[0]
+    assert metrics(at)["Ikke-godkendte afvigelser"] == fmt.number(total["unapproved_deviations"])
+
+
+def test_budget_table_edit_and_copy(app_db):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/serviceniveau.py")
+    at.run()
+    at.number_input(key="budget_year").set_value(2027).run()
+    at.number_input(key="budget_factor").set_value(1.03)
+    next(b for b in at.button if b.label == "Kopiér").click().run()
+    assert not at.exception
+    assert any("kopieret til 2027" in s.value for s in at.success)
+    store = open_store(app_db)
+    b26, b27 = (
+        store.cursor()
+        .execute("SELECT sum(budget_dkk) FROM budgets WHERE year = ?", [y])
+        .fetchone()[0]
+        for y in (2026, 2027)
+    )
+    assert b27 == pytest.approx(b26 * 1.03, abs=20)
