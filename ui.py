@@ -202,15 +202,21 @@ def downloads(df: pd.DataFrame, name: str, key: str) -> None:
 
 
 def danish_table(df: pd.DataFrame) -> pd.io.formats.style.Styler:
-    """Return a Styler showing money, counts, shares and days in Danish notation."""
+    """Return a Styler showing money, counts, shares and other numbers in Danish notation."""
+
+    def one_decimal_if_needed(v: object) -> str:
+        if v is None or pd.isna(v):
+            return "–"
+        return fmt.number(v, 1 if float(v) % 1 else 0)
+
     formats = {}
     for col in df.columns:
         if col.endswith("(kr.)"):
             formats[col] = fmt.kr
         elif col.startswith("Andel"):
             formats[col] = fmt.pct
-        elif "(dage)" in col:
-            formats[col] = lambda v: fmt.number(v, 1 if v == v and v % 1 else 0)
         elif pd.api.types.is_integer_dtype(df[col]):
             formats[col] = fmt.number
-    return df.style.format(formats)
+        elif pd.api.types.is_float_dtype(df[col]):
+            formats[col] = one_decimal_if_needed
+    return df.style.format(formats, na_rep="–")
