@@ -182,10 +182,15 @@ def empty_state() -> None:
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
     """Offer a table as CSV (for Danish Excel) and XLSX."""
+    download_pair(export.to_csv_bytes(df), export.to_xlsx_bytes(df, sheet=name), name, key)
+
+
+def download_pair(csv_bytes: bytes, xlsx_bytes: bytes, name: str, key: str) -> None:
+    """Draw the two download buttons, CSV and Excel, side by side."""
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(
         "Hent CSV",
-        export.to_csv_bytes(df),
+        csv_bytes,
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"{key}_csv",
@@ -193,7 +198,7 @@ def downloads(df: pd.DataFrame, name: str, key: str) -> None:
     )
     c2.download_button(
         "Hent Excel",
-        export.to_xlsx_bytes(df, sheet=name),
+        xlsx_bytes,
         file_name=f"{name}.xlsx",
         key=f"{key}_xlsx",
         icon=":material/download:",

@@ -292,3 +292,20 @@ def test_budget_table_edit_and_copy(app_db):
         for y in (2026, 2027)
     )
     assert b27 == pytest.approx(b26 * 1.03, abs=20)
+
+
+def test_frames_import_on_the_service_level_page(app_db):
+    from tests.conftest import SAMPLES
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/serviceniveau.py")
+    at.run()
+    data = (SAMPLES / "serviceniveau_frames.csv").read_bytes()
+    at.file_uploader(key="rammer_upload").set_value(("rammer.csv", data, "text/csv")).run()
+    next(b for b in at.button if b.label == "Indlæs rammerne").click().run()
+    assert not at.exception
+    assert any("18 rammeversioner er tilføjet" in s.value for s in at.success)
+    at.file_uploader(key="budgetter_upload").set_value(("b.csv", b"year\n2025\n", "text/csv")).run()
+    next(b for b in at.button if b.label == "Indlæs budgetterne").click().run()
+    assert any("mangler kolonnen" in e.value for e in at.error)

@@ -3,6 +3,7 @@
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -126,11 +127,21 @@ def first_of_next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
-def upload_to_temp(file) -> Path:
-    fd, name = tempfile.mkstemp(suffix=Path(file.name).suffix or ".csv")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(file.getvalue())
-    return Path(name)
+def import_expander(what: str, help_text: str, load: Callable[[Path], int], done: str) -> None:
+    """Offer to import a CSV or Excel file with ``load(path) -> count``; show the outcome."""
+    with st.expander(f"Indlæs {what} fra en fil (CSV eller Excel)"):
+        st.caption(help_text)
+        up = st.file_uploader(f"Fil med {what}", type=["csv", "xlsx"], key=f"{what}_upload")
+        if up is not None and st.button(f"Indlæs {what}ne", key=f"{what}_import"):
+            fd, name = tempfile.mkstemp(suffix=Path(up.name).suffix or ".csv")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(up.getvalue())
+            try:
+                st.success(done.format(n=load(Path(name))))
+            except FrameError as exc:
+                st.error(str(exc))
+            finally:
+                Path(name).unlink(missing_ok=True)
 
 
 codes = sorted(names)
@@ -155,34 +166,19 @@ with tabs[0]:
         missing = [names[c] for c in codes if c not in set(table["intervention_type"])]
         if missing:
             st.caption("Uden ramme: " + ", ".join(missing) + ".")
-        c1, c2, _ = st.columns([1, 1, 4])
-        c1.download_button(
-            "Hent CSV",
+        ui.download_pair(
             frames.frames_csv(store).encode("utf-8"),
-            file_name="rammer.csv",
-            mime="text/csv",
-            key="frames_csv",
-            icon=":material/download:",
-        )
-        c2.download_button(
-            "Hent Excel",
             frames.frames_xlsx(store),
-            file_name="rammer.xlsx",
-            key="frames_xlsx",
-            icon=":material/download:",
+            "rammer",
+            key="frames",
         )
-    with st.expander("Indlæs rammer fra en fil (CSV eller Excel)"):
-        st.caption("Kolonner som i eksporten. Hver række bliver en ny version; intet slettes.")
-        up = st.file_uploader("Fil med rammer", type=["csv", "xlsx"], key="frames_upload")
-        if up is not None and st.button("Indlæs rammerne", key="frames_import"):
-            path = upload_to_temp(up)
-            try:
-                n = frames.import_frames(store, path, user=user)
-                st.success(f"{n} rammeversioner er tilføjet.")
-            except FrameError as exc:
-                st.error(str(exc))
-            finally:
-                path.unlink(missing_ok=True)
+    import_expander(
+        "rammer",
+        "Kolonner som i eksporten. Hver række bliver en ny version; intet slettes.",
+        lambda path: frames.import_frames(store, path, user=user),
+        "{n} rammeversioner er tilføjet.",
+    )
+
 
 # --- Edit: a new version from a date -------------------------------------------------------
 with tabs[1]:
@@ -443,30 +439,15 @@ with tabs[5]:
                 st.rerun()
             except FrameError as exc:
                 st.error(str(exc))
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(
-        "Hent CSV",
+    ui.download_pair(
         frames.budgets_csv(store).encode("utf-8"),
-        file_name="budgetter.csv",
-        mime="text/csv",
-        key="budgets_csv",
-        icon=":material/download:",
-    )
-    c2.download_button(
-        "Hent Excel",
         frames.budgets_xlsx(store),
-        file_name="budgetter.xlsx",
-        key="budgets_xlsx",
-        icon=":material/download:",
+        "budgetter",
+        key="budgets",
     )
-    with st.expander("Indlæs budgetter fra en fil (CSV eller Excel)"):
-        up = st.file_uploader("Fil med budgetter", type=["csv", "xlsx"], key="budgets_upload")
-        if up is not None and st.button("Indlæs budgetterne", key="budgets_import"):
-            path = upload_to_temp(up)
-            try:
-                n = frames.import_budgets(store, path)
-                st.success(f"{n} budgetter er indlæst; et (år, indsatstype) erstattes.")
-            except FrameError as exc:
-                st.error(str(exc))
-            finally:
-                path.unlink(missing_ok=True)
+    import_expander(
+        "budgetter",
+        "Kolonner som i eksporten; et (år, indsatstype), der findes, erstattes.",
+        lambda path: frames.import_budgets(store, path),
+        "{n} budgetter er indlæst.",
+    )
