@@ -46,7 +46,10 @@ def _days_sql(lo: str, hi: str) -> str:
 def outside_amount_sql(
     fail: dict[str, str], last_day: str, max_extent: str, max_monthly_cost: str
 ) -> str:
-    """Return SQL for the spend in [$p_from, $p_to] that lies outside the frame (module doc)."""
+    """Return SQL for the spend in [$p_from, $p_to] that lies outside the frame (module doc).
+
+    ``e`` is a registration with its measures (realized, committed) for the period.
+    """
     in_p = _days_sql("greatest(e.start_date, $p_from)", "least(coalesce(e.end_date, $p_to), $p_to)")
     beyond = (
         f"CASE WHEN {fail['duration']} THEN "
@@ -62,7 +65,7 @@ def outside_amount_sql(
     )
     extent_share = f"CASE WHEN {fail['extent']} THEN 1 - {max_extent} / e.extent ELSE 0 END"
     return f"""CASE
-        WHEN {fail["age"]} THEN m.realized + m.committed
+        WHEN {fail["age"]} THEN e.realized + e.committed
         ELSE e.daily_cost * ({beyond})
             + e.daily_cost * ({in_p} - ({beyond})) * greatest({price_share}, {extent_share})
     END"""
@@ -92,7 +95,7 @@ def _active_sql(filters: Filters, extra_select: str = "") -> tuple[str, dict[str
         ),
         active AS (
             SELECT e.*, {_reasons_sql()} AS reasons,
-                {_current_outside_sql().replace("m.", "e.")} AS outside_dkk
+                {_current_outside_sql()} AS outside_dkk
                 {extra_select}
             FROM measured e WHERE e.active
         )"""
@@ -350,7 +353,7 @@ def whatif(
     last_day = f"(e.start_date + to_months({sb['max_duration_months']}))::DATE - 1"
     outside = outside_amount_sql(fail, last_day, sb["max_extent"], sb["max_monthly_cost"])
     extra = ", " + ", ".join(f"{sql} AS sb_fail_{r}" for r, sql in fail.items())
-    extra += f", {outside.replace('m.', 'e.')} AS sb_outside_dkk"
+    extra += f", {outside} AS sb_outside_dkk"
     f = Filters(
         intervention_types=(intervention_type,),
         categories=filters.categories,

@@ -533,10 +533,11 @@ def inspect_file(
     """Return what importing a file would do: detection, mapping, report; writes nothing."""
     path = Path(path)
     det, final, rows_read = _prepare(store, path, sheet, mapping, max_bytes, lambda *_: None)
+    sha = file_sha256(path)
     cur = store.cursor()
     return Inspection(
         file_name=file_name or path.name,
-        sha256=file_sha256(path),
+        sha256=sha,
         detection=det,
         mapping=final,
         rows_read=rows_read,
@@ -544,7 +545,7 @@ def inspect_file(
         rejections=_fetch_rejections(cur),
         unknown_types=_unknown_types(cur),
         preview=_preview(cur, det, final),
-        already_imported_as=_previous_batch(store, file_sha256(path)),
+        already_imported_as=_previous_batch(store, sha),
     )
 
 
