@@ -29,6 +29,8 @@ REASONS = ("age", "extent", "duration", "price")
 UNKNOWN_TEAM = "(ukendt)"
 # The enriched column behind each grouping (an empty team is grouped as "(ukendt)").
 GROUP_SQL = {"intervention_type": "intervention_type", "age_band": "age_band", "team": "team_group"}
+# The series (monthly figures, activity, economy) can also be split by category and ladder step.
+SERIES_SQL = {**GROUP_SQL, "category": "category", "ladder_step": "ladder_step"}
 
 FIGURE_COLUMNS = (
     "active_registrations",
@@ -193,6 +195,7 @@ def measures_sql(start: str, end: str) -> str:
     is_once = "e.cost_period = 'once'"
     return f"""
         {past_days} > 0 AS active,
+        {past_days} AS past_days,
         e.start_date BETWEEN {start} AND {last_past} AS is_new,
         coalesce(e.end_date BETWEEN {start} AND {last_past}, false) AS is_ended,
         e.daily_cost * {past_days}
@@ -394,6 +397,71 @@ MONTHS_SQL = """
     )"""
 
 
+def monthly_series(
+    store: Store,
+    period: Period,
+    filters: Filters = Filters(),
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Return the figures of each month of the period (and of each ``by`` group).
+
+    Each month is cut to the period and measured exactly like a key figures period, so new and
+    ended registrations, child-days and spend add up over the months to the period's key
+    figures. Active registrations and citizens do not add up: one runs through many months.
+    Columns: month (first day), month_start, month_end, [by], active_registrations,
+    active_citizens, new_registrations, ended_registrations, child_days, realized, committed.
+    Every month appears; a group appears in the months where it has activity or spend.
+    """
+    if by is not None and by not in SERIES_SQL:
+        raise ValueError(f"Ukendt gruppering: {by}")
+    where, params = filter_sql(filters)
+    params.update({"p_from": period.start, "p_to": period.end, "as_of": period.as_of})
+    sel_group = f", e.{SERIES_SQL[by]} AS {by}" if by else ""
+    grp = f", {by}" if by else ""
+    s_grp = f", s.{by}" if by else ""
+    sql = f"""
+        WITH {ENRICHED_SQL}, {MONTHS_SQL},
+        measured AS (
+            SELECT mo.month, e.citizen_id {sel_group},
+                {measures_sql("mo.month_start", "mo.month_end")}
+            FROM enriched e
+            JOIN months mo
+                ON e.start_date <= mo.month_end
+                AND coalesce(e.end_date, mo.month_end) >= mo.month_start
+            WHERE {where}
+        ),
+        agg AS (
+            SELECT month {grp},
+                count(*) FILTER (WHERE active) AS active_registrations,
+                count(DISTINCT citizen_id) FILTER (WHERE active) AS active_citizens,
+                count(*) FILTER (WHERE is_new) AS new_registrations,
+                count(*) FILTER (WHERE is_ended) AS ended_registrations,
+                sum(past_days) AS child_days,
+                sum(realized) AS realized,
+                sum(committed) AS committed
+            FROM measured
+            WHERE active OR realized <> 0 OR committed <> 0
+            GROUP BY ALL
+        )
+        SELECT mo.month, mo.month_start, mo.month_end {s_grp},
+            coalesce(s.active_registrations, 0) AS active_registrations,
+            coalesce(s.active_citizens, 0) AS active_citizens,
+            coalesce(s.new_registrations, 0) AS new_registrations,
+            coalesce(s.ended_registrations, 0) AS ended_registrations,
+            coalesce(s.child_days, 0) AS child_days,
+            coalesce(s.realized, 0) AS realized,
+            coalesce(s.committed, 0) AS committed
+        FROM months mo
+        LEFT JOIN agg s USING (month)
+        ORDER BY mo.month {s_grp} NULLS LAST
+    """
+    df = store.cursor().execute(sql, params).df()
+    counts = ["active_registrations", "active_citizens", "new_registrations"]
+    for c in [*counts, "ended_registrations", "child_days"]:
+        df[c] = df[c].astype("int64")
+    return df
+
+
 def monthly_spend(
     store: Store,
     period: Period,
@@ -403,36 +471,12 @@ def monthly_spend(
     """Return realised and committed spend per month of the period (and per ``by`` group).
 
     The months are cut to the period, so they add up to the period's key figures.
-    Columns: month (first day), month_start, month_end, [by], realized, committed, budget.
+    Columns: month (first day), month_start, month_end, [by], realized, committed, and
+    without ``by`` the month's budget (None when the filters rule budgets out).
     """
-    if by is not None and by not in GROUP_COLUMNS:
-        raise ValueError(f"Ukendt gruppering: {by}")
-    where, params = filter_sql(filters)
-    params.update({"p_from": period.start, "p_to": period.end, "as_of": period.as_of})
-    group_col = f"e.{GROUP_SQL[by]}" if by else None
-    sel_group = f", {group_col} AS {by}" if group_col else ""
-    grp = f", {by}" if by else ""
-    sql = f"""
-        WITH {ENRICHED_SQL}, {MONTHS_SQL},
-        measured AS (
-            SELECT mo.month, mo.month_start, mo.month_end {sel_group},
-                {measures_sql("mo.month_start", "mo.month_end")}
-            FROM enriched e
-            JOIN months mo
-                ON e.start_date <= mo.month_end
-                AND coalesce(e.end_date, mo.month_end) >= mo.month_start
-            WHERE {where}
-        )
-        SELECT mo.month, mo.month_start, mo.month_end {grp.replace(", ", ", s.") if by else ""},
-            coalesce(s.realized, 0) AS realized, coalesce(s.committed, 0) AS committed
-        FROM months mo
-        LEFT JOIN (
-            SELECT month {grp}, sum(realized) AS realized, sum(committed) AS committed
-            FROM measured GROUP BY month {grp}
-        ) s USING (month)
-        ORDER BY mo.month {grp.replace(", ", ", s.") if by else ""}
-    """
-    df = store.cursor().execute(sql, params).df()
+    df = monthly_series(store, period, filters, by)
+    df = df[["month", "month_start", "month_end", *([by] if by else []), "realized", "committed"]]
+    df = df.copy()
     if by is None:
         df["budget"] = _monthly_budget(store, period, filters, df)
     return df
