@@ -11,6 +11,8 @@ st.set_page_config(page_title="Serviceniveau", page_icon="📊", layout="wide")
 page = st.navigation(
     [
         st.Page("views/overblik.py", title="Overblik", icon=":material/dashboard:", default=True),
+        st.Page("views/aktivitet.py", title="Aktivitet", icon=":material/groups:"),
+        st.Page("views/oekonomi.py", title="Økonomi", icon=":material/payments:"),
         st.Page("views/rammeoverholdelse.py", title="Rammeoverholdelse", icon=":material/rule:"),
         st.Page("views/serviceniveau.py", title="Serviceniveau", icon=":material/tune:"),
         st.Page("views/indlaes.py", title="Indlæs data", icon=":material/upload_file:"),

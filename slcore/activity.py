@@ -132,8 +132,7 @@ def durations(store: Store, period: Period, filters: Filters = Filters()) -> pd.
         f"ELSE date_diff('day', m.start_date, {last_past}) + 1 END"
     )
     bands = ",\n".join(
-        f"count(*) FILTER (WHERE band = '{label}') AS \"{label}\""
-        for label, _, _ in DURATION_BANDS
+        f"count(*) FILTER (WHERE band = '{label}') AS \"{label}\"" for label, _, _ in DURATION_BANDS
     )
     sql = f"""
         WITH {ENRICHED_SQL},
@@ -286,4 +285,3 @@ def allocations(
     for c in ("start_date", "end_date"):
         df[c] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in df[c]]
     return df[list(ALLOCATION_COLUMNS)]
-

@@ -416,3 +416,383 @@ def survival_chart(
     fig.update_yaxes(title_text="Andel der stadig løber", tickformat=".0%", range=[0, 1.02])
     fig.update_xaxes(title_text="Måneder siden start", tickformat=",.0f")
     return base_layout(fig, f"Varighed (Kaplan–Meier): {type_name}<br><sup>{caption}</sup>")
+
+
+# --- Activity and economy ------------------------------------------------------------------
+
+# Charts a user can click carry the clicked group in customdata[0] as "dimension:value", so a
+# page can tell from the selection alone what to filter on (ui.drill_from_selection).
+CATEGORY_ORDER = ("tidlig_forebyggende", "stottende", "anbringelse", "ungestotte")
+CATEGORY_COLORS = {
+    "tidlig_forebyggende": "#2ca02c",
+    "stottende": "#1f77b4",
+    "anbringelse": "#d62728",
+    "ungestotte": "#9467bd",
+}
+# Low steps light and green, placements dark: a good development is the green growing.
+LADDER_COLORS = {
+    2: "#74c476",
+    3: "#31a354",
+    4: "#fdae6b",
+    5: "#e6550d",
+    6: "#a63603",
+    0: "#9e9ac8",
+}
+AGE_COLOR = "#3182bd"
+TEAM_COLOR = "#6a51a3"
+LAST_YEAR_COLOR = "#9a9a9a"
+
+
+def group_color(dimension: str, value: object) -> str:
+    """Return the fixed colour of a group: a type, a category or a ladder step."""
+    if dimension == "intervention_type":
+        return type_color(str(value))
+    if dimension == "category":
+        return CATEGORY_COLORS.get(str(value), "#999999")
+    if dimension == "ladder_step":
+        return LADDER_COLORS.get(0 if value is None or pd.isna(value) else int(value), "#999999")
+    return REALIZED_COLOR
+
+
+def group_order(dimension: str, values: list[object]) -> list[object]:
+    """Return the groups in their fixed order (types and categories as the reference list)."""
+    order = {"intervention_type": TYPE_ORDER, "category": CATEGORY_ORDER}.get(dimension)
+    if order is None:
+        return sorted(values, key=str)
+    rank = {v: i for i, v in enumerate(order)}
+    return sorted(values, key=lambda v: (rank.get(v, len(rank)), str(v)))
+
+
+def _months(df: pd.DataFrame) -> list[str]:
+    months = sorted({pd.Timestamp(m).date() for m in df["month"]})
+    return month_labels(months)
+
+
+def monthly_stacked_chart(
+    series: pd.DataFrame,
+    dimension: str,
+    value: str,
+    names: dict[object, str],
+    title: str,
+    money: bool = False,
+) -> go.Figure:
+    """Stacked bars per month, one segment per group; a click on a segment selects its group.
+
+    ``series`` is ``figures.monthly_series`` grouped by ``dimension``; ``value`` a column.
+    Money is drawn in millions (legible on a wall) and hovered in whole kroner.
+    """
+    all_months = sorted({pd.Timestamp(m).date() for m in series["month"]})
+    labels = dict(zip(all_months, month_labels(all_months), strict=True))
+    data = series.dropna(subset=[dimension])
+    fig = go.Figure()
+    for group in group_order(dimension, list(data[dimension].unique())):
+        rows = data[data[dimension] == group]
+        rows = rows.set_index(rows["month"].map(lambda m: pd.Timestamp(m).date()))
+        rows = rows.reindex(all_months)
+        y = rows[value].fillna(0)
+        name = names.get(group, str(group))
+        hover = "%{customdata[1]:,.0f} kr." if money else "%{y:,.0f}"
+        fig.add_trace(
+            go.Bar(
+                x=[labels[m] for m in all_months],
+                y=y / 1e6 if money else y,
+                name=name,
+                marker_color=group_color(dimension, group),
+                customdata=[[f"{dimension}:{group}", v] for v in y],
+                hovertemplate=f"%{{x}}: {hover}<extra>{name}</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", clickmode="event+select")
+    fig.update_xaxes(
+        tickangle=0,
+        type="category",
+        categoryorder="array",
+        categoryarray=[labels[m] for m in all_months],
+    )
+    fig.update_yaxes(title_text="mio. kr." if money else None, tickformat=",.0f")
+    fig = base_layout(fig, title, height=520)
+    fig.update_layout(legend={"font": {"size": FONT_SIZE - 3}})
+    return fig
+
+
+def year_over_year_chart(
+    now: pd.DataFrame, before: pd.DataFrame, value: str, label: str, title: str
+) -> go.Figure:
+    """Lines per month: this period against the same months a year earlier.
+
+    ``now`` and ``before`` are ``figures.monthly_series`` without grouping, the second for
+    the period a year earlier; months are matched by position and shown by name.
+    """
+    # The earlier period is complete; this one may stop at the as-of date, so the x axis
+    # follows the longer of the two and this year's line simply ends.
+    longer = before if len(before) >= len(now) else now
+    months = [pd.Timestamp(m).date() for m in longer["month"]]
+    names = [fmt.MONTHS_DA_SHORT[m.month - 1] for m in months]
+    fig = go.Figure()
+    year_before = pd.Timestamp(before["month"].iloc[0]).year if len(before) else None
+    fig.add_trace(
+        go.Scatter(
+            x=names,
+            y=before[value],
+            name=f"Samme måned året før ({year_before})",
+            mode="lines+markers",
+            line={"color": LAST_YEAR_COLOR, "width": 3, "dash": "dash"},
+            hovertemplate="%{x}: %{y:,.0f}<extra>Året før</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=names[: len(now)],
+            y=now[value],
+            name=label,
+            mode="lines+markers",
+            line={"color": REALIZED_COLOR, "width": 4},
+            marker={"size": 8},
+            hovertemplate="%{x}: %{y:,.0f}<extra>" + label + "</extra>",
+        )
+    )
+    fig.update_xaxes(tickangle=0, type="category")
+    fig.update_yaxes(tickformat=",.0f", rangemode="tozero")
+    return base_layout(fig, title, height=420)
+
+
+def group_bar_chart(
+    table: pd.DataFrame,
+    dimension: str,
+    value: str,
+    names: dict[object, str],
+    title: str,
+    money: bool = False,
+    horizontal: bool = False,
+    keep_order: bool = False,
+) -> go.Figure:
+    """Bars of one figure per group (age band, team, provider, step); a click selects a group."""
+    df = table if keep_order or not horizontal else table.sort_values(value)
+    groups = list(df[dimension])
+    labels = [names.get(g, str(g)) for g in groups]
+    y = df[value].astype("float64")
+    colors = [group_color(dimension, g) for g in groups]
+    if dimension == "age_band":
+        colors = [AGE_COLOR] * len(groups)
+    elif dimension in ("team", "provider"):
+        colors = [TEAM_COLOR] * len(groups)
+    shown = y / 1e6 if money else y
+    hover = "%{customdata[1]:,.0f} kr." if money else "%{customdata[1]:,.0f}"
+    bar = go.Bar(
+        x=shown if horizontal else labels,
+        y=labels if horizontal else shown,
+        orientation="h" if horizontal else "v",
+        marker_color=colors,
+        customdata=[[f"{dimension}:{g}", v] for g, v in zip(groups, y, strict=True)],
+        hovertemplate=("%{y}" if horizontal else "%{x}") + f": {hover}<extra></extra>",
+        text=[fmt.mio_kr(v) if money else fmt.number(v) for v in y],
+        textposition="auto",
+    )
+    fig = go.Figure(bar)
+    fig.update_layout(clickmode="event+select", showlegend=False)
+    axis = {"tickformat": ",.0f", "title_text": "mio. kr." if money else None}
+    (fig.update_xaxes if horizontal else fig.update_yaxes)(**axis)
+    if not horizontal:
+        fig.update_xaxes(type="category", tickangle=0)
+    height = max(380, 90 + 36 * len(groups)) if horizontal else 420
+    return base_layout(fig, title, height=height)
+
+
+def activity_heatmap(
+    table: pd.DataFrame, names: dict[str, str], value: str, title: str
+) -> go.Figure:
+    """Heatmap of a count per type and age band (``key_figures`` by type and age band)."""
+    from slcore.figures import AGE_BANDS
+
+    bands = [b for b in AGE_BANDS if b in set(table["age_band"])]
+    types = group_order("intervention_type", list(set(table["intervention_type"])))
+    grid = table.pivot(index="intervention_type", columns="age_band", values=value)
+    grid = grid.reindex(index=types, columns=bands).fillna(0)
+    text = [[fmt.number(v) if v else "" for v in row] for row in grid.values]
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.values,
+            x=bands,
+            y=[names.get(t, t) for t in types],
+            text=text,
+            texttemplate="%{text}",
+            colorscale=[[0, "#f7fbff"], [0.5, "#6baed6"], [1, "#08306b"]],
+            hovertemplate="%{y}, %{x} år: %{z:,.0f}<extra></extra>",
+            colorbar={"tickformat": ",.0f"},
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(type="category", title_text="Alder ved start")
+    return base_layout(fig, title, height=max(420, 110 + 30 * len(types)))
+
+
+def ladder_mix_chart(mix: pd.DataFrame, share: str, title: str) -> go.Figure:
+    """100 % stacked bars per month: the share on each step of the indsatstrappe.
+
+    ``mix`` is ``activity.ladder_mix``; ``share`` is child_share or spend_share.
+    """
+    from slcore.activity import ladder_label
+
+    all_months = sorted({pd.Timestamp(m).date() for m in mix["month"]})
+    labels = dict(zip(all_months, month_labels(all_months), strict=True))
+    count = "children" if share == "child_share" else "realized"
+    fig = go.Figure()
+    steps = sorted(set(mix["ladder_step"].fillna(0).astype(int)), key=lambda s: (s == 0, s))
+    for step in steps:
+        rows = mix[mix["ladder_step"].fillna(0).astype(int) == step]
+        rows = rows.set_index(rows["month"].map(lambda m: pd.Timestamp(m).date()))
+        rows = rows.reindex(all_months)
+        name = ladder_label(None if step == 0 else step)
+        unit = " kr." if count == "realized" else " børn"
+        fig.add_trace(
+            go.Bar(
+                x=[labels[m] for m in all_months],
+                y=rows[share].fillna(0),
+                name=name,
+                marker_color=LADDER_COLORS.get(step, "#999999"),
+                customdata=rows[count].fillna(0),
+                hovertemplate=f"%{{x}}: %{{y:.1%}} (%{{customdata:,.0f}}{unit})"
+                f"<extra>{name}</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(tickangle=0, type="category")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    fig = base_layout(fig, title, height=500)
+    fig.update_layout(legend={"font": {"size": FONT_SIZE - 3}})
+    return fig
+
+
+def duration_chart(table: pd.DataFrame, names: dict[str, str], title: str) -> go.Figure:
+    """Boxes of duration in months per type, ended and ongoing side by side.
+
+    ``table`` is ``activity.durations``; the whiskers are the 10th and 90th percentiles.
+    """
+    from slcore.activity import DURATION_STATES
+
+    to_months = 365 / 12
+    types = group_order("intervention_type", list(set(table["intervention_type"])))
+    colors = {"ended": REALIZED_COLOR, "ongoing": COMMITTED_COLOR}
+    fig = go.Figure()
+    for state, label in DURATION_STATES.items():
+        rows = table[table["state"] == state].set_index("intervention_type").reindex(types)
+        rows = rows.dropna(subset=["median"])
+        fig.add_trace(
+            go.Box(
+                y=[names.get(t, t) for t in rows.index],
+                q1=rows["p25"] / to_months,
+                median=rows["median"] / to_months,
+                q3=rows["p75"] / to_months,
+                lowerfence=rows["p10"] / to_months,
+                upperfence=rows["p90"] / to_months,
+                name=label,
+                orientation="h",
+                marker_color=colors[state],
+                customdata=rows["registrations"],
+                hovertemplate="%{y}<extra>" + label + "</extra>",
+            )
+        )
+    fig.update_layout(boxmode="group")
+    fig.update_xaxes(
+        title_text="Måneder (boks: midterste halvdel, streger: 10-90 %)",
+        tickformat=",.0f",
+        rangemode="tozero",
+    )
+    fig.update_yaxes(autorange="reversed")
+    return base_layout(fig, title, height=max(460, 120 + 44 * len(types)))
+
+
+DEVIATION_COLORS = {
+    "over": "#f4c7c3",
+    "within": "#fff2cc",
+    "under": "#d9ead3",
+    "no_budget": "#eeeeee",
+}
+
+
+def deviation_chart(table: pd.DataFrame, names: dict[str, str], title: str) -> go.Figure:
+    """Bars of each type's deviation from budget in per cent, coloured by its band.
+
+    ``table`` is ``economy.budget_deviation`` (types with a budget only are drawn); the grey
+    strip is the ±5 % counted as on budget. A click on a bar selects the type.
+    """
+    from slcore.economy import BANDS, TOLERANCE
+
+    df = table.dropna(subset=["intervention_type", "deviation_share"])
+    df = df.sort_values("deviation_share")
+    edge = {"over": OVER_COLOR, "within": "#e0a526", "under": UNDER_COLOR}
+    fig = go.Figure(
+        go.Bar(
+            y=[names.get(c, c) for c in df["intervention_type"]],
+            x=df["deviation_share"],
+            orientation="h",
+            marker_color=[edge.get(b, "#999999") for b in df["band"]],
+            customdata=[
+                [f"intervention_type:{c}", d, BANDS[b]]
+                for c, d, b in zip(
+                    df["intervention_type"], df["deviation"], df["band"], strict=True
+                )
+            ],
+            text=[fmt.pct(v, 1, signed=True) for v in df["deviation_share"]],
+            textposition="outside",
+            hovertemplate="%{y}: %{x:+.1%} (%{customdata[1]:+,.0f} kr.)"
+            "<extra>%{customdata[2]}</extra>",
+        )
+    )
+    fig.add_vrect(x0=-TOLERANCE, x1=TOLERANCE, fillcolor="#dddddd", opacity=0.5, line_width=0)
+    fig.update_xaxes(tickformat="+.0%", title_text="Forventet forbrug mod budget")
+    fig.update_layout(clickmode="event+select", showlegend=False)
+    return base_layout(fig, title, height=max(420, 90 + 34 * len(df)))
+
+
+def decomposition_chart(totals: dict[str, float], years: tuple[int, int], title: str) -> go.Figure:
+    """Waterfall from last year's spend to this year's: volume, mix and price."""
+    labels = [
+        f"Forbrug {years[0]}",
+        "Volumen (flere/færre barnedage)",
+        "Sammensætning (mix)",
+        "Pris pr. barnedag",
+        f"Forbrug {years[1]}",
+    ]
+    values = [
+        totals["spend_before"],
+        totals["volume"],
+        totals["mix"],
+        totals["price"],
+        totals["spend_now"],
+    ]
+    fig = go.Figure(
+        go.Waterfall(
+            x=labels,
+            y=[v / 1e6 for v in values],
+            measure=["absolute", "relative", "relative", "relative", "total"],
+            customdata=values,
+            text=[fmt.mio_kr(v) for v in values],
+            textposition="outside",
+            increasing={"marker": {"color": OVER_COLOR}},
+            decreasing={"marker": {"color": UNDER_COLOR}},
+            totals={"marker": {"color": REALIZED_COLOR}},
+            connector={"line": {"color": "#888"}},
+            hovertemplate="%{x}: %{customdata:,.0f} kr.<extra></extra>",
+        )
+    )
+    # The axis starts near the smaller year, or the changes would be slivers on a wall; the
+    # bars are labelled with their amounts, so nothing is hidden by it.
+    low = min(totals["spend_before"], totals["spend_now"]) / 1e6
+    high = (
+        max(
+            totals["spend_before"],
+            totals["spend_now"],
+            totals["spend_before"]
+            + max(0.0, totals["volume"])
+            + max(0.0, totals["mix"])
+            + max(0.0, totals["price"]),
+        )
+        / 1e6
+    )
+    fig.update_yaxes(
+        title_text="mio. kr.", tickformat=",.0f", range=[max(0.0, low * 0.85), high * 1.06]
+    )
+    fig.update_xaxes(type="category", tickangle=0)
+    fig.update_layout(showlegend=False)
+    return base_layout(fig, title, height=480)
