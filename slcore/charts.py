@@ -739,8 +739,15 @@ def deviation_chart(table: pd.DataFrame, names: dict[str, str], title: str) -> g
             "<extra>%{customdata[2]}</extra>",
         )
     )
-    fig.add_vrect(x0=-TOLERANCE, x1=TOLERANCE, fillcolor="#dddddd", opacity=0.5, line_width=0)
-    fig.update_xaxes(tickformat="+.0%", title_text="Forventet forbrug mod budget")
+    fig.add_vrect(
+        x0=-TOLERANCE, x1=TOLERANCE, fillcolor="#e3e3e3", opacity=0.6, line_width=0, layer="below"
+    )
+    # Room for the labels outside the longest bars.
+    reach = max([TOLERANCE, *df["deviation_share"].abs()]) * 1.3
+    fig.update_xaxes(
+        tickformat="+.0%", title_text="Forventet forbrug mod budget", range=[-reach, reach]
+    )
+    fig.update_traces(cliponaxis=False)
     fig.update_layout(clickmode="event+select", showlegend=False)
     return base_layout(fig, title, height=max(420, 90 + 34 * len(df)))
 

@@ -55,7 +55,7 @@ k3.metric(
 if decomposition is not None:
     change = decomposition.totals["change"]
     k4.metric(
-        "Forbrug mod samme dage sidste år",
+        "Ændring mod sidste år",
         fmt.mio_kr(change),
         delta=fmt.pct(change / decomposition.totals["spend_before"], 1, signed=True)
         if decomposition.totals["spend_before"]
@@ -63,13 +63,12 @@ if decomposition is not None:
         delta_color="inverse",
         delta_arrow="up" if change > 0 else "down",
         border=True,
-        help=f"Ændring fra {fmt.date(decomposition.previous.start)} – "
+        help=f"Forbruget på samme dage sidste år mod i år: fra {fmt.date(decomposition.previous.start)} – "
         f"{fmt.date(decomposition.previous.end)} til {fmt.date(decomposition.current.start)} – "
         f"{fmt.date(decomposition.current.end)}.",
     )
 
 # --- Spend per month -----------------------------------------------------------------------
-left, right = st.columns(2)
 by_type = figures.monthly_series(store, period, filters, by="intervention_type")
 by_type = by_type[by_type["month_start"].dt.date <= period.as_of]
 ui.drill_chart(
@@ -83,10 +82,9 @@ ui.drill_chart(
     ),
     PAGE,
     "monthly",
-    container=left,
 )
 monthly = figures.monthly_spend(store, period, filters)
-right.plotly_chart(
+st.plotly_chart(
     charts.cumulative_spend_chart(
         monthly, period.as_of, caption, show_budget=filters.budget_applies
     ),
