@@ -8,7 +8,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from slcore import figures, fmt
+from slcore import activity, economy, figures, fmt
 from slcore.figures import Filters
 from slcore.periods import Period, preset_period
 from slcore.store import open_store
@@ -17,6 +17,8 @@ from tests.conftest import ROOT
 APP = str(ROOT / "app.py")
 PAGES = [
     "views/overblik.py",
+    "views/aktivitet.py",
+    "views/oekonomi.py",
     "views/rammeoverholdelse.py",
     "views/serviceniveau.py",
     "views/indlaes.py",
@@ -309,3 +311,150 @@ def test_frames_import_on_the_service_level_page(app_db):
     at.file_uploader(key="budgetter_upload").set_value(("b.csv", b"year\n2025\n", "text/csv")).run()
     next(b for b in at.button if b.label == "Indlæs budgetterne").click().run()
     assert any("mangler kolonnen" in e.value for e in at.error)
+
+
+AS_OF = dt.date(2025, 9, 30)
+YEAR_2025 = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31), AS_OF)
+
+
+def open_page(page: str, **widgets: object) -> AppTest:
+    """Run the app, go to a page and set the sidebar's as-of date and filters there."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    at.sidebar.date_input(key="opgjort").set_value(AS_OF).run()
+    for key, values in widgets.items():
+        for v in values:
+            at.sidebar.multiselect(key=key).select(v).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def frame_with(at: AppTest, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_activity_page_with_a_category_filter(app_db):
+    at = open_page("views/aktivitet.py", kategori=["anbringelse"])
+    f = Filters(categories=("anbringelse",))
+    store = open_store(app_db)
+    yoy = activity.year_comparison(store, YEAR_2025, f).table.iloc[0]
+    tiles = {m.label: m for m in at.metric}
+    assert tiles["Aktive bevillinger"].value == fmt.number(yoy["active_registrations_now"])
+    assert tiles["Nye bevillinger"].value == fmt.number(yoy["new_registrations_now"])
+    change = yoy["active_citizens_change"]
+    assert tiles["Aktive børn og unge"].delta.startswith(
+        ("+" if change > 0 else "") + fmt.number(change)
+    )
+    titles = chart_titles(at)
+    assert len(titles) == 8
+    assert all("opgjort pr. 30-09-2025" in t for t in titles)
+    assert titles[0].startswith("Aktive bevillinger pr. måned efter indsatstype")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["separators"] == ",."
+    # Only placement types are stacked, each in its fixed colour.
+    stacked = {t["name"]: t["marker"]["color"] for t in spec["data"]}
+    assert set(stacked) <= {
+        "Almen plejefamilie",
+        "Døgninstitution",
+        "Opholdssted",
+        "Netværksplejefamilie",
+        "Forstærket plejefamilie",
+        "Specialiseret plejefamilie",
+        "Eget værelse / kollegium",
+        "Efterskole / kostskole",
+    }
+    # The monthly table's sums are the period's key figures.
+    months = frame_with(at, "Barnedage")
+    row = figures.key_figures(store, YEAR_2025, (), f).iloc[0]
+    whole = months.iloc[-1]
+    assert whole["Måned"] == "Hele perioden"
+    assert whole["Nye bevillinger"] == row["new_registrations"]
+    assert months.iloc[:-1]["Nye bevillinger"].sum() == row["new_registrations"]
+    assert months.iloc[:-1]["Afsluttede bevillinger"].sum() == row["ended_registrations"]
+    assert whole["Aktive borgere"] == row["active_citizens"]
+    # Switching the chart to new allocations by category redraws it.
+    at.segmented_control(key="akt_maal").set_value("new_registrations").run()
+    at.segmented_control(key="akt_opdeling").set_value("category").run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["title"]["text"].startswith("Nye bevillinger pr. måned efter kategori")
+    assert [t["name"] for t in spec["data"]] == ["Anbringelse"]
+    # Each segment carries its group and value (a click reads them); they add up too.
+    assert sum(v for t in spec["data"] for _, v in t["customdata"]) == row["new_registrations"]
+    assert spec["data"][0]["customdata"][0][0] == "category:anbringelse"
+
+
+def test_activity_drill_down_to_allocations_and_back(app_db):
+    at = open_page("views/aktivitet.py")
+    store = open_store(app_db)
+    kind, team = "SI_KONTAKT", "Team Nord"
+    assert "Bevilling" not in {c for d in at.dataframe for c in d.value.columns}
+    at.session_state["akt_drill"] = [("intervention_type", kind)]
+    at.run()
+    narrowed = figures.key_figures(store, YEAR_2025, (), Filters(intervention_types=(kind,)))
+    assert metrics(at)["Aktive bevillinger"] == fmt.number(narrowed["active_registrations"][0])
+    at.session_state["akt_drill"] = [("intervention_type", kind), ("team", team)]
+    at.run()
+    both = Filters(intervention_types=(kind,), teams=(team,))
+    listed = frame_with(at, "Borger (pseudonym)")
+    assert len(listed) == len(activity.allocations(store, YEAR_2025, both))
+    assert set(listed["Team"]) == {team}
+    assert listed["Forbrug (kr.)"].sum() == pytest.approx(
+        figures.key_figures(store, YEAR_2025, (), both)["realized_spend_dkk"][0]
+    )
+    # Back goes to the type; reset to the whole municipality.
+    at.button(key="akt_back").click().run()
+    assert at.session_state["akt_drill"] == [("intervention_type", kind)]
+    assert metrics(at)["Aktive bevillinger"] == fmt.number(narrowed["active_registrations"][0])
+    at.button(key="akt_reset").click().run()
+    whole = figures.key_figures(store, YEAR_2025).iloc[0]
+    assert metrics(at)["Aktive bevillinger"] == fmt.number(whole["active_registrations"])
+    assert not at.exception
+
+
+def test_economy_page_tables_equal_slcore(app_db):
+    at = open_page("views/oekonomi.py")
+    store = open_store(app_db)
+    row = figures.key_figures(store, YEAR_2025).iloc[0]
+    tiles = metrics(at)
+    assert tiles["Forbrug til og med 30-09-2025"] == fmt.mio_kr(row["realized_spend_dkk"])
+    assert tiles["Budget for perioden"] == fmt.mio_kr(row["budget_dkk"])
+    d = economy.change_decomposition(store, YEAR_2025)
+    assert tiles["Ændring mod sidste år"] == fmt.mio_kr(d.totals["change"])
+    titles = chart_titles(at)
+    assert len(titles) == 8
+    assert all("30-09-2025" in t for t in titles)
+    deviation = frame_with(at, "Vurdering")
+    assert deviation.iloc[-1]["Indsatstype"] == "I alt"
+    assert deviation.iloc[-1]["Afvigelse fra budget (kr.)"] == pytest.approx(
+        row["budget_deviation_dkk"]
+    )
+    assert set(deviation["Vurdering"]) <= set(economy.BANDS.values())
+    split = frame_with(at, "Volumen (kr.)")
+    assert (split["Volumen (kr.)"] + split["Mix (kr.)"] + split["Pris (kr.)"]).sum() == (
+        pytest.approx(split["Ændring i alt (kr.)"].sum())
+    )
+    assert split["Ændring i alt (kr.)"].sum() == pytest.approx(d.totals["change"])
+    providers = frame_with(at, "Leverandør")
+    assert providers["Forventet forbrug (kr.)"].sum() <= row["projected_spend_dkk"] + 0.01
+    months = frame_with(at, "Disponeret (kr.)")
+    assert months.iloc[:-1]["Forbrug (kr.)"].sum() == pytest.approx(row["realized_spend_dkk"])
+    assert len(at.get("download_button")) == 2 * 5
+
+
+def test_economy_page_with_a_team_filter_has_no_budget(app_db):
+    at = open_page("views/oekonomi.py", team=["Team Nord"])
+    store = open_store(app_db)
+    f = Filters(teams=("Team Nord",))
+    row = figures.key_figures(store, YEAR_2025, (), f).iloc[0]
+    tiles = metrics(at)
+    assert tiles["Budget for perioden"] == "–"
+    assert tiles["Forbrug til og med 30-09-2025"] == fmt.mio_kr(row["realized_spend_dkk"])
+    assert any("Fjern filteret på alder eller team" in i.value for i in at.info)
+    deviation = frame_with(at, "Vurdering")
+    assert set(deviation["Vurdering"]) == {"Intet budget"}
