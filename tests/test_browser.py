@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -238,3 +239,76 @@ def test_compliance_committee_list_renders_and_downloads(page, app_url):
     lines = Path(info.value.path()).read_bytes().decode("utf-8-sig").splitlines()
     assert lines[0].startswith("Bevillings-id;Borger (pseudonym);Indsats;Team")
     assert len(lines) == 1 + 127  # the unapproved deviations of 2025 as of 30-09-2025
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+    wait_for_script(page)
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        ("aktivitet", "Aktive bevillinger pr. måned efter indsatstype"),
+        ("oekonomi", "Forbrug pr. måned efter indsatstype (mio. kr.)"),
+    ],
+)
+def test_activity_and_economy_pages_render_their_charts(page, app_url, path, title):
+    _open(page, f"{app_url}/{path}")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    assert charts.count() == 8
+    # The visible charts are drawn: bars in the first, and its title with the as-of date.
+    assert charts.first.locator(".bars .point path").count() > 0
+    assert page.get_by_text(title).first.is_visible()
+    assert page.get_by_text("opgjort pr. 18-03-2026").first.is_visible()
+
+
+def test_a_click_on_a_bar_filters_the_page(page, app_url, sample_db):
+    from slcore import fmt
+    from slcore.figures import Filters, key_figures
+    from slcore.periods import preset_period
+    from slcore.store import intervention_types, open_store
+
+    _open(page, f"{app_url}/oekonomi")
+    tile = page.locator('[data-testid="stMetricValue"]').first
+    before = tile.inner_text()
+    # The last segment of the last month: one intervention type in one month.
+    page.locator('[data-testid="stPlotlyChart"]').first.locator(".bars .point path").last.click(
+        force=True
+    )
+    crumb = page.get_by_text("Filtreret ved klik")
+    crumb.wait_for(timeout=30_000)
+    wait_for_script(page)
+    name = crumb.inner_text().split("Indsatstype:")[1].strip()
+    store = open_store(sample_db)
+    code = next(t["code"] for t in intervention_types(store) if t["name_da"] == name)
+    period = preset_period("this_year", dt.date(2026, 3, 18))
+    row = key_figures(store, period, (), Filters(intervention_types=(code,))).iloc[0]
+    page.wait_for_function(
+        "v => document.querySelector('[data-testid=\"stMetricValue\"]').innerText !== v",
+        arg=before,
+        timeout=30_000,
+    )
+    assert tile.inner_text() == fmt.mio_kr(row["realized_spend_dkk"])
+    # The way back: the whole municipality again.
+    page.get_by_role("button", name="Tilbage").click()
+    page.get_by_text("Filtreret ved klik").wait_for(state="detached", timeout=30_000)
+    wait_for_script(page)
+    assert tile.inner_text() == before
+
+
+def test_activity_month_table_downloads(page, app_url):
+    _open(page, f"{app_url}/aktivitet")
+    page.get_by_text("Tal pr. måned").first.click()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Hent CSV").filter(visible=True).first.click()
+    assert info.value.suggested_filename == "aktivitet_pr_maaned.csv"
+    lines = Path(info.value.path()).read_bytes().decode("utf-8-sig").splitlines()
+    assert lines[0] == (
+        "Måned;Aktive bevillinger;Aktive borgere;Nye bevillinger;Afsluttede bevillinger;Barnedage"
+    )
+    assert lines[1].startswith("jan 2026;")
+    assert lines[-1].startswith("Hele perioden;")
+    assert len(lines) == 1 + 3 + 1  # January to March 2026 (as of 18-03-2026) and the period
