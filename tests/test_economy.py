@@ -243,3 +243,14 @@ def test_top_providers(make_store, sample_store):
     assert list(table["provider"]) == ["Solhøj", economy.UNKNOWN_PROVIDER]
     assert list(table["projected"]) == pytest.approx([3100, 310])
     assert table["share"].sum() == pytest.approx(1.0)
+
+
+def test_provider_download_defuses_formulas(make_store):
+    from slcore import export
+
+    store = make_store([registration("R1", provider='=HYPERLINK("x")', cost_amount="100")])
+    p = Period(D(2025, 1, 1), D(2025, 1, 31), D(2025, 1, 31))
+    table = economy.top_providers(store, p)
+    assert table["provider"][0] == '=HYPERLINK("x")'
+    text = export.to_csv_bytes(table).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text
