@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from slcore import figures
+from slcore import activity, economy, figures
 from slcore.demo import build_demo
 from slcore.periods import preset_period
 from slcore.store import open_store
@@ -52,6 +52,20 @@ def main() -> None:
     timed("monthly spend (12 months)", lambda: figures.monthly_spend(store, period))
     f = figures.Filters(categories=("anbringelse",), teams=("Team Nord",))
     timed("key figures total, filtered", lambda: figures.key_figures(store, period, (), f))
+    # The Aktivitet and Økonomi pages' series.
+    timed(
+        "monthly series by intervention_type",
+        lambda: figures.monthly_series(store, period, by="intervention_type"),
+    )
+    timed("ladder mix per month", lambda: activity.ladder_mix(store, period))
+    timed("durations per type", lambda: activity.durations(store, period))
+    timed(
+        "year comparison by type",
+        lambda: activity.year_comparison(store, period, by="intervention_type"),
+    )
+    timed("volume/mix/price split", lambda: economy.change_decomposition(store, period))
+    timed("top providers", lambda: economy.top_providers(store, period))
+    timed("allocation list, first 2000", lambda: activity.allocations(store, period, limit=2000))
 
 
 if __name__ == "__main__":

@@ -144,7 +144,7 @@ with tabs[0]:
             "age_band",
             "active_citizens",
             {b: f"{b} år" if b != "ukendt" else "Ukendt" for b in figures.AGE_BANDS},
-            f"Børn og unge pr. aldersgruppe (alder ved start)<br><sup>{caption}</sup>",
+            f"Børn og unge pr. aldersgruppe<br><sup>{caption}</sup>",
             keep_order=True,
         ),
         PAGE,
