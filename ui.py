@@ -219,7 +219,9 @@ def danish_table(df: pd.DataFrame) -> pd.io.formats.style.Styler:
         if col.endswith("(kr.)"):
             formats[col] = fmt.kr
         elif col.startswith("Andel"):
-            formats[col] = fmt.pct
+            # One decimal, so -5,3 % (under budget) never reads as the -5 % of "within".
+            signed = "afvigelse" in col
+            formats[col] = lambda v, signed=signed: fmt.pct(v, 1, signed=signed)
         elif pd.api.types.is_integer_dtype(df[col]):
             formats[col] = fmt.number
         elif pd.api.types.is_float_dtype(df[col]):

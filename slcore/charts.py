@@ -88,20 +88,70 @@ def month_labels(months: list[dt.date]) -> list[str]:
 
 
 def base_layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
-    """Apply the common look: Danish separators, large fonts, a title that says what it shows."""
+    """Apply the common look: Danish separators, large fonts, a title that says what it shows.
+
+    Streamlit's chart theme draws tick and legend labels at about 11 px unless a figure sets
+    them, too small on a meeting room's wall, so every label size is set here.
+    """
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": FONT_SIZE + 4}},
         separators=",.",
         font={"size": FONT_SIZE},
         height=height,
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        legend={
+            "orientation": "h",
+            "yanchor": "top",
+            # Plotly measures y in heights of the plot area, which the legend's own row
+            # shrinks: so the gap is a share of what remains of the height.
+            "y": -_legend_gap(fig) / max(height - 80 - _legend_gap(fig) - 30, 100),
+            "x": 0,
+            "font": {"size": FONT_SIZE - 1},
+        },
         plot_bgcolor="white",
         hoverlabel={"font_size": FONT_SIZE},
     )
-    fig.update_xaxes(showgrid=False, linecolor="#888")
-    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#bbb")
+    labels = {"tickfont": {"size": FONT_SIZE - 1}, "title_font": {"size": FONT_SIZE}}
+    fig.update_xaxes(showgrid=False, linecolor="#888", **labels)
+    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#bbb", **labels)
     return fig
+
+
+def side_legend(fig: go.Figure) -> go.Figure:
+    """Put the legend of a stacked chart at its right, top to bottom as the stack reads.
+
+    A stack of many groups needs a legend of many rows; below the chart it would squeeze
+    the plot and cover the axis labels.
+    """
+    fig.update_layout(
+        legend={
+            "orientation": "v",
+            "traceorder": "reversed",
+            "yanchor": "top",
+            "y": 1,
+            "x": 1.01,
+            "xanchor": "left",
+            "font": {"size": FONT_SIZE - 2},
+        }
+    )
+    return fig
+
+
+def _legend_gap(fig: go.Figure) -> int:
+    """Return how far below the plot the legend starts, in pixels: below the x axis's labels.
+
+    Month labels carry the year on a second line where it changes, and an axis title takes
+    a line of its own; a legend placed any higher would cover them.
+    """
+    two_lines = any(
+        isinstance(x, str) and "<br>" in x
+        for trace in fig.data
+        if getattr(trace, "orientation", None) != "h" and getattr(trace, "x", None) is not None
+        for x in trace.x
+    )
+    lines = 2 if two_lines else 1
+    titled = bool(fig.layout.xaxis.title.text)
+    return 16 + 22 * lines + (26 if titled else 0)
 
 
 def period_caption(start: dt.date, end: dt.date, as_of: dt.date) -> str:
@@ -510,48 +560,50 @@ def monthly_stacked_chart(
         categoryarray=[labels[m] for m in all_months],
     )
     fig.update_yaxes(title_text="mio. kr." if money else None, tickformat=",.0f")
-    fig = base_layout(fig, title, height=520)
-    fig.update_layout(legend={"font": {"size": FONT_SIZE - 3}})
-    return fig
+    # Tall enough for a legend row per group beside the stack.
+    height = max(520, 120 + 24 * len(fig.data))
+    return side_legend(base_layout(fig, title, height=height))
 
 
 def year_over_year_chart(
-    now: pd.DataFrame, before: pd.DataFrame, value: str, label: str, title: str
+    now: pd.DataFrame,
+    before: pd.DataFrame,
+    value: str,
+    labels: tuple[str, str],
+    title: str,
 ) -> go.Figure:
     """Lines per month: this period against the same months a year earlier.
 
     ``now`` and ``before`` are ``figures.monthly_series`` without grouping, the second for
-    the period a year earlier; months are matched by position and shown by name.
+    the period a year earlier; months are matched by position. ``labels`` name the two
+    periods (``before``, ``now``) in the legend.
     """
     # The earlier period is complete; this one may stop at the as-of date, so the x axis
-    # follows the longer of the two and this year's line simply ends.
-    longer = before if len(before) >= len(now) else now
-    months = [pd.Timestamp(m).date() for m in longer["month"]]
-    names = [fmt.MONTHS_DA_SHORT[m.month - 1] for m in months]
+    # has all of the earlier period's months, a year on, and this period's line ends early.
+    if len(before) >= len(now):
+        before_months = [pd.Timestamp(m).date() for m in before["month"]]
+        axis = month_labels([dt.date(m.year + 1, m.month, 1) for m in before_months])
+    else:
+        axis = month_labels([pd.Timestamp(m).date() for m in now["month"]])
     fig = go.Figure()
-    year_before = pd.Timestamp(before["month"].iloc[0]).year if len(before) else None
-    fig.add_trace(
-        go.Scatter(
-            x=names,
-            y=before[value],
-            name=f"Samme måned året før ({year_before})",
-            mode="lines+markers",
-            line={"color": LAST_YEAR_COLOR, "width": 3, "dash": "dash"},
-            hovertemplate="%{x}: %{y:,.0f}<extra>Året før</extra>",
+    for frame, name, line in (
+        (before, labels[0], {"color": LAST_YEAR_COLOR, "width": 3, "dash": "dash"}),
+        (now, labels[1], {"color": REALIZED_COLOR, "width": 4}),
+    ):
+        months = [pd.Timestamp(m).date() for m in frame["month"]]
+        fig.add_trace(
+            go.Scatter(
+                x=axis[: len(frame)],
+                y=frame[value],
+                name=name,
+                mode="lines+markers",
+                line=line,
+                marker={"size": 8},
+                customdata=[fmt.month_label(m) for m in months],
+                hovertemplate=f"%{{customdata}}: %{{y:,.0f}}<extra>{name}</extra>",
+            )
         )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=names[: len(now)],
-            y=now[value],
-            name=label,
-            mode="lines+markers",
-            line={"color": REALIZED_COLOR, "width": 4},
-            marker={"size": 8},
-            hovertemplate="%{x}: %{y:,.0f}<extra>" + label + "</extra>",
-        )
-    )
-    fig.update_xaxes(tickangle=0, type="category")
+    fig.update_xaxes(tickangle=0, type="category", categoryorder="array", categoryarray=axis)
     fig.update_yaxes(tickformat=",.0f", rangemode="tozero")
     return base_layout(fig, title, height=420)
 
@@ -658,9 +710,7 @@ def ladder_mix_chart(mix: pd.DataFrame, share: str, title: str) -> go.Figure:
     fig.update_layout(barmode="stack")
     fig.update_xaxes(tickangle=0, type="category")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
-    fig = base_layout(fig, title, height=500)
-    fig.update_layout(legend={"font": {"size": FONT_SIZE - 3}})
-    return fig
+    return side_legend(base_layout(fig, title, height=500))
 
 
 def duration_chart(table: pd.DataFrame, names: dict[str, str], title: str) -> go.Figure:
@@ -752,7 +802,7 @@ def deviation_chart(table: pd.DataFrame, names: dict[str, str], title: str) -> g
     return base_layout(fig, title, height=max(420, 90 + 34 * len(df)))
 
 
-def decomposition_chart(totals: dict[str, float], years: tuple[int, int], title: str) -> go.Figure:
+def decomposition_chart(totals: dict[str, float], years: tuple[str, str], title: str) -> go.Figure:
     """Waterfall from last year's spend to this year's: volume, mix and price."""
     labels = [
         f"Forbrug {years[0]}",

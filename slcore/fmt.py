@@ -128,3 +128,12 @@ def month_label(value: dt.date, short: bool = True) -> str:
     """Return ``jan 2025`` (or ``januar 2025``)."""
     names = MONTHS_DA_SHORT if short else MONTHS_DA
     return f"{names[value.month - 1]} {value.year}"
+
+
+def period_label(start: dt.date, end: dt.date) -> str:
+    """Return a short name for a period: ``2026`` within one year, else ``2025/26``."""
+    if start.year == end.year:
+        return str(start.year)
+    if end.year == start.year + 1:
+        return f"{start.year}/{end.year % 100:02d}"
+    return f"{start.year}-{end.year}"

@@ -38,6 +38,11 @@ class Period:
         return (self.end - self.start).days + 1
 
 
+def year_earlier(period: Period) -> Period:
+    """Return the same period a year earlier, seen as of the same date."""
+    return Period(add_months(period.start, -12), add_months(period.end, -12), period.as_of)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """Add calendar months; a day past the target month's end lands on its last day."""
     month_index = day.year * 12 + day.month - 1 + months

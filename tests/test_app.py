@@ -444,7 +444,7 @@ def test_economy_page_tables_equal_slcore(app_db):
     assert providers["Forventet forbrug (kr.)"].sum() <= row["projected_spend_dkk"] + 0.01
     months = frame_with(at, "Disponeret (kr.)")
     assert months.iloc[:-1]["Forbrug (kr.)"].sum() == pytest.approx(row["realized_spend_dkk"])
-    assert len(at.get("download_button")) == 2 * 5
+    assert len(at.get("download_button")) == 2 * 6
 
 
 def test_economy_page_with_a_team_filter_has_no_budget(app_db):

@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from slcore import activity, charts, figures, fmt
-from slcore.periods import Period, add_months
+from slcore.periods import year_earlier
 
 PAGE = "akt"
 MEASURES = {
@@ -88,14 +88,17 @@ ui.drill_chart(
 
 totals = figures.monthly_series(store, period, filters)
 totals = totals[totals["month_start"].dt.date <= past]
-previous = Period(add_months(period.start, -12), add_months(period.end, -12), period.as_of)
+previous = year_earlier(period)
 before = figures.monthly_series(store, previous, filters)
 st.plotly_chart(
     charts.year_over_year_chart(
         totals,
         before,
         "active_citizens",
-        f"Børn og unge {period.start.year}",
+        (
+            f"Året før ({fmt.period_label(previous.start, previous.end)})",
+            f"Børn og unge {fmt.period_label(period.start, period.end)}",
+        ),
         f"Børn og unge med en aktiv bevilling pr. måned, mod samme måned året før"
         f"<br><sup>{caption}</sup>",
     ),
@@ -261,6 +264,16 @@ with tabs[3]:
         PAGE,
         "teams",
     )
+    with st.expander("Tal pr. team"):
+        team_columns = [
+            "team",
+            "active_registrations",
+            "active_citizens",
+            "new_registrations",
+            "ended_registrations",
+            "median_duration_days",
+        ]
+        ui.table_with_downloads(by_team[team_columns], "aktivitet_pr_team", key="akt_teams")
     ui.allocation_list(PAGE, view, filters)
 
 with tabs[4]:
@@ -278,8 +291,8 @@ with tabs[4]:
         "median_duration_days": "Median varighed",
     }
     suffix = {
-        "now": str(comparison.current.start.year),
-        "before": str(comparison.previous.start.year),
+        "now": fmt.period_label(comparison.current.start, comparison.current.end),
+        "before": fmt.period_label(comparison.previous.start, comparison.previous.end),
         "change": "ændring",
     }
     renamed = {

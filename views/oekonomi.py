@@ -32,11 +32,14 @@ if budget:
     k2.metric(
         f"Forventet forbrug til {fmt.date(period.end)}",
         fmt.mio_kr(total["projected_spend_dkk"]),
-        delta=f"{fmt.kr(dev)} ({fmt.pct(dev / budget, 1, signed=True)}) mod budget",
+        # Short enough for a quarter of the page; the exact kroner are in the help.
+        delta=f"{'+' if dev > 0 else ''}{fmt.mio_kr(dev)} "
+        f"({fmt.pct(dev / budget, 1, signed=True)})",
         delta_color="inverse",
         delta_arrow="up" if dev > 0 else "down",
         border=True,
-        help="Forbrug indtil nu + disponeret for resten af perioden.",
+        help="Forbrug indtil nu + disponeret for resten af perioden. "
+        f"Afvigelse fra budget: {fmt.kr(dev)}.",
     )
 else:
     k2.metric(
@@ -154,7 +157,10 @@ with tabs[1]:
         st.plotly_chart(
             charts.decomposition_chart(
                 d.totals,
-                (d.previous.start.year, d.current.start.year),
+                (
+                    fmt.period_label(d.previous.start, d.previous.end),
+                    fmt.period_label(d.current.start, d.current.end),
+                ),
                 f"Ændringen i forbrug mod samme dage sidste år: volumen, mix og pris"
                 f"<br><sup>{fmt.date(d.current.start)} – {fmt.date(d.current.end)} mod "
                 f"{fmt.date(d.previous.start)} – {fmt.date(d.previous.end)}, opgjort pr. "
@@ -171,7 +177,8 @@ with tabs[1]:
         )
         table = d.table.copy()
         table.insert(1, "intervention_name", table["intervention_type"].map(names))
-        y0, y1 = d.previous.start.year, d.current.start.year
+        y0 = fmt.period_label(d.previous.start, d.previous.end)
+        y1 = fmt.period_label(d.current.start, d.current.end)
         table = table.rename(
             columns={
                 "child_days_before": f"Barnedage {y0}",
@@ -257,4 +264,14 @@ with tabs[4]:
         PAGE,
         "teams",
     )
+    with st.expander("Tal pr. team"):
+        team_columns = [
+            "team",
+            "active_registrations",
+            "active_citizens",
+            "realized_spend_dkk",
+            "committed_spend_dkk",
+            "projected_spend_dkk",
+        ]
+        ui.table_with_downloads(by_team[team_columns], "forbrug_pr_team", key="oek_teams")
     ui.allocation_list(PAGE, view, filters)
