@@ -246,9 +246,16 @@ def drill_levels(page_key: str) -> list[tuple[str, str]]:
 
 
 def drilled(filters: Filters, levels: list[tuple[str, str]]) -> Filters:
-    """Return the sidebar filters narrowed to the clicked groups."""
+    """Return the sidebar filters narrowed to the clicked groups.
+
+    A click narrows and never widens: a group outside the sidebar's choice is ignored (an
+    empty choice means all, so replacing it would show what the sidebar excludes).
+    """
     for dimension, value in levels:
-        filters = replace(filters, **{DRILL_DIMENSIONS[dimension][1]: (value,)})
+        field = DRILL_DIMENSIONS[dimension][1]
+        chosen = getattr(filters, field)
+        if not chosen or value in chosen:
+            filters = replace(filters, **{field: (value,)})
     return filters
 
 
@@ -301,6 +308,11 @@ def _drill_reset(page_key: str) -> None:
 def drill_bar(page_key: str, view: View) -> Filters:
     """Draw the drill-down's path with a way back; return the filters it and the sidebar set."""
     levels = drill_levels(page_key)
+    # The clicks were made on what the sidebar showed then; a new sidebar choice starts over.
+    base_key = f"{page_key}_drill_base"
+    if st.session_state.get(base_key) != view.filters:
+        levels.clear()
+        st.session_state[base_key] = view.filters
     if not levels:
         st.caption(
             "Klik på en søjle for at filtrere siden til den gruppe; fra en indsatstype kan du "

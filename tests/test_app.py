@@ -417,6 +417,33 @@ def test_activity_drill_down_to_allocations_and_back(app_db):
     assert not at.exception
 
 
+def test_a_new_sidebar_choice_ends_the_drill_down(app_db):
+    at = open_page("views/oekonomi.py")
+    store = open_store(app_db)
+    at.session_state["oek_drill"] = [("intervention_type", "SI_KONTAKT")]
+    at.run()
+    assert any("Filtreret ved klik" in m.value for m in at.markdown)
+    # The sidebar now asks for foster families: the page shows them, not the clicked type.
+    at.sidebar.multiselect(key="indsats").select("ANB_PLEJE").run()
+    assert at.session_state["oek_drill"] == []
+    assert not any("Filtreret ved klik" in m.value for m in at.markdown)
+    row = figures.key_figures(store, YEAR_2025, (), Filters(intervention_types=("ANB_PLEJE",)))
+    first = f"Forbrug til og med {fmt.date(AS_OF)}"
+    assert metrics(at)[first] == fmt.mio_kr(row["realized_spend_dkk"][0])
+
+
+def test_a_click_narrows_the_sidebar_choice_and_never_widens_it():
+    import ui
+
+    sidebar = Filters(intervention_types=("ANB_PLEJE", "SI_KONTAKT"), teams=("Team Nord",))
+    narrowed = ui.drilled(sidebar, [("intervention_type", "SI_KONTAKT"), ("age_band", "6-11")])
+    assert narrowed == Filters(
+        intervention_types=("SI_KONTAKT",), age_bands=("6-11",), teams=("Team Nord",)
+    )
+    # A type the sidebar leaves out is not shown because of a stale click.
+    assert ui.drilled(sidebar, [("intervention_type", "OEK")]) == sidebar
+
+
 def test_economy_page_tables_equal_slcore(app_db):
     at = open_page("views/oekonomi.py")
     store = open_store(app_db)
