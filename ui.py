@@ -226,6 +226,8 @@ def danish_table(df: pd.DataFrame) -> pd.io.formats.style.Styler:
             formats[col] = fmt.number
         elif pd.api.types.is_float_dtype(df[col]):
             formats[col] = one_decimal_if_needed
+        elif any(isinstance(v, dt.date) for v in df[col].head(50)):
+            formats[col] = fmt.date
     return df.style.format(formats, na_rep="–")
 
 
@@ -373,8 +375,6 @@ def allocation_list(page_key: str, view: View, filters: Filters) -> None:
     table = rows.copy()
     table.insert(3, "intervention_name", table["intervention_type"].map(view.type_names))
     table["status"] = table["status"].map(STATUS_LABELS)
-    for c in ("start_date", "end_date"):
-        table[c] = table[c].map(lambda d: fmt.date(d) if d is not None else "")
     shown = table.rename(columns=fmt.FIGURE_LABELS)
     st.markdown(f"**Bevillinger ({fmt.number(len(shown))})**, dyreste først")
     st.dataframe(danish_table(shown), hide_index=True)

@@ -19,8 +19,9 @@ from slcore.figures import (
     filter_sql,
     key_figures,
     measures_sql,
+    monthly_series,
 )
-from slcore.periods import Period, add_months
+from slcore.periods import Period, add_months, year_earlier
 from slcore.store import Store
 
 # Socialstyrelsen's indsatstrappe as the reference list uses it (step 1, the universal
@@ -176,6 +177,26 @@ def same_days_last_year(period: Period) -> tuple[Period, Period] | None:
     current = Period(period.start, last, period.as_of)
     previous = Period(add_months(period.start, -12), add_months(last, -12), period.as_of)
     return current, previous
+
+
+def months_against_last_year(
+    store: Store, period: Period, filters: Filters = Filters()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the period's months up to the as-of date, and the same months a year earlier.
+
+    Both are ``figures.monthly_series``; the earlier one has all its months. The month the
+    as-of date falls in is compared with the same days a year earlier, not the whole month,
+    as the tiles compare the same days.
+    """
+    now = monthly_series(store, period, filters)
+    now = now[now["month_start"].dt.date <= period.as_of].reset_index(drop=True)
+    previous = year_earlier(period)
+    before = monthly_series(store, previous, filters)
+    cut = len(now) - 1
+    if 0 <= cut < len(before) and now["month_end"].iloc[cut].date() > period.as_of:
+        same_days = Period(previous.start, previous.end, add_months(period.as_of, -12))
+        before.iloc[cut] = monthly_series(store, same_days, filters).iloc[cut]
+    return now, before
 
 
 @dataclass(frozen=True)

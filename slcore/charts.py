@@ -72,6 +72,18 @@ TYPE_ORDER = (
 TYPE_COLORS: dict[str, str] = dict(zip(TYPE_ORDER, _PALETTE, strict=True))
 
 
+# Money axes are in millions: two decimals where needed, so a small type's axis reads
+# 0,05 0,1 0,15 rather than 0 0 0.
+MONEY_TICKS = ",.2~f"
+
+
+def value_axis(money: bool, largest: float = 0.0) -> dict[str, object]:
+    """Return the axis settings for money in millions or for counts (whole numbers only)."""
+    if money:
+        return {"tickformat": MONEY_TICKS, "title_text": "mio. kr."}
+    return {"tickformat": ",.0f", "title_text": None, "dtick": 1 if largest < 5 else None}
+
+
 def type_color(code: str) -> str:
     """Return the fixed colour of an intervention type."""
     return TYPE_COLORS.get(code, "#999999")
@@ -85,6 +97,23 @@ def month_labels(months: list[dt.date]) -> list[str]:
         first = i == 0 or m.year != months[i - 1].year
         labels.append(f"{name}<br>{m.year}" if first else name)
     return labels
+
+
+def month_axis(months: list[dt.date]) -> dict[str, object]:
+    """Return a time axis for monthly bars or points, named in Danish at the months' starts.
+
+    A time axis keeps two Augusts apart however long the period; up to 18 months every
+    month is named, a longer span every third (jan, apr, jul, okt) so names never collide.
+    The year stands under the first name and where it changes.
+    """
+    shown = months if len(months) <= 18 else [m for m in months if m.month % 3 == 1]
+    return {
+        "type": "date",
+        "tickmode": "array",
+        "tickvals": shown,
+        "ticktext": month_labels(shown),
+        "tickangle": 0,
+    }
 
 
 def base_layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
@@ -143,12 +172,11 @@ def _legend_gap(fig: go.Figure) -> int:
     Month labels carry the year on a second line where it changes, and an axis title takes
     a line of its own; a legend placed any higher would cover them.
     """
-    two_lines = any(
-        isinstance(x, str) and "<br>" in x
-        for trace in fig.data
-        if getattr(trace, "orientation", None) != "h" and getattr(trace, "x", None) is not None
-        for x in trace.x
-    )
+    labels = [*(fig.layout.xaxis.ticktext or ())]
+    for trace in fig.data:
+        if getattr(trace, "orientation", None) != "h" and getattr(trace, "x", None) is not None:
+            labels.extend(trace.x)
+    two_lines = any(isinstance(x, str) and "<br>" in x for x in labels)
     lines = 2 if two_lines else 1
     titled = bool(fig.layout.xaxis.title.text)
     return 16 + 22 * lines + (26 if titled else 0)
@@ -162,61 +190,81 @@ def period_caption(start: dt.date, end: dt.date, as_of: dt.date) -> str:
 def cumulative_spend_chart(
     monthly: pd.DataFrame, as_of: dt.date, caption: str, show_budget: bool = True
 ) -> go.Figure:
-    """Cumulative realised spend per month, the projection to the period's end, and budget.
+    """Cumulative realised spend, the projection to the period's end, and the budget line.
 
-    ``monthly`` is ``figures.monthly_spend`` without grouping.
+    ``monthly`` is ``figures.monthly_spend`` without grouping. The x axis is a time axis:
+    each point is the total by the end of a month, and realised spend ends at the as-of date
+    itself, so a half-run month is neither drawn as a whole one nor against a whole month's
+    budget; the projection (realised + committed) goes on from there.
     """
-    months = [pd.Timestamp(m).date() for m in monthly["month"]]
-    starts = [pd.Timestamp(m).date() for m in monthly["month_start"]]
-    labels = month_labels(months)
-    # Millions on the axis (legible on a wall); the hover shows whole kroner.
-    realized = monthly["realized"].cumsum()
-    projected = (monthly["realized"] + monthly["committed"]).cumsum()
-    last_past = max((i for i, s in enumerate(starts) if s <= as_of), default=-1)
+    ends = [pd.Timestamp(d).date() for d in monthly["month_end"]]
+    if not ends:
+        return base_layout(go.Figure(), f"Akkumuleret forbrug mod budget<br><sup>{caption}</sup>")
+    start = pd.Timestamp(monthly["month_start"].iloc[0]).date()
+    realized = list(monthly["realized"].cumsum())
+    projected = list((monthly["realized"] + monthly["committed"]).cumsum())
+    past = [i for i, e in enumerate(ends) if e <= as_of]  # months wholly realised
+    # The realised line: the start of the period, each past month's end, and the as-of date.
+    real_x, real_y = [start], [0.0]
+    for i in past:
+        real_x.append(ends[i])
+        real_y.append(realized[i])
+    running = len(past) < len(ends) and start <= as_of
+    if running:
+        real_x.append(as_of)
+        real_y.append(realized[len(past)])
     fig = go.Figure()
+
+    def line(x: list[dt.date], y: list[float], name: str, style: dict[str, object]) -> None:
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=[v / 1e6 for v in y],  # millions on the axis, whole kroner on hover
+                customdata=[[fmt.date(d), v] for d, v in zip(x, y, strict=True)],
+                name=name,
+                hovertemplate=f"%{{customdata[0]}}: %{{customdata[1]:,.0f}} kr.<extra>{name}</extra>",
+                **style,
+            )
+        )
+
     if show_budget and monthly["budget"].notna().all():
-        budget = monthly["budget"].cumsum()
-        fig.add_trace(
-            go.Scatter(
-                x=labels,
-                y=budget / 1e6,
-                customdata=budget,
-                name="Budget",
-                mode="lines",
-                line={"color": BUDGET_COLOR, "width": 3, "dash": "dot"},
-                hovertemplate="%{x}: %{customdata:,.0f} kr.<extra>Budget</extra>",
-            )
+        budget = [0.0, *monthly["budget"].cumsum()]
+        line(
+            [start, *ends],
+            budget,
+            "Budget",
+            {"mode": "lines", "line": {"color": BUDGET_COLOR, "width": 3, "dash": "dot"}},
         )
-    if last_past < len(labels) - 1:
-        # The projection starts at the last realised month so the two lines join.
-        start = max(last_past, 0)
-        fig.add_trace(
-            go.Scatter(
-                x=labels[start:],
-                y=projected[start:] / 1e6,
-                customdata=projected[start:],
-                name="Forventet (forbrug + disponeret)",
-                mode="lines+markers",
-                line={"color": REALIZED_COLOR, "width": 3, "dash": "dash"},
-                marker={"size": 7},
-                hovertemplate="%{x}: %{customdata:,.0f} kr.<extra>Forventet</extra>",
-            )
+    if len(past) < len(ends):
+        # The projection starts where realised spend stops, so the two lines join.
+        future = range(len(past), len(ends))
+        line(
+            [real_x[-1], *(ends[i] for i in future)],
+            [real_y[-1], *(projected[i] for i in future)],
+            "Forventet (forbrug + disponeret)",
+            {
+                "mode": "lines+markers",
+                "line": {"color": REALIZED_COLOR, "width": 3, "dash": "dash"},
+                "marker": {"size": 7},
+            },
         )
-    if last_past >= 0:
-        fig.add_trace(
-            go.Scatter(
-                x=labels[: last_past + 1],
-                y=realized[: last_past + 1] / 1e6,
-                customdata=realized[: last_past + 1],
-                name="Forbrug",
-                mode="lines+markers",
-                line={"color": REALIZED_COLOR, "width": 4},
-                marker={"size": 8},
-                hovertemplate="%{x}: %{customdata:,.0f} kr.<extra>Forbrug</extra>",
-            )
+    if len(real_x) > 1:
+        line(
+            real_x,
+            real_y,
+            "Forbrug",
+            {
+                "mode": "lines+markers",
+                "line": {"color": REALIZED_COLOR, "width": 4},
+                "marker": {"size": 8},
+            },
         )
-    fig.update_yaxes(title_text="mio. kr.", tickformat=",.0f", rangemode="tozero")
-    fig.update_xaxes(tickangle=0, type="category")
+    # Danish month names at each month's end (plotly would write them in English).
+    months = [pd.Timestamp(m).date() for m in monthly["month"]]
+    axis = month_axis(months)
+    named = {m: e for m, e in zip(months, ends, strict=True)}
+    fig.update_xaxes(**{**axis, "tickvals": [named[m] for m in axis["tickvals"]]})
+    fig.update_yaxes(**value_axis(money=True), rangemode="tozero")
     return base_layout(fig, f"Akkumuleret forbrug mod budget<br><sup>{caption}</sup>")
 
 
@@ -268,7 +316,7 @@ def spend_by_type_chart(
             )
         )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(tickformat=",.0f")
+    fig.update_xaxes(tickformat=MONEY_TICKS)
     height = max(420, 60 + 34 * len(df))
     return base_layout(
         fig,
@@ -377,20 +425,20 @@ def type_age_heatmap(table: pd.DataFrame, names: dict[str, str], caption: str) -
 def trend_chart(table: pd.DataFrame, caption: str) -> go.Figure:
     """Stacked bars per start month by status, for registrations started in the period."""
     months = [pd.Timestamp(m).date() for m in table["month"]]
-    labels = month_labels(months)
     fig = go.Figure()
     for col, name in STATUS_NAMES.items():
         fig.add_trace(
             go.Bar(
-                x=labels,
+                x=months,
                 y=table[col],
                 name=name,
                 marker_color=STATUS_COLORS[col],
-                hovertemplate=f"%{{x}}: %{{y:,.0f}}<extra>{name}</extra>",
+                hovertext=[fmt.month_label(m) for m in months],
+                hovertemplate=f"%{{hovertext}}: %{{y:,.0f}}<extra>{name}</extra>",
             )
         )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(tickangle=0, type="category")
+    fig.update_xaxes(**month_axis(months))
     return base_layout(fig, f"Nye bevillinger pr. startmåned efter ramme<br><sup>{caption}</sup>")
 
 
@@ -513,11 +561,6 @@ def group_order(dimension: str, values: list[object]) -> list[object]:
     return sorted(values, key=lambda v: (rank.get(v, len(rank)), str(v)))
 
 
-def _months(df: pd.DataFrame) -> list[str]:
-    months = sorted({pd.Timestamp(m).date() for m in df["month"]})
-    return month_labels(months)
-
-
 def monthly_stacked_chart(
     series: pd.DataFrame,
     dimension: str,
@@ -532,7 +575,6 @@ def monthly_stacked_chart(
     Money is drawn in millions (legible on a wall) and hovered in whole kroner.
     """
     all_months = sorted({pd.Timestamp(m).date() for m in series["month"]})
-    labels = dict(zip(all_months, month_labels(all_months), strict=True))
     data = series.dropna(subset=[dimension])
     fig = go.Figure()
     for group in group_order(dimension, list(data[dimension].unique())):
@@ -544,22 +586,19 @@ def monthly_stacked_chart(
         hover = "%{customdata[1]:,.0f} kr." if money else "%{y:,.0f}"
         fig.add_trace(
             go.Bar(
-                x=[labels[m] for m in all_months],
+                x=all_months,
                 y=y / 1e6 if money else y,
                 name=name,
                 marker_color=group_color(dimension, group),
                 customdata=[[f"{dimension}:{group}", v] for v in y],
-                hovertemplate=f"%{{x}}: {hover}<extra>{name}</extra>",
+                hovertext=[fmt.month_label(m) for m in all_months],
+                hovertemplate=f"%{{hovertext}}: {hover}<extra>{name}</extra>",
             )
         )
     fig.update_layout(barmode="stack", clickmode="event+select")
-    fig.update_xaxes(
-        tickangle=0,
-        type="category",
-        categoryorder="array",
-        categoryarray=[labels[m] for m in all_months],
-    )
-    fig.update_yaxes(title_text="mio. kr." if money else None, tickformat=",.0f")
+    fig.update_xaxes(**month_axis(all_months))
+    stacked = data.groupby(data["month"].map(lambda m: pd.Timestamp(m).date()))[value].sum()
+    fig.update_yaxes(**value_axis(money, float(stacked.max()) if len(stacked) else 0.0))
     # Tall enough for a legend row per group beside the stack.
     height = max(520, 120 + 24 * len(fig.data))
     return side_legend(base_layout(fig, title, height=height))
@@ -578,32 +617,30 @@ def year_over_year_chart(
     the period a year earlier; months are matched by position. ``labels`` name the two
     periods (``before``, ``now``) in the legend.
     """
-    # The earlier period is complete; this one may stop at the as-of date, so the x axis
-    # has all of the earlier period's months, a year on, and this period's line ends early.
-    if len(before) >= len(now):
-        before_months = [pd.Timestamp(m).date() for m in before["month"]]
-        axis = month_labels([dt.date(m.year + 1, m.month, 1) for m in before_months])
-    else:
-        axis = month_labels([pd.Timestamp(m).date() for m in now["month"]])
+    # Each month is drawn at this period's month; the earlier period's a year on. This
+    # period may stop at the as-of date, so its line ends early.
     fig = go.Figure()
-    for frame, name, line in (
-        (before, labels[0], {"color": LAST_YEAR_COLOR, "width": 3, "dash": "dash"}),
-        (now, labels[1], {"color": REALIZED_COLOR, "width": 4}),
+    axis_months: list[dt.date] = []
+    for frame, shift, name, line in (
+        (before, 1, labels[0], {"color": LAST_YEAR_COLOR, "width": 3, "dash": "dash"}),
+        (now, 0, labels[1], {"color": REALIZED_COLOR, "width": 4}),
     ):
         months = [pd.Timestamp(m).date() for m in frame["month"]]
+        x = [dt.date(m.year + shift, m.month, 1) for m in months]
+        axis_months = sorted({*axis_months, *x})
         fig.add_trace(
             go.Scatter(
-                x=axis[: len(frame)],
+                x=x,
                 y=frame[value],
                 name=name,
                 mode="lines+markers",
                 line=line,
                 marker={"size": 8},
-                customdata=[fmt.month_label(m) for m in months],
-                hovertemplate=f"%{{customdata}}: %{{y:,.0f}}<extra>{name}</extra>",
+                hovertext=[fmt.month_label(m) for m in months],
+                hovertemplate=f"%{{hovertext}}: %{{y:,.0f}}<extra>{name}</extra>",
             )
         )
-    fig.update_xaxes(tickangle=0, type="category", categoryorder="array", categoryarray=axis)
+    fig.update_xaxes(**month_axis(axis_months))
     fig.update_yaxes(tickformat=",.0f", rangemode="tozero")
     return base_layout(fig, title, height=420)
 
@@ -637,12 +674,12 @@ def group_bar_chart(
         marker_color=colors,
         customdata=[[f"{dimension}:{g}", v] for g, v in zip(groups, y, strict=True)],
         hovertemplate=("%{y}" if horizontal else "%{x}") + f": {hover}<extra></extra>",
-        text=[fmt.mio_kr(v) if money else fmt.number(v) for v in y],
+        text=[fmt.short_kr(v) if money else fmt.number(v) for v in y],
         textposition="auto",
     )
     fig = go.Figure(bar)
     fig.update_layout(clickmode="event+select", showlegend=False)
-    axis = {"tickformat": ",.0f", "title_text": "mio. kr." if money else None}
+    axis = value_axis(money, float(y.max()) if len(y) else 0.0)
     (fig.update_xaxes if horizontal else fig.update_yaxes)(**axis)
     if not horizontal:
         fig.update_xaxes(type="category", tickangle=0)
@@ -686,7 +723,6 @@ def ladder_mix_chart(mix: pd.DataFrame, share: str, title: str) -> go.Figure:
     from slcore.activity import ladder_label
 
     all_months = sorted({pd.Timestamp(m).date() for m in mix["month"]})
-    labels = dict(zip(all_months, month_labels(all_months), strict=True))
     count = "children" if share == "child_share" else "realized"
     fig = go.Figure()
     steps = sorted(set(mix["ladder_step"].fillna(0).astype(int)), key=lambda s: (s == 0, s))
@@ -698,17 +734,18 @@ def ladder_mix_chart(mix: pd.DataFrame, share: str, title: str) -> go.Figure:
         unit = " kr." if count == "realized" else " børn"
         fig.add_trace(
             go.Bar(
-                x=[labels[m] for m in all_months],
+                x=all_months,
                 y=rows[share].fillna(0),
                 name=name,
                 marker_color=LADDER_COLORS.get(step, "#999999"),
                 customdata=rows[count].fillna(0),
-                hovertemplate=f"%{{x}}: %{{y:.1%}} (%{{customdata:,.0f}}{unit})"
+                hovertext=[fmt.month_label(m) for m in all_months],
+                hovertemplate=f"%{{hovertext}}: %{{y:.1%}} (%{{customdata:,.0f}}{unit})"
                 f"<extra>{name}</extra>",
             )
         )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(tickangle=0, type="category")
+    fig.update_xaxes(**month_axis(all_months))
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     return side_legend(base_layout(fig, title, height=500))
 
@@ -824,7 +861,7 @@ def decomposition_chart(totals: dict[str, float], years: tuple[str, str], title:
             y=[v / 1e6 for v in values],
             measure=["absolute", "relative", "relative", "relative", "total"],
             customdata=values,
-            text=[fmt.mio_kr(v) for v in values],
+            text=[fmt.short_kr(v) for v in values],
             textposition="outside",
             increasing={"marker": {"color": OVER_COLOR}},
             decreasing={"marker": {"color": UNDER_COLOR}},
@@ -833,23 +870,14 @@ def decomposition_chart(totals: dict[str, float], years: tuple[str, str], title:
             hovertemplate="%{x}: %{customdata:,.0f} kr.<extra></extra>",
         )
     )
-    # The axis starts near the smaller year, or the changes would be slivers on a wall; the
-    # bars are labelled with their amounts, so nothing is hidden by it.
-    low = min(totals["spend_before"], totals["spend_now"]) / 1e6
-    high = (
-        max(
-            totals["spend_before"],
-            totals["spend_now"],
-            totals["spend_before"]
-            + max(0.0, totals["volume"])
-            + max(0.0, totals["mix"])
-            + max(0.0, totals["price"]),
-        )
-        / 1e6
-    )
-    fig.update_yaxes(
-        title_text="mio. kr.", tickformat=",.0f", range=[max(0.0, low * 0.85), high * 1.06]
-    )
+    # The axis starts near the lowest level the bars reach, or the changes would be slivers
+    # on a wall; the bars are labelled with their amounts, so nothing is hidden by it.
+    levels = [totals["spend_before"]]
+    for part in ("volume", "mix", "price"):
+        levels.append(levels[-1] + totals[part])
+    levels.append(totals["spend_now"])
+    low, high = min(levels) / 1e6, max(levels) / 1e6
+    fig.update_yaxes(**value_axis(money=True), range=[max(0.0, low * 0.85), high * 1.06])
     fig.update_xaxes(type="category", tickangle=0)
     fig.update_layout(showlegend=False)
     return base_layout(fig, title, height=480)

@@ -1,13 +1,20 @@
 """Downloads of tables: CSV that Danish Excel opens correctly, and XLSX.
 
-Both make text cells harmless that a spreadsheet would run as a formula.
+Both keep a spreadsheet from running a text cell as a formula: CSV by an apostrophe before
+it, XLSX by writing it as text with Excel's (invisible) quote prefix.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import math
+import numbers
 
 import pandas as pd
+import xlsxwriter
+
+from slcore import fmt
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -19,32 +26,65 @@ def defuse(value: object) -> object:
     return value
 
 
+def _csv_cell(value: object) -> object:
+    if isinstance(value, dt.date):  # also datetime and Timestamp
+        return fmt.date(value if type(value) is dt.date else pd.Timestamp(value).date())
+    return defuse(value)
+
+
 def _safe(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(defuse)
+            out[col] = out[col].map(_csv_cell)
     out.columns = [str(defuse(str(c))) for c in out.columns]
     return out
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """Return CSV for Danish Excel: UTF-8 with BOM, ``;`` between fields, decimal comma."""
+    """Return CSV for Danish Excel: UTF-8 with BOM, ``;``, decimal comma, dates dd-mm-yyyy."""
     text = _safe(df).to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n")
     return ("\ufeff" + text).encode("utf-8")
 
 
+def _missing(value: object) -> bool:
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and math.isnan(value))
+    )
+
+
 def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Data") -> bytes:
-    """Return an XLSX workbook with the table, numbers as numbers, text never as formulas."""
+    """Return an XLSX workbook: numbers as numbers, dates as dates, text as the very text."""
     buf = io.BytesIO()
-    with pd.ExcelWriter(
-        buf,
-        engine="xlsxwriter",
-        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
-    ) as writer:
-        _safe(df).to_excel(writer, sheet_name=sheet[:31], index=False)
-        ws = writer.sheets[sheet[:31]]
-        for i, col in enumerate(df.columns):
-            width = max(len(str(col)), *(len(str(v)) for v in df[col].head(200)), 8)
-            ws.set_column(i, i, min(width + 2, 50))
+    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    with xlsxwriter.Workbook(buf, options) as wb:
+        ws = wb.add_worksheet(sheet[:31])
+        bold = wb.add_format({"bold": True})
+        as_text = wb.add_format({"quote_prefix": True})
+        as_date = wb.add_format({"num_format": "dd-mm-yyyy"})
+        for c, name in enumerate(df.columns):
+            ws.write_string(0, c, str(name), bold)
+            width = len(str(name))
+            for r, value in enumerate(df[name].tolist(), start=1):
+                if _missing(value):
+                    continue
+                if isinstance(value, bool):
+                    ws.write_boolean(r, c, value)
+                elif isinstance(value, numbers.Real):
+                    ws.write_number(r, c, float(value))
+                elif isinstance(value, dt.date):
+                    day = pd.Timestamp(value).to_pydatetime().replace(tzinfo=None)
+                    ws.write_datetime(r, c, day, as_date)
+                    value = "dd-mm-yyyy"
+                else:
+                    text = str(value)
+                    ws.write_string(
+                        r, c, text, as_text if text.startswith(FORMULA_STARTS) else None
+                    )
+                if r <= 200:
+                    width = max(width, len(str(value)))
+            ws.set_column(c, c, min(max(width, 8) + 2, 50))
     return buf.getvalue()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -95,7 +96,12 @@ def number(value: float | int | None, decimals: int = 0) -> str:
     """Format a number the Danish way: ``1.234.567`` or ``1.234,5``; empty as a dash."""
     if _missing(value):
         return "–"
-    text = f"{float(value):,.{decimals}f}"  # type: ignore[arg-type]
+    # Half up, as by hand (Python's own rounding is half to even: 2,5 would become 2), and
+    # no "-0" for a tiny negative amount.
+    rounded = Decimal(str(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)  # type: ignore[arg-type]
+    if rounded == 0:
+        rounded = abs(rounded)
+    text = f"{rounded:,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
@@ -109,12 +115,19 @@ def mio_kr(value: float | int | None) -> str:
     return "–" if _missing(value) else f"{number(float(value) / 1e6, 1)} mio. kr."  # type: ignore[arg-type]
 
 
+def short_kr(value: float | int | None) -> str:
+    """Format money for a label: millions from one million (``12,3 mio. kr.``), else kroner."""
+    if _missing(value):
+        return "–"
+    return mio_kr(value) if abs(float(value)) >= 1e6 else kr(value)  # type: ignore[arg-type]
+
+
 def pct(value: float | None, decimals: int = 0, signed: bool = False) -> str:
     """Format a share (0.123) as ``12 %``."""
     if _missing(value):
         return "–"
     text = number(abs(value) * 100 if signed else value * 100, decimals)  # type: ignore[operator]
-    if signed:
+    if signed and text.strip("0,."):  # a share that rounds to zero has no sign
         text = ("+" if value >= 0 else "-") + text  # type: ignore[operator]
     return f"{text} %"
 

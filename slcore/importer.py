@@ -352,6 +352,7 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes
                 {t["cpr"]} AS cpr_raw,
                 {cpr_digits_sql(t["cpr"])} AS cpr_digits,
                 {t["citizen_id"]} AS citizen_raw,
+                {cpr_digits_sql(t["citizen_id"])} AS citizen_cpr_digits,
                 {t["birth_date"]} AS birth_date_raw,
                 {date_sql(t["birth_date"])} AS birth_parsed,
                 {t["age_at_start"]} AS age_raw,
@@ -373,9 +374,15 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes
             FROM raw_rows raw
             LEFT JOIN intervention_aliases a ON a.alias_key = {type_key}
         )
-        SELECT * EXCLUDE (cpr_digits),
+        SELECT * EXCLUDE (cpr_digits, citizen_cpr_digits, citizen_raw),
+            -- A citizen id written as a CPR number is one: it gets the same pseudonym, and
+            -- the number itself goes no further than this query.
+            CASE WHEN citizen_cpr_digits IS NULL THEN citizen_raw
+                 ELSE {privacy.mask_cpr_sql("citizen_raw")} END AS citizen_raw,
             {cpr_birth_sql("cpr_digits")} AS cpr_birth,
             CASE WHEN cpr_digits IS NOT NULL THEN {privacy.pseudonym_sql("cpr_digits")}
+                 WHEN citizen_cpr_digits IS NOT NULL
+                     THEN {privacy.pseudonym_sql("citizen_cpr_digits")}
                  ELSE citizen_raw END AS citizen_id
         FROM base
         """,
@@ -456,11 +463,17 @@ def _preview(
     cur: duckdb.DuckDBPyConnection, det: Detection, mapping: dict[str, str], rows: int = 10
 ) -> pd.DataFrame:
     """Return the first rows as read, with any CPR column masked."""
-    cpr_header = mapping.get("cpr")
-    exprs = ["line_no::INTEGER AS Linje"] + [
-        (f"{privacy.mask_cpr_sql(_q(c))} AS {_q(c)}" if c == cpr_header else _q(c))
-        for c in det.columns
-    ]
+    cpr_header, citizen_header = mapping.get("cpr"), mapping.get("citizen_id")
+
+    def shown(c: str) -> str:
+        if c == cpr_header:
+            return f"{privacy.mask_cpr_sql(_q(c))} AS {_q(c)}"
+        if c == citizen_header:  # a citizen id written as a CPR number is masked like one
+            digits = cpr_digits_sql(_q(c))
+            return f"CASE WHEN {digits} IS NULL THEN {_q(c)} ELSE {privacy.mask_cpr_sql(_q(c))} END AS {_q(c)}"
+        return _q(c)
+
+    exprs = ["line_no::INTEGER AS Linje"] + [shown(c) for c in det.columns]
     return cur.execute(
         f"SELECT {', '.join(exprs)} FROM raw_rows ORDER BY line_no LIMIT {rows}"
     ).df()

@@ -181,3 +181,22 @@ def test_allocations_are_the_key_figures_rows_with_pseudonyms(sample_store):
     spend = rows["realized"] + rows["committed"]
     assert spend.is_monotonic_decreasing
     assert len(activity.allocations(sample_store, YEAR_2025, f, limit=3)) == 3
+
+
+def test_months_against_last_year_compare_the_same_days(make_store):
+    # One child from 2025 on; another only in the second half of March 2025.
+    store = make_store(
+        [
+            registration("R1", citizen_id="A", start_date="2025-01-01"),
+            registration("R2", citizen_id="B", start_date="2025-03-20", end_date="2025-03-31"),
+            registration("R3", citizen_id="C", start_date="2026-03-01"),
+        ]
+    )
+    p = Period(D(2026, 1, 1), D(2026, 12, 31), D(2026, 3, 18))
+    now, before = activity.months_against_last_year(store, p)
+    assert list(now["active_citizens"]) == [1, 1, 2]  # January to March 2026, to the 18th
+    # A year earlier all twelve months; March only to the 18th, so child B is not counted.
+    assert len(before) == 12
+    assert list(before["active_citizens"].head(4)) == [1, 1, 1, 1]
+    whole = monthly_series(store, Period(D(2025, 1, 1), D(2025, 12, 31), D(2026, 3, 18)))
+    assert whole["active_citizens"].iloc[2] == 2  # the whole of March 2025 had both

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import io
+import re
+import zipfile
 
 import pandas as pd
 from python_calamine import CalamineWorkbook
@@ -39,8 +41,55 @@ def test_csv_for_danish_excel():
 
 def test_xlsx_keeps_numbers_and_defuses_text():
     df = pd.DataFrame({"Team": ["@evil", "Team Syd"], "Aktive": [3, 4]})
-    wb = CalamineWorkbook.from_filelike(io.BytesIO(to_xlsx_bytes(df, "Nøgletal")))
+    raw = to_xlsx_bytes(df, "Nøgletal")
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(raw))
     assert wb.sheet_names == ["Nøgletal"]
     rows = wb.get_sheet_by_index(0).to_python()
     assert rows[0] == ["Team", "Aktive"]
-    assert rows[1] == ["'@evil", 3.0] and rows[2][1] == 4.0
+    # The cell holds the very text; Excel's quote prefix, not an apostrophe, keeps it text.
+    assert rows[1] == ["@evil", 3.0] and rows[2][1] == 4.0
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        styles = z.read("xl/styles.xml").decode()
+    assert "<f>" not in sheet
+    assert 'quotePrefix="1"' in styles
+    cell = re.search(r'<c r="A2" s="(\d+)" t="s"', sheet)
+    xfs = re.search(r"<cellXfs[^>]*>(.*?)</cellXfs>", styles, re.S).group(1)
+    assert 'quotePrefix="1"' in re.findall(r"<xf [^>]*>", xfs)[int(cell.group(1))]
+
+
+def test_dates_are_dates_in_xlsx_and_danish_in_csv():
+    df = pd.DataFrame(
+        {
+            "Start": [dt.date(2025, 12, 31), None],
+            "Beløb": [pd.NA, -2.5],
+            "Note": ["-5 timer", "+45 12"],
+        }
+    ).astype({"Beløb": "Float64"})
+    rows = (
+        CalamineWorkbook.from_filelike(io.BytesIO(to_xlsx_bytes(df)))
+        .get_sheet_by_index(0)
+        .to_python()
+    )
+    assert rows[1][0] == dt.date(2025, 12, 31)
+    assert rows[2][1] == -2.5 and rows[1][1] == ""
+    assert [r[2] for r in rows[1:]] == ["-5 timer", "+45 12"]
+    text = to_csv_bytes(df).decode("utf-8-sig").splitlines()
+    assert text[1] == "31-12-2025;;'-5 timer"
+    assert text[2] == ";-2,5;'+45 12"
+
+
+def test_rounding_is_half_up_and_never_minus_zero():
+    assert fmt.kr(1234.5) == "1.235 kr."
+    assert fmt.number(2.5) == "3" and fmt.number(0.25, 1) == "0,3"
+    assert fmt.kr(-0.0) == "0 kr." and fmt.kr(-0.49) == "0 kr."
+    assert fmt.pct(-0.0001, 1, signed=True) == "0,0 %"
+    assert fmt.pct(0.053, 1, signed=True) == "+5,3 %"
+
+
+def test_short_money_and_period_labels():
+    assert fmt.short_kr(40_000) == "40.000 kr."
+    assert fmt.short_kr(-15_821_791) == "-15,8 mio. kr."
+    assert fmt.period_label(dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == "2026"
+    assert fmt.period_label(dt.date(2025, 12, 1), dt.date(2026, 11, 30)) == "2025/26"
+    assert fmt.period_label(dt.date(2023, 7, 1), dt.date(2026, 6, 30)) == "2023-2026"

@@ -324,3 +324,34 @@ def test_invalid_cprs_are_masked_in_rejections_and_preview(tmp_path, monkeypatch
             assert cpr not in text
             assert cpr.replace("-", "") not in text
     store.close()
+
+
+def test_a_citizen_id_written_as_a_cpr_number_is_pseudonymised(tmp_path, monkeypatch):
+    # Some extracts put the CPR number in the citizen column ("Borger ID") instead.
+    monkeypatch.setenv("SLCORE_KEY", "test")
+    store = open_store(tmp_path / "x.duckdb")
+    cprs = {"A": "170421-9462", "B": "0101154123"}
+    path = tmp_path / "borger.csv"
+    path.write_text(
+        "Bevillings-id;Borger ID;Alder;Indsatstype;Startdato;Takst;Takstenhed\n"
+        + "".join(
+            f"{rid};{cpr};10;Fast kontaktperson;01-02-2025;450;pr. måned\n"
+            for rid, cpr in cprs.items()
+        )
+        + "C;B-77;10;Fast kontaktperson;01-02-2025;450;pr. måned\n",
+        encoding="utf-8",
+    )
+    preview = importer.inspect_file(store, path).preview.to_csv()
+    result = importer.import_file(store, path)
+    assert result.inserted == 3 and not result.rejections
+    ids = citizen_ids(store)
+    # The same pseudonym as the CPR column would give; an id that is no CPR stays as it is.
+    assert ids["A"] == expected_pseudonym(b"test", cprs["A"])
+    assert ids["B"] == expected_pseudonym(b"test", cprs["B"])
+    assert ids["C"] == "B-77"
+    stored = store_text(store)
+    for cpr in cprs.values():
+        for text in (stored, preview):
+            assert cpr not in text and cpr.replace("-", "") not in text
+    assert "170421-****" in preview
+    store.close()

@@ -86,10 +86,8 @@ ui.drill_chart(
     f"monthly_{dimension}",
 )
 
-totals = figures.monthly_series(store, period, filters)
-totals = totals[totals["month_start"].dt.date <= past]
+totals, before = activity.months_against_last_year(store, period, filters)
 previous = year_earlier(period)
-before = figures.monthly_series(store, previous, filters)
 st.plotly_chart(
     charts.year_over_year_chart(
         totals,

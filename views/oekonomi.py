@@ -33,7 +33,7 @@ if budget:
         f"Forventet forbrug til {fmt.date(period.end)}",
         fmt.mio_kr(total["projected_spend_dkk"]),
         # Short enough for a quarter of the page; the exact kroner are in the help.
-        delta=f"{'+' if dev > 0 else ''}{fmt.mio_kr(dev)} "
+        delta=f"{'+' if dev > 0 else ''}{fmt.short_kr(dev)} "
         f"({fmt.pct(dev / budget, 1, signed=True)})",
         delta_color="inverse",
         delta_arrow="up" if dev > 0 else "down",

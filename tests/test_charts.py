@@ -1,0 +1,126 @@
+"""Charts: what they draw equals slcore's figures, and they stay legible."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from slcore import charts, figures
+from slcore.periods import Period, year_earlier
+
+D = dt.date
+YEAR_2025 = Period(D(2025, 1, 1), D(2025, 12, 31), D(2025, 9, 18))
+
+
+def _trace(fig, name):
+    return next(t for t in fig.data if t.name == name)
+
+
+def test_cumulative_chart_ends_realised_spend_at_the_as_of_date(sample_store):
+    monthly = figures.monthly_spend(sample_store, YEAR_2025)
+    total = figures.key_figures(sample_store, YEAR_2025).iloc[0]
+    fig = charts.cumulative_spend_chart(monthly, YEAR_2025.as_of, "x")
+    real = _trace(fig, "Forbrug")
+    ahead = _trace(fig, "Forventet (forbrug + disponeret)")
+    budget = _trace(fig, "Budget")
+    # Realised spend runs from 0 on the first day to the key figures' total on the as-of date.
+    assert real.x[0] == D(2025, 1, 1) and real.y[0] == 0
+    assert real.x[-1] == D(2025, 9, 18)
+    assert real.y[-1] * 1e6 == pytest.approx(total["realized_spend_dkk"])
+    # The projection starts where realised spend stops and ends at the projected spend.
+    assert (ahead.x[0], ahead.y[0]) == (real.x[-1], real.y[-1])
+    assert ahead.x[1] == D(2025, 9, 30) and ahead.x[-1] == D(2025, 12, 31)
+    assert ahead.y[-1] * 1e6 == pytest.approx(total["projected_spend_dkk"])
+    assert budget.y[-1] * 1e6 == pytest.approx(total["budget_dkk"])
+    # Danish month names on the axis, the year where it starts.
+    assert fig.layout.xaxis.ticktext[:2] == ("jan<br>2025", "feb")
+
+
+def test_cumulative_chart_before_and_after_the_period(sample_store):
+    after = Period(D(2024, 1, 1), D(2024, 12, 31), D(2025, 9, 18))
+    fig = charts.cumulative_spend_chart(
+        figures.monthly_spend(sample_store, after), after.as_of, "x"
+    )
+    assert [t.name for t in fig.data] == ["Budget", "Forbrug"]  # all of it is past
+    assert _trace(fig, "Forbrug").x[-1] == D(2024, 12, 31)
+    before = Period(D(2027, 1, 1), D(2027, 12, 31), D(2025, 9, 18))
+    fig = charts.cumulative_spend_chart(
+        figures.monthly_spend(sample_store, before), before.as_of, "x"
+    )
+    assert "Forbrug" not in [t.name for t in fig.data]
+
+
+def test_small_money_has_readable_ticks_and_counts_whole_ones():
+    assert charts.value_axis(money=True)["tickformat"] == ",.2~f"
+    assert charts.value_axis(money=False, largest=3)["dtick"] == 1
+    assert charts.value_axis(money=False, largest=300)["dtick"] is None
+    table = pd.DataFrame({"team": ["A", "B"], "x": [40_000.0, 12_000.0]})
+    fig = charts.group_bar_chart(table, "team", "x", {}, "t", money=True)
+    assert list(fig.data[0].text) == ["40.000 kr.", "12.000 kr."]
+    assert fig.layout.yaxis.tickformat == ",.2~f"
+
+
+def test_every_label_is_large_enough_for_a_wall():
+    table = pd.DataFrame({"team": ["A"], "x": [1.0]})
+    fig = charts.group_bar_chart(table, "team", "x", {}, "t")
+    assert fig.layout.xaxis.tickfont.size >= 15 and fig.layout.yaxis.tickfont.size >= 15
+    assert fig.layout.legend.font.size >= 15
+
+
+def test_legend_clears_two_line_month_labels(sample_store):
+    monthly = figures.monthly_spend(sample_store, YEAR_2025)
+    fig = charts.cumulative_spend_chart(monthly, YEAR_2025.as_of, "x")
+    plot_height = fig.layout.height - 80
+    # Below the axis by more than two lines of 15 px labels.
+    assert -fig.layout.legend.y * plot_height > 2 * 15 + 20
+
+
+def test_stacked_chart_has_its_legend_beside_the_stack(sample_store):
+    series = figures.monthly_series(sample_store, YEAR_2025, by="intervention_type")
+    fig = charts.monthly_stacked_chart(series, "intervention_type", "active_registrations", {}, "t")
+    assert fig.layout.legend.orientation == "v" and fig.layout.legend.x > 1
+    assert fig.layout.legend.traceorder == "reversed"  # top of the legend, top of the stack
+    assert fig.layout.height >= 120 + 24 * len(fig.data) - 1
+
+
+def test_year_over_year_keeps_months_of_a_long_period_apart(sample_store):
+    period = Period(D(2023, 7, 1), D(2026, 6, 30), D(2025, 12, 31))
+    now = figures.monthly_series(sample_store, period)
+    now = now[now["month_start"].dt.date <= period.as_of]
+    before = figures.monthly_series(sample_store, year_earlier(period))
+    fig = charts.year_over_year_chart(now, before, "active_citizens", ("før", "nu"), "t")
+    earlier, current = fig.data
+    assert [earlier.name, current.name] == ["før", "nu"]
+    # Each month at its own place on a time axis; last year's a year on, by this year's.
+    assert len(set(earlier.x)) == 36 and earlier.x[0] == D(2023, 7, 1)
+    assert len(current.x) == len(now) == 30 and current.x[-1] == D(2025, 12, 1)
+    assert earlier.hovertext[0] == "jul 2022" and current.hovertext[0] == "jul 2023"
+    # Thirty-six months are named every third month, the year where it changes.
+    assert fig.layout.xaxis.ticktext[:3] == ("jul<br>2023", "okt", "jan<br>2024")
+    assert len(fig.layout.xaxis.tickvals) == 12
+
+
+def test_monthly_bars_of_two_years_stay_apart(sample_store):
+    period = Period(D(2024, 7, 1), D(2025, 9, 30), D(2025, 9, 30))
+    series = figures.monthly_series(sample_store, period, by="category")
+    fig = charts.monthly_stacked_chart(series, "category", "active_registrations", {}, "t")
+    bars = fig.data[0]
+    assert len(set(bars.x)) == 15  # July 2024 to September 2025, none merged
+    assert fig.layout.xaxis.ticktext[:7] == (
+        "jul<br>2024",
+        "aug",
+        "sep",
+        "okt",
+        "nov",
+        "dec",
+        "jan<br>2025",
+    )
+
+
+def test_waterfall_axis_holds_every_bar():
+    totals = {"spend_before": 100e6, "volume": -60e6, "mix": 5e6, "price": 5e6, "spend_now": 50e6}
+    fig = charts.decomposition_chart(totals, ("2024", "2025"), "t")
+    low, high = fig.layout.yaxis.range
+    assert low <= 40 and high >= 100  # the lowest running total is 40 mio. kr.
