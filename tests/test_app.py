@@ -148,6 +148,38 @@ def test_first_start_builds_the_demo_with_banner(tmp_path, monkeypatch):
     assert 2000 <= active <= 4000
 
 
+@pytest.mark.parametrize(
+    ("page", "first_chart"),
+    [
+        ("views/aktivitet.py", "Aktive bevillinger pr. måned efter indsatstype"),
+        ("views/oekonomi.py", "Forbrug pr. måned efter indsatstype"),
+    ],
+)
+def test_activity_and_economy_work_on_the_demo(tmp_path, monkeypatch, page, first_chart):
+    db = tmp_path / "demo" / "slcore.duckdb"
+    monkeypatch.setenv("SLCORE_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Demodata" in w.value for w in at.warning)
+    titles = chart_titles(at)
+    assert len(titles) == 8 and titles[0].startswith(first_chart)
+    # The demo runs to the day it was built: this year's tiles are not empty.
+    store = open_store(db)
+    period = preset_period("this_year", figures.default_as_of(store))
+    row = figures.key_figures(store, period).iloc[0]
+    assert row["active_registrations"] > 1000
+    tiles = metrics(at)
+    if page.endswith("aktivitet.py"):
+        assert tiles["Aktive bevillinger"] == fmt.number(row["active_registrations"])
+    else:
+        assert tiles["Budget for perioden"] == fmt.mio_kr(row["budget_dkk"])
+    # Every table on the page has its two downloads.
+    assert len(at.get("download_button")) == 2 * len(at.dataframe)
+
+
 def upload_page(db, monkeypatch) -> AppTest:
     monkeypatch.setenv("SLCORE_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=120)
