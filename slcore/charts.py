@@ -122,6 +122,7 @@ def base_layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
     Streamlit's chart theme draws tick and legend labels at about 11 px unless a figure sets
     them, too small on a meeting room's wall, so every label size is set here.
     """
+    gap = _legend_gap(fig)
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": FONT_SIZE + 4}},
         separators=",.",
@@ -133,7 +134,7 @@ def base_layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
             "yanchor": "top",
             # Plotly measures y in heights of the plot area, which the legend's own row
             # shrinks: so the gap is a share of what remains of the height.
-            "y": -_legend_gap(fig) / max(height - 80 - _legend_gap(fig) - 30, 100),
+            "y": -gap / max(height - 80 - gap - 30, 100),
             "x": 0,
             "font": {"size": FONT_SIZE - 1},
         },

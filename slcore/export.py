@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 import numbers
 
 import pandas as pd
@@ -47,15 +46,6 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     return ("\ufeff" + text).encode("utf-8")
 
 
-def _missing(value: object) -> bool:
-    return (
-        value is None
-        or value is pd.NA
-        or value is pd.NaT
-        or (isinstance(value, float) and math.isnan(value))
-    )
-
-
 def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Data") -> bytes:
     """Return an XLSX workbook: numbers as numbers, dates as dates, text as the very text."""
     buf = io.BytesIO()
@@ -69,7 +59,7 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Data") -> bytes:
             ws.write_string(0, c, str(name), bold)
             width = len(str(name))
             for r, value in enumerate(df[name].tolist(), start=1):
-                if _missing(value):
+                if fmt.is_missing(value):
                     continue
                 if isinstance(value, bool):
                     ws.write_boolean(r, c, value)
@@ -78,12 +68,11 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Data") -> bytes:
                 elif isinstance(value, dt.date):
                     day = pd.Timestamp(value).to_pydatetime().replace(tzinfo=None)
                     ws.write_datetime(r, c, day, as_date)
-                    value = "dd-mm-yyyy"
+                    value = fmt.date(day)  # as wide as the shown date
                 else:
-                    text = str(value)
-                    ws.write_string(
-                        r, c, text, as_text if text.startswith(FORMULA_STARTS) else None
-                    )
+                    value = str(value)
+                    risky = value.startswith(FORMULA_STARTS)
+                    ws.write_string(r, c, value, as_text if risky else None)
                 if r <= 200:
                     width = max(width, len(str(value)))
             ws.set_column(c, c, min(max(width, 8) + 2, 50))

@@ -85,16 +85,16 @@ FIGURE_LABELS: dict[str, str] = {
 }
 
 
-def _missing(value: object) -> bool:
-    """Return whether a value is empty: None, NaN or pandas' NA."""
-    if value is None or value is pd.NA:
+def is_missing(value: object) -> bool:
+    """Return whether a value is empty: None, NaN, NaT or pandas' NA."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)
 
 
 def number(value: float | int | None, decimals: int = 0) -> str:
     """Format a number the Danish way: ``1.234.567`` or ``1.234,5``; empty as a dash."""
-    if _missing(value):
+    if is_missing(value):
         return "–"
     # Half up, as by hand (Python's own rounding is half to even: 2,5 would become 2), and
     # no "-0" for a tiny negative amount.
@@ -107,24 +107,24 @@ def number(value: float | int | None, decimals: int = 0) -> str:
 
 def kr(value: float | int | None) -> str:
     """Format whole kroner: ``1.234.567 kr.``."""
-    return "–" if _missing(value) else f"{number(value)} kr."
+    return "–" if is_missing(value) else f"{number(value)} kr."
 
 
 def mio_kr(value: float | int | None) -> str:
     """Format millions of kroner for tiles: ``12,3 mio. kr.``."""
-    return "–" if _missing(value) else f"{number(float(value) / 1e6, 1)} mio. kr."  # type: ignore[arg-type]
+    return "–" if is_missing(value) else f"{number(float(value) / 1e6, 1)} mio. kr."  # type: ignore[arg-type]
 
 
 def short_kr(value: float | int | None) -> str:
     """Format money for a label: millions from one million (``12,3 mio. kr.``), else kroner."""
-    if _missing(value):
+    if is_missing(value):
         return "–"
     return mio_kr(value) if abs(float(value)) >= 1e6 else kr(value)  # type: ignore[arg-type]
 
 
 def pct(value: float | None, decimals: int = 0, signed: bool = False) -> str:
     """Format a share (0.123) as ``12 %``."""
-    if _missing(value):
+    if is_missing(value):
         return "–"
     text = number(abs(value) * 100 if signed else value * 100, decimals)  # type: ignore[operator]
     if signed and text.strip("0,."):  # a share that rounds to zero has no sign

@@ -223,6 +223,11 @@ def cpr_digits_sql(v: str) -> str:
     return f"CASE WHEN regexp_full_match({v}, '\\d{{6}}-?\\d{{4}}') THEN replace({v}, '-', '') END"
 
 
+def mask_if_cpr_sql(v: str) -> str:
+    """SQL for a value as it is, or masked as ``DDMMYY-****`` when it is written as a CPR."""
+    return f"CASE WHEN {cpr_digits_sql(v)} IS NULL THEN {v} ELSE {privacy.mask_cpr_sql(v)} END"
+
+
 def cpr_birth_sql(digits: str) -> str:
     """SQL for the birth date in a CPR's digits (century rule); NULL for an impossible date."""
     year = privacy.cpr_birth_year_sql(
@@ -377,8 +382,7 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes
         SELECT * EXCLUDE (cpr_digits, citizen_cpr_digits, citizen_raw),
             -- A citizen id written as a CPR number is one: it gets the same pseudonym, and
             -- the number itself goes no further than this query.
-            CASE WHEN citizen_cpr_digits IS NULL THEN citizen_raw
-                 ELSE {privacy.mask_cpr_sql("citizen_raw")} END AS citizen_raw,
+            {mask_if_cpr_sql("citizen_raw")} AS citizen_raw,
             {cpr_birth_sql("cpr_digits")} AS cpr_birth,
             CASE WHEN cpr_digits IS NOT NULL THEN {privacy.pseudonym_sql("cpr_digits")}
                  WHEN citizen_cpr_digits IS NOT NULL
@@ -469,8 +473,7 @@ def _preview(
         if c == cpr_header:
             return f"{privacy.mask_cpr_sql(_q(c))} AS {_q(c)}"
         if c == citizen_header:  # a citizen id written as a CPR number is masked like one
-            digits = cpr_digits_sql(_q(c))
-            return f"CASE WHEN {digits} IS NULL THEN {_q(c)} ELSE {privacy.mask_cpr_sql(_q(c))} END AS {_q(c)}"
+            return f"{mask_if_cpr_sql(_q(c))} AS {_q(c)}"
         return _q(c)
 
     exprs = ["line_no::INTEGER AS Linje"] + [shown(c) for c in det.columns]
