@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from slcore import figures, frames, importer, privacy
+from slcore.export import defuse
 from slcore.periods import Period
 from slcore.store import Store, StoreError, open_store
 
@@ -69,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--mode", choices=importer.MODES, default="upsert")
     i.add_argument("--sheet")
     i.add_argument("--strict", action="store_true")
+    i.add_argument(
+        "--allow-removal",
+        action="store_true",
+        help="confirm a replace that removes more than 10 %% of the registrations",
+    )
 
     r = sub.add_parser("rejects", parents=[db], help="the rejected rows of a batch")
     r.add_argument("batch", type=int)
@@ -143,7 +149,12 @@ def _run(args: argparse.Namespace) -> int:
 
 def _import(store: Store, args: argparse.Namespace) -> int:
     result = importer.import_file(
-        store, args.file, mode=args.mode, strict=args.strict, sheet=args.sheet
+        store,
+        args.file,
+        mode=args.mode,
+        strict=args.strict,
+        sheet=args.sheet,
+        allow_removal=args.allow_removal,
     )
     if result.already_imported_as is not None:
         print(
@@ -178,7 +189,7 @@ def _rejects(store: Store, args: argparse.Namespace) -> int:
     if args.format == "csv":
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(("line", "column", "value", "reason"))
-        w.writerows(rows)
+        w.writerows([defuse(v) for v in row] for row in rows)
     else:
         if not rows:
             print(f"Import nr. {args.batch} har ingen afviste rækker.")
@@ -193,6 +204,7 @@ def _imports(store: Store, args: argparse.Namespace) -> int:
         .execute(
             """SELECT batch_id, kind, file_name, imported_by, strftime(imported_at, '%Y-%m-%d %H:%M'),
                   mode, rows_read, inserted, updated, unchanged, rejected, removed,
+                  CASE WHEN removal_confirmed THEN 'ja' ELSE '' END,
                   CASE WHEN undone_at IS NULL THEN '' ELSE 'fortrudt' END
            FROM import_batches ORDER BY batch_id"""
         )
@@ -213,10 +225,11 @@ def _imports(store: Store, args: argparse.Namespace) -> int:
             "unchanged",
             "rejected",
             "removed",
+            "removal_confirmed",
             "status",
         )
     )
-    w.writerows(rows)
+    w.writerows([defuse(v) for v in row] for row in rows)  # a file name may start with =
     return 0
 
 
@@ -281,6 +294,7 @@ def figures_csv(table: pd.DataFrame) -> str:
     w.writerow(table.columns)
     for rec in figures_records(table):
         w.writerow(
-            "" if v is None else (f"{v:.2f}" if k in MONEY_COLUMNS else v) for k, v in rec.items()
+            "" if v is None else (f"{v:.2f}" if k in MONEY_COLUMNS else defuse(v))
+            for k, v in rec.items()
         )
     return buf.getvalue()

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from slcore import privacy
+from slcore import bounds, fmt, privacy
 from slcore.columns import COLUMN_LABELS, map_headers
 from slcore.reader import Detection, ImportRefused, read_to_raw
 from slcore.store import REGISTRATION_COLUMNS, Store, alias_key, leave_demo, rebuild_current
@@ -125,6 +125,7 @@ class Inspection:
     unknown_types: list[tuple[str, int]]
     preview: pd.DataFrame
     already_imported_as: int | None
+    replace_removal: Removal
 
     @property
     def reason_counts(self) -> list[tuple[str, int]]:
@@ -186,7 +187,9 @@ def date_sql(v: str) -> str:
 
 def number_sql(v: str) -> str:
     """SQL parsing Danish (1.234,50 and 7.862) and plain (1234.50) numbers."""
+    # Only digits, separators and an exponent: "nan", "inf" and "infinity" are no numbers.
     return f"""CASE
+        WHEN NOT regexp_full_match({v}, '[-+]?[0-9.,]+([eE][-+]?[0-9]+)?') THEN NULL
         WHEN {v} LIKE '%,%' THEN try_cast(replace(replace({v}, '.', ''), ',', '.') AS DOUBLE)
         WHEN regexp_full_match({v}, '-?\\d{{1,3}}(\\.\\d{{3}})+') THEN
             try_cast(replace({v}, '.', '') AS DOUBLE)
@@ -218,9 +221,17 @@ def unit_sql(v: str) -> str:
     return _map_sql(v, EXTENT_UNITS)
 
 
+# A whole value that is one CPR number: DDMMYY-SSSS, DDMMYYSSSS or DDMMYY SSSS, optionally
+# labelled ("CPR 010203-1234", "CPR-nr.: 0102031234").
+CPR_VALUE = "(?i)(cpr(-?nr\\.?|-?nummer)?:?\\s*)?\\d{6}[- ]?\\d{4}"
+
+
 def cpr_digits_sql(v: str) -> str:
-    """SQL for the ten digits of a CPR written DDMMYY-SSSS or DDMMYYSSSS; else NULL."""
-    return f"CASE WHEN regexp_full_match({v}, '\\d{{6}}-?\\d{{4}}') THEN replace({v}, '-', '') END"
+    """SQL for the ten digits of a value that is one CPR number (see CPR_VALUE); else NULL."""
+    return (
+        f"CASE WHEN regexp_full_match({v}, '{CPR_VALUE}') "
+        f"THEN regexp_replace({v}, '[^0-9]', '', 'g') END"
+    )
 
 
 def mask_if_cpr_sql(v: str) -> str:
@@ -242,6 +253,93 @@ def cpr_birth_sql(digits: str) -> str:
 # --- validation ----------------------------------------------------------------------------
 
 
+def sql_literal(text: str) -> str:
+    """Return a text as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+TWO_DIGIT_YEAR = "Året skal skrives med fire cifre (fx 22-01-2025, ikke 22-01-25)."
+DATE_OUT_OF_RANGE = (
+    f"Datoen ligger uden for årene {bounds.MIN_YEAR}-{bounds.MAX_YEAR}; tjek årstallet."
+)
+# Texts that may hold anything a caseworker typed, and are stored as they are.
+FREE_TEXT = ("registration_id", "citizen_id", "team", "caseworker", "provider", "legal_basis")
+DATE_COLUMNS = {
+    "birth_date": "birth_date_raw",
+    "start_date": "start_raw",
+    "end_date": "end_raw",
+    "decision_date": "decision_raw",
+}
+
+
+def _cpr_check(column: str, raw: str) -> tuple[str, str, str, str]:
+    """Return the check that rejects a CPR-shaped number written in a stored text column."""
+    return (
+        column,
+        privacy.contains_cpr_sql(raw),
+        raw,
+        f"{COLUMN_LABELS[column]} indeholder et CPR-nummer, som aldrig må gemmes. Fjern det "
+        "i kildesystemet eller i filen, og indlæs igen.",
+    )
+
+
+def _date_checks(column: str) -> list[tuple[str, str, str, str]]:
+    """Return the checks of a date column: four-digit year, understood, within the years."""
+    raw = DATE_COLUMNS[column]
+    any_date = f"{column}_any"
+    in_range = f"year({any_date}) BETWEEN {bounds.MIN_YEAR} AND {bounds.MAX_YEAR}"
+    if column == "end_date":  # 31-12-9999 is the case systems' open end
+        in_range += f" OR year({any_date}) = {bounds.OPEN_END_YEAR}"
+    return [
+        (
+            column,
+            f"{raw} IS NOT NULL AND regexp_full_match({raw}, '\\d{{1,2}}[-./]\\d{{1,2}}[-./]\\d{{2}}')",
+            raw,
+            TWO_DIGIT_YEAR,
+        ),
+        (column, f"{raw} IS NOT NULL AND {any_date} IS NULL", raw, BAD_DATE),
+        (column, f"{any_date} IS NOT NULL AND NOT ({in_range})", raw, DATE_OUT_OF_RANGE),
+    ]
+
+
+def _range_checks() -> list[tuple[str, str, str, str]]:
+    """Return the plausibility checks of extent (per unit) and price (per cost period)."""
+    unit_words = {
+        "hours_per_week": "timer pr. uge",
+        "days_per_month": "dage pr. måned",
+        "nights_per_month": "døgn pr. måned",
+        "full_time": "(fuld tid er 1)",
+    }
+    checks = [
+        (
+            "extent",
+            f"extent_unit = '{unit}' AND extent > {limit}",
+            "extent_raw",
+            f"Omfanget er for stort: højst {fmt.number(limit)} {unit_words[unit]}.",
+        )
+        for unit, limit in bounds.MAX_EXTENT.items()
+    ]
+    checks.append(
+        (
+            "extent",
+            f"extent_unit IS NULL AND extent > {bounds.MAX_EXTENT_ANY_UNIT}",
+            "extent_raw",
+            f"Omfanget er for stort: højst {fmt.number(bounds.MAX_EXTENT_ANY_UNIT)}.",
+        )
+    )
+    checks += [
+        (
+            "cost_amount",
+            f"cost_period = '{period}' AND cost_amount > {limit}",
+            "cost_raw",
+            f"Prisen er urimeligt høj: over {bounds.price_limit_text(period)}. "
+            "Tjek beløb og prisenhed.",
+        )
+        for period, limit in bounds.MAX_COST.items()
+    ]
+    return checks
+
+
 def _checks(has_cpr: bool) -> list[tuple[str, str, str, str]]:
     """Return (column, condition, raw value column, Danish reason), in column order."""
     citizen = (
@@ -254,8 +352,11 @@ def _checks(has_cpr: bool) -> list[tuple[str, str, str, str]]:
         if has_cpr
         else ("citizen_id", "citizen_raw IS NULL", "citizen_raw", "Borger ID mangler.")
     )
+    age_range = f"BETWEEN {bounds.MIN_AGE} AND {bounds.MAX_AGE}"
+    range_checks = _range_checks()
     return [
         ("registration_id", "registration_id IS NULL", "registration_id", "Bevillings-id mangler."),
+        _cpr_check("registration_id", "registration_id"),
         (
             "registration_id",
             "dup_conflict",
@@ -269,17 +370,15 @@ def _checks(has_cpr: bool) -> list[tuple[str, str, str, str]]:
             "cpr_raw",
             "Ugyldigt CPR-nummer: skal være 10 cifre (DDMMÅÅ-NNNN) med en gyldig dato.",
         ),
-        (
-            "birth_date",
-            "birth_date_raw IS NOT NULL AND birth_parsed IS NULL",
-            "birth_date_raw",
-            BAD_DATE,
-        ),
+        # A citizen id that is a whole CPR number became its pseudonym; one that holds a
+        # CPR number among other text cannot be pseudonymised safely.
+        _cpr_check("citizen_id", "citizen_id"),
+        *_date_checks("birth_date"),
         (
             "age_at_start",
-            "age_raw IS NOT NULL AND (age_at_start IS NULL OR age_at_start < 0)",
+            f"age_raw IS NOT NULL AND (age_at_start IS NULL OR age_at_start NOT {age_range})",
             "age_raw",
-            "Alderen skal være et helt tal, 0 eller derover.",
+            f"Alderen skal være et helt tal fra {bounds.MIN_AGE} til {bounds.MAX_AGE}.",
         ),
         (
             "age_at_start",
@@ -290,13 +389,28 @@ def _checks(has_cpr: bool) -> list[tuple[str, str, str, str]]:
         ("intervention_type", "type_raw IS NULL", "type_raw", "Indsatstype mangler."),
         (
             "intervention_type",
+            privacy.contains_cpr_sql("type_raw"),
+            "type_raw",
+            "Indsatstype indeholder et CPR-nummer, som aldrig må gemmes. Ret værdien i "
+            "kildesystemet eller i filen.",
+        ),
+        (
+            "intervention_type",
             "intervention_type IS NULL",
             "type_raw",
             "Ukendt indsatstype. Knyt navnet til en indsatstype og indlæs igen.",
         ),
         ("start_date", "start_raw IS NULL", "start_raw", "Startdato mangler."),
-        ("start_date", "start_date IS NULL", "start_raw", BAD_DATE),
-        ("end_date", "end_raw IS NOT NULL AND end_date IS NULL", "end_raw", BAD_DATE),
+        *_date_checks("start_date"),
+        # A birth date (or a parent's CPR number) far before the start: not a child.
+        (
+            "birth_date",
+            f"age_from_birth > {bounds.MAX_AGE}",
+            "cpr_raw" if has_cpr else "birth_date_raw",
+            f"Alderen ved start er over {bounds.MAX_AGE} år; tjek fødselsdato (eller CPR-nr) "
+            "og startdato.",
+        ),
+        *_date_checks("end_date"),
         ("end_date", "end_date < start_date", "end_raw", "Slutdatoen ligger før startdatoen."),
         (
             "extent",
@@ -311,6 +425,7 @@ def _checks(has_cpr: bool) -> list[tuple[str, str, str, str]]:
             "unit_raw",
             "Ukendt omfangsenhed (brug timer/uge, dage/måned, døgn/måned eller fuld tid).",
         ),
+        *[c for c in range_checks if c[0] == "extent"],
         ("cost_amount", "cost_raw IS NULL", "cost_raw", "Pris mangler."),
         ("cost_amount", "cost_amount IS NULL", "cost_raw", "Prisen er ikke et tal."),
         ("cost_amount", "cost_amount < 0", "cost_raw", "Prisen må ikke være negativ."),
@@ -321,6 +436,7 @@ def _checks(has_cpr: bool) -> list[tuple[str, str, str, str]]:
             "period_raw",
             "Ukendt prisenhed (brug fx pr. døgn, pr. uge, pr. måned, pr. år, pr. time, engang).",
         ),
+        *[c for c in range_checks if c[0] == "cost_amount"],
         (
             "cost_period",
             "cost_period = 'hour' AND (extent IS NULL OR extent_unit IS DISTINCT FROM 'hours_per_week')",
@@ -333,13 +449,19 @@ def _checks(has_cpr: bool) -> list[tuple[str, str, str, str]]:
             "approved_raw",
             "Visitationsudvalg skal være Ja eller Nej.",
         ),
-        (
-            "decision_date",
-            "decision_raw IS NOT NULL AND decision_date IS NULL",
-            "decision_raw",
-            BAD_DATE,
-        ),
+        *_date_checks("decision_date"),
+        *(_cpr_check(c, c) for c in ("team", "caseworker", "provider", "legal_basis")),
     ]
+
+
+def _finite(column: str) -> str:
+    """SQL keeping a parsed number only when it is finite (NaN and infinity are no prices)."""
+    return f"CASE WHEN isfinite({column}) THEN {column} END"
+
+
+def _in_years(column: str) -> str:
+    """SQL keeping a parsed date only when its year is plausible (else the check says why)."""
+    return f"CASE WHEN year({column}) BETWEEN {bounds.MIN_YEAR} AND {bounds.MAX_YEAR} THEN {column} END"
 
 
 def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes) -> None:
@@ -348,6 +470,7 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes
     has_cpr = "cpr" in mapping
     type_key = "lower(regexp_replace(" + t["intervention_type"] + ", '[\\s._/-]', '', 'g'))"
     ipad, opad = privacy.hmac_pads(key)
+    birth = "coalesce(cpr_birth, birth_parsed)"
     cur.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE parsed AS
@@ -359,44 +482,64 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes
                 {t["citizen_id"]} AS citizen_raw,
                 {cpr_digits_sql(t["citizen_id"])} AS citizen_cpr_digits,
                 {t["birth_date"]} AS birth_date_raw,
-                {date_sql(t["birth_date"])} AS birth_parsed,
+                {date_sql(t["birth_date"])} AS birth_date_any,
                 {t["age_at_start"]} AS age_raw,
                 try_cast({t["age_at_start"]} AS INTEGER) AS age_at_start,
                 {t["intervention_type"]} AS type_raw,
                 a.code AS intervention_type,
-                {t["start_date"]} AS start_raw, {date_sql(t["start_date"])} AS start_date,
-                {t["end_date"]} AS end_raw, {date_sql(t["end_date"])} AS end_date,
-                {t["extent"]} AS extent_raw, {number_sql(t["extent"])} AS extent,
+                {t["start_date"]} AS start_raw, {date_sql(t["start_date"])} AS start_date_any,
+                {t["end_date"]} AS end_raw, {date_sql(t["end_date"])} AS end_date_any,
+                {t["extent"]} AS extent_raw, {number_sql(t["extent"])} AS extent_any,
                 {t["extent_unit"]} AS unit_raw, {unit_sql(t["extent_unit"])} AS extent_unit,
-                {t["cost_amount"]} AS cost_raw, {number_sql(t["cost_amount"])} AS cost_amount,
+                {t["cost_amount"]} AS cost_raw, {number_sql(t["cost_amount"])} AS cost_any,
                 {t["cost_period"]} AS period_raw, {period_sql(t["cost_period"])} AS cost_period,
                 {t["committee_approved"]} AS approved_raw,
                 {boolean_sql(t["committee_approved"])} AS committee_approved,
                 {t["decision_date"]} AS decision_raw,
-                {date_sql(t["decision_date"])} AS decision_date,
+                {date_sql(t["decision_date"])} AS decision_date_any,
                 {t["team"]} AS team, {t["caseworker"]} AS caseworker,
                 {t["provider"]} AS provider, {t["legal_basis"]} AS legal_basis
             FROM raw_rows raw
             LEFT JOIN intervention_aliases a ON a.alias_key = {type_key}
+        ),
+        typed AS (
+            SELECT * EXCLUDE (cpr_digits, citizen_cpr_digits, citizen_raw),
+                -- A citizen id written as a CPR number is one: it gets the same pseudonym,
+                -- and the number itself goes no further than this query.
+                {mask_if_cpr_sql("citizen_raw")} AS citizen_raw,
+                {cpr_birth_sql("cpr_digits")} AS cpr_birth,
+                {_in_years("birth_date_any")} AS birth_parsed,
+                {_in_years("start_date_any")} AS start_date,
+                {_in_years("end_date_any")} AS end_date,
+                {_in_years("decision_date_any")} AS decision_date,
+                {_finite("extent_any")} AS extent,
+                {_finite("cost_any")} AS cost_amount,
+                CASE WHEN cpr_digits IS NOT NULL THEN {privacy.pseudonym_sql("cpr_digits")}
+                     WHEN citizen_cpr_digits IS NOT NULL
+                         THEN {privacy.pseudonym_sql("citizen_cpr_digits")}
+                     ELSE citizen_raw END AS citizen_id
+            FROM base
         )
-        SELECT * EXCLUDE (cpr_digits, citizen_cpr_digits, citizen_raw),
-            -- A citizen id written as a CPR number is one: it gets the same pseudonym, and
-            -- the number itself goes no further than this query.
-            {mask_if_cpr_sql("citizen_raw")} AS citizen_raw,
-            {cpr_birth_sql("cpr_digits")} AS cpr_birth,
-            CASE WHEN cpr_digits IS NOT NULL THEN {privacy.pseudonym_sql("cpr_digits")}
-                 WHEN citizen_cpr_digits IS NOT NULL
-                     THEN {privacy.pseudonym_sql("citizen_cpr_digits")}
-                 ELSE citizen_raw END AS citizen_id
-        FROM base
+        SELECT *, CASE WHEN {birth} IS NOT NULL AND start_date IS NOT NULL THEN
+                date_diff('year', {birth}, start_date)
+                - CASE WHEN strftime(start_date, '%m%d') < strftime({birth}, '%m%d')
+                       THEN 1 ELSE 0 END END AS age_from_birth
+        FROM typed
         """,
         {"ipad": ipad, "opad": opad},
     )
     checks = _checks(has_cpr)
+
+    def shown(val: str) -> str:
+        # Rejected values are kept masked: the CPR column as DDMMYY-****, every other value
+        # with any CPR-shaped number in it masked the same way.
+        if val == "cpr_raw":
+            return privacy.mask_cpr_sql(val)
+        return privacy.mask_cprs_sql(f"{val}::VARCHAR")
+
     whens = "\n".join(
-        f"WHEN {cond} THEN {{'column_name': '{COLUMN_LABELS[col]}', "
-        f"'value': {privacy.mask_cpr_sql(val) if val == 'cpr_raw' else val}::VARCHAR, "
-        f"'reason': '{reason}'}}"
+        f"WHEN {cond} THEN {{'column_name': {sql_literal(COLUMN_LABELS[col])}, "
+        f"'value': {shown(val)}, 'reason': {sql_literal(reason)}}}"
         for col, cond, val, reason in checks
     )
     content_hash = (
@@ -441,9 +584,13 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes
         f"""CREATE OR REPLACE TEMP TABLE valid_rows AS
             SELECT line_no, {cols} FROM checked WHERE problem IS NULL AND dup_rank = 1"""
     )
+    # The id of a rejected row is kept (when it holds no CPR number) so that a replace leaves
+    # that registration as it was instead of removing it.
     cur.execute(
-        """CREATE OR REPLACE TEMP TABLE rejects AS
-           SELECT line_no, problem.column_name, problem.value, problem.reason
+        f"""CREATE OR REPLACE TEMP TABLE rejects AS
+           SELECT line_no, problem.column_name, problem.value, problem.reason,
+               CASE WHEN NOT coalesce({privacy.contains_cpr_sql("registration_id")}, false)
+                    THEN registration_id END AS registration_id
            FROM checked WHERE problem IS NOT NULL"""
     )
 
@@ -456,11 +603,33 @@ def _fetch_rejections(cur: duckdb.DuckDBPyConnection) -> list[dict[str, object]]
 
 
 def _unknown_types(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    # A name with a CPR number in it is rejected as such and never offered as an alias.
     return cur.execute(
-        """SELECT type_raw, count(*) AS n FROM parsed
+        f"""SELECT type_raw, count(*) AS n FROM parsed
            WHERE type_raw IS NOT NULL AND intervention_type IS NULL
+               AND NOT {privacy.contains_cpr_sql("type_raw")}
            GROUP BY type_raw ORDER BY n DESC, type_raw"""
     ).fetchall()
+
+
+def _check_unknown_types(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> None:
+    """Refuse a file with more distinct unknown intervention names than anyone would map."""
+    n = cur.execute(
+        "SELECT count(DISTINCT type_raw) FROM parsed "
+        "WHERE type_raw IS NOT NULL AND intervention_type IS NULL"
+    ).fetchone()[0]
+    if n > bounds.MAX_UNKNOWN_TYPE_NAMES:
+        raise ImportRefused(
+            f"Filen har {fmt.number(n)} forskellige ukendte indsatstyper i kolonnen "
+            f"'{mapping['intervention_type']}' (højst {fmt.number(bounds.MAX_UNKNOWN_TYPE_NAMES)}). "
+            "Tjek at det er kolonnen med indsatstypen, eller ret kolonnernes tilknytning."
+        )
+
+
+def drop_staging(cur: duckdb.DuckDBPyConnection) -> None:
+    """Drop an import's staging tables: they hold the file's raw text, CPR numbers among it."""
+    for table in ("raw_rows", "parsed", "checked", "valid_rows", "rejects"):
+        cur.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _preview(
@@ -473,8 +642,9 @@ def _preview(
         if c == cpr_header:
             return f"{privacy.mask_cpr_sql(_q(c))} AS {_q(c)}"
         if c == citizen_header:  # a citizen id written as a CPR number is masked like one
-            return f"{mask_if_cpr_sql(_q(c))} AS {_q(c)}"
-        return _q(c)
+            return f"{mask_if_cpr_sql(privacy.mask_cprs_sql(_q(c)))} AS {_q(c)}"
+        # Any column, mapped or not, may hold a CPR number in free text.
+        return f"{privacy.mask_cprs_sql(_q(c))} AS {_q(c)}"
 
     exprs = ["line_no::INTEGER AS Linje"] + [shown(c) for c in det.columns]
     return cur.execute(
@@ -498,6 +668,41 @@ def _check_size(path: Path, max_bytes: int) -> None:
         )
 
 
+def store_key(store: Store) -> bytes:
+    """Return the store's pseudonymisation key; refuse a missing or different key.
+
+    A store remembers its key's fingerprint from the first import. Importing with another
+    key (or a new key because the key file was lost) would give the same children new
+    pseudonyms and count them twice, so it is refused with what to do instead.
+    """
+    expected = store.meta("key_fingerprint")
+    has_imports = (
+        store.cursor()
+        .execute("SELECT count(*) FROM import_batches WHERE kind = 'import'")
+        .fetchone()[0]
+    )
+    where = privacy.key_path(store.path)
+    restore = (
+        f"Gendan nøglefilen {where.name} fra sikkerhedskopien (ved siden af databasen) eller "
+        "sæt SLCORE_KEY til den rigtige nøgle; ellers får de samme børn nye pseudonymer."
+    )
+    if (expected or has_imports) and not os.environ.get("SLCORE_KEY") and not where.exists():
+        raise ImportRefused(
+            f"Nøglen til pseudonymisering ({where.name}) mangler, men databasen har allerede "
+            f"indlæste data. {restore}"
+        )
+    try:
+        key = privacy.load_key(store.path)
+    except privacy.KeyError_ as exc:
+        raise ImportRefused(str(exc)) from None
+    if expected is not None and privacy.key_fingerprint(key) != expected:
+        raise ImportRefused(
+            f"Nøglen til pseudonymisering passer ikke til databasen (fingeraftryk "
+            f"{privacy.key_fingerprint(key)}, databasen forventer {expected}). {restore}"
+        )
+    return key
+
+
 def _prepare(
     store: Store,
     path: Path,
@@ -508,6 +713,7 @@ def _prepare(
 ) -> tuple[Detection, dict[str, str], int]:
     """Read, map and validate a file on this thread's cursor; refuse unusable files."""
     _check_size(path, max_bytes)
+    key = store_key(store)
     cur = store.cursor()
     progress(0.05, "Læser filen …")
     det = read_to_raw(cur, path, sheet)
@@ -519,8 +725,9 @@ def _prepare(
     if unknown:
         raise ImportRefused(f"Kolonnen '{unknown[0]}' findes ikke i filen.")
     check_required(final)
-    progress(0.35, f"Kontrollerer {rows_read:,} rækker …".replace(",", "."))
-    validate(cur, final, privacy.load_key(store.path))
+    progress(0.35, f"Kontrollerer {fmt.number(rows_read)} rækker …")
+    validate(cur, final, key)
+    _check_unknown_types(cur, final)
     return det, final, rows_read
 
 
@@ -537,6 +744,55 @@ def _previous_batch(store: Store, sha: str) -> int | None:
     return row[0] if row else None
 
 
+@dataclass(frozen=True)
+class Removal:
+    """What a replace would remove from the current view."""
+
+    removed: int
+    current: int
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Return whether the replace removes more than the share allowed without asking."""
+        return self.removed > bounds.MAX_REPLACE_REMOVAL_SHARE * self.current
+
+    def text(self) -> str:
+        """Return the Danish sentence that asks before removing."""
+        share = fmt.number(100 * self.removed / max(self.current, 1), 1)
+        return (
+            f"Erstat fjerner {fmt.number(self.removed)} af {fmt.number(self.current)} "
+            f"bevillinger ({share} %), mere end de "
+            f"{fmt.number(100 * bounds.MAX_REPLACE_REMOVAL_SHARE)} %, der fjernes uden at spørge. "
+            "Er udtrækket helt?"
+        )
+
+
+class RemovalRefused(ImportRefused):
+    """A replace would remove more than the allowed share; it must be confirmed."""
+
+    def __init__(self, removal: Removal) -> None:
+        super().__init__(
+            removal.text() + " Bekræft fjernelsen (på kommandolinjen: --allow-removal), "
+            "hvis bevillingerne virkelig skal fjernes."
+        )
+        self.removal = removal
+
+
+def _removal(cur: duckdb.DuckDBPyConnection, source_table: str = "valid_rows") -> Removal:
+    """Return what a replace with ``source_table`` would remove from the real registrations."""
+    # A registration whose row is in the file but rejected keeps its last good version.
+    removed, current = cur.execute(
+        f"""SELECT count(*) FILTER (WHERE
+                registration_id NOT IN (SELECT registration_id FROM {source_table})
+                AND registration_id NOT IN (
+                    SELECT registration_id FROM rejects WHERE registration_id IS NOT NULL)),
+               count(*)
+           FROM registrations
+           WHERE batch_id NOT IN (SELECT batch_id FROM import_batches WHERE kind = 'demo')"""
+    ).fetchone()
+    return Removal(removed=removed, current=current)
+
+
 def inspect_file(
     store: Store,
     path: str | os.PathLike[str],
@@ -548,21 +804,25 @@ def inspect_file(
 ) -> Inspection:
     """Return what importing a file would do: detection, mapping, report; writes nothing."""
     path = Path(path)
-    det, final, rows_read = _prepare(store, path, sheet, mapping, max_bytes, lambda *_: None)
-    sha = file_sha256(path)
     cur = store.cursor()
-    return Inspection(
-        file_name=file_name or path.name,
-        sha256=sha,
-        detection=det,
-        mapping=final,
-        rows_read=rows_read,
-        valid=cur.execute("SELECT count(*) FROM valid_rows").fetchone()[0],
-        rejections=_fetch_rejections(cur),
-        unknown_types=_unknown_types(cur),
-        preview=_preview(cur, det, final),
-        already_imported_as=_previous_batch(store, sha),
-    )
+    try:
+        det, final, rows_read = _prepare(store, path, sheet, mapping, max_bytes, lambda *_: None)
+        sha = file_sha256(path)
+        return Inspection(
+            file_name=file_name or path.name,
+            sha256=sha,
+            detection=det,
+            mapping=final,
+            rows_read=rows_read,
+            valid=cur.execute("SELECT count(*) FROM valid_rows").fetchone()[0],
+            rejections=_fetch_rejections(cur),
+            unknown_types=_unknown_types(cur),
+            preview=_preview(cur, det, final),
+            already_imported_as=_previous_batch(store, sha),
+            replace_removal=_removal(cur),
+        )
+    finally:
+        drop_staging(cur)
 
 
 def import_file(
@@ -578,8 +838,13 @@ def import_file(
     today: dt.date | None = None,
     file_name: str | None = None,
     progress: Progress | None = None,
+    allow_removal: bool = False,
 ) -> ImportResult:
-    """Import an extract (CSV, XLSX, Parquet) as one batch; refuse bad files with ImportRefused."""
+    """Import an extract (CSV, XLSX, Parquet) as one batch; refuse bad files with ImportRefused.
+
+    In replace mode, removing more than ``bounds.MAX_REPLACE_REMOVAL_SHARE`` of the current
+    registrations raises ``RemovalRefused`` unless ``allow_removal`` confirms it.
+    """
     path = Path(path)
     report = progress or (lambda *_: None)
     if mode not in MODES:
@@ -590,35 +855,39 @@ def import_file(
     if prev is not None:
         report(1.0, "Filen er allerede indlæst.")
         return ImportResult(batch_id=None, rows_read=0, already_imported_as=prev)
-    _det, _mapping, rows_read = _prepare(store, path, sheet, mapping, max_bytes, report)
     cur = store.cursor()
-    n_valid = cur.execute("SELECT count(*) FROM valid_rows").fetchone()[0]
-    rejections = _fetch_rejections(cur)
-    name = file_name or path.name
-    if n_valid == 0:
-        first = rejections[0]
-        raise ImportRefused(
-            f"Alle {rows_read} rækker i {name} blev afvist; intet er indlæst. "
-            f"Første fejl: linje {first['line_no']}, {first['column_name']}: {first['reason']}"
+    try:
+        _det, _mapping, rows_read = _prepare(store, path, sheet, mapping, max_bytes, report)
+        n_valid = cur.execute("SELECT count(*) FROM valid_rows").fetchone()[0]
+        rejections = _fetch_rejections(cur)
+        name = file_name or path.name
+        if n_valid == 0:
+            first = rejections[0]
+            raise ImportRefused(
+                f"Alle {rows_read} rækker i {name} blev afvist; intet er indlæst. "
+                f"Første fejl: linje {first['line_no']}, {first['column_name']}: {first['reason']}"
+            )
+        if strict and rejections:
+            first = rejections[0]
+            raise ImportRefused(
+                f"{len(rejections)} rækker blev afvist, og --strict afviser da hele filen. "
+                f"Første fejl: linje {first['line_no']}, {first['column_name']}: {first['reason']}"
+            )
+        report(0.7, "Gemmer i databasen …")
+        result = write_batch(
+            store,
+            kind="import",
+            file_name=name,
+            sha256=sha,
+            mode=mode,
+            user=user or _current_user(),
+            rows_read=rows_read,
+            data_as_of_date=data_as_of(cur, today or dt.date.today()),
+            rejections=rejections,
+            allow_removal=allow_removal,
         )
-    if strict and rejections:
-        first = rejections[0]
-        raise ImportRefused(
-            f"{len(rejections)} rækker blev afvist, og --strict afviser da hele filen. "
-            f"Første fejl: linje {first['line_no']}, {first['column_name']}: {first['reason']}"
-        )
-    report(0.7, "Gemmer i databasen …")
-    result = write_batch(
-        store,
-        kind="import",
-        file_name=name,
-        sha256=sha,
-        mode=mode,
-        user=user or _current_user(),
-        rows_read=rows_read,
-        data_as_of_date=data_as_of(cur, today or dt.date.today()),
-        rejections=rejections,
-    )
+    finally:
+        drop_staging(cur)
     report(1.0, "Færdig.")
     return result
 
@@ -655,8 +924,13 @@ def write_batch(
     data_as_of_date: dt.date,
     rejections: list[dict[str, object]],
     source_table: str = "valid_rows",
+    allow_removal: bool = False,
 ) -> ImportResult:
-    """Write ``source_table`` (a temp table on this thread's cursor) as one batch, atomically."""
+    """Write ``source_table`` (a temp table on this thread's cursor) as one batch, atomically.
+
+    A replace that would remove more than the allowed share raises ``RemovalRefused`` and
+    writes nothing, unless ``allow_removal``; the confirmation is recorded with the batch.
+    """
     cols = ", ".join(REGISTRATION_COLUMNS)
     content = [c for c in REGISTRATION_COLUMNS if c != "registration_id"]
     same = " AND ".join(f"i.{c} IS NOT DISTINCT FROM r.{c}" for c in content)
@@ -673,11 +947,12 @@ def write_batch(
             """
         ).fetchone()
         removed = 0
+        confirmed = False
         if mode == "replace":
-            removed = cur.execute(
-                "SELECT count(*) FROM registrations WHERE registration_id NOT IN "
-                "(SELECT registration_id FROM incoming)"
-            ).fetchone()[0]
+            removal = _removal(cur, source_table)
+            if removal.needs_confirmation and not allow_removal:
+                raise RemovalRefused(removal)  # rolls the demo's end back too
+            removed, confirmed = removal.removed, removal.needs_confirmation
         # Every row of the batch is kept, changed or not: undoing an earlier batch then gives
         # exactly the state a later batch described.
         cur.execute(
@@ -689,7 +964,10 @@ def write_batch(
             cur.execute(
                 f"""INSERT INTO registration_history (batch_id, line_no, deleted, {cols})
                     SELECT ?, NULL, true, {cols} FROM registrations
-                    WHERE registration_id NOT IN (SELECT registration_id FROM incoming)""",
+                    WHERE registration_id NOT IN (SELECT registration_id FROM incoming)
+                      AND registration_id NOT IN (
+                          SELECT registration_id FROM rejects
+                          WHERE registration_id IS NOT NULL)""",
                 [batch_id],
             )
         if rejections:
@@ -702,8 +980,8 @@ def write_batch(
         cur.execute(
             """INSERT INTO import_batches (batch_id, kind, file_name, sha256, imported_by,
                    imported_at, mode, rows_read, inserted, updated, unchanged, rejected,
-                   removed, data_as_of)
-               VALUES (?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   removed, data_as_of, removal_confirmed)
+               VALUES (?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 batch_id,
                 kind,
@@ -718,8 +996,15 @@ def write_batch(
                 len(rejections),
                 removed,
                 data_as_of_date,
+                confirmed,
             ],
         )
+        if kind == "import":
+            # The store remembers its key from the first import on (see store_key).
+            cur.execute(
+                "INSERT INTO meta VALUES ('key_fingerprint', ?) ON CONFLICT DO NOTHING",
+                [privacy.key_fingerprint(privacy.load_key(store.path))],
+            )
         rebuild_current(cur)
     return ImportResult(
         batch_id=batch_id,
@@ -762,6 +1047,7 @@ def import_history(store: Store) -> pd.DataFrame:
                   imported_at AS "Tidspunkt", mode AS "Tilstand", rows_read AS "Læst",
                   inserted AS "Indsat", updated AS "Opdateret", unchanged AS "Uændret",
                   rejected AS "Afvist", removed AS "Fjernet",
+                  CASE WHEN removal_confirmed THEN 'Ja' ELSE '' END AS "Fjernelse bekræftet",
                   CASE WHEN undone_at IS NULL THEN '' ELSE 'Fortrudt' END AS "Status"
            FROM import_batches WHERE kind = 'import' ORDER BY batch_id DESC"""
         )

@@ -10,6 +10,7 @@ store created with mode 0600 on first use. It is never shown.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -105,3 +106,51 @@ def mask_cpr(value: str) -> str:
     if len(v) >= 6 and v[:6].isdigit():
         return v[:6] + "-****"
     return "*" * min(len(v), 10)
+
+
+# --- CPR numbers anywhere in a text (registrations.md §3) -----------------------------------
+
+# A CPR-shaped number: DDMMYY then the four-digit serial, with or without a dash or a space,
+# standing on its own (not inside a longer run of digits or letters; a "CPR" written right
+# before it counts as a boundary). Days 61-91 are the CPR office's substitute numbers.
+# Groups: 1 boundary, 2 day, 3 month, 4 year, 5 serial, 6 boundary.
+_CPR_DAY = "(0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])"
+CPR_IN_TEXT = (
+    "(^|[^0-9a-zæøå]|cpr)" + _CPR_DAY + "(0[1-9]|1[0-2])([0-9]{2})[ -]?([0-9]{4})([^0-9a-zæøå]|$)"
+)
+_CPR_RE = re.compile(CPR_IN_TEXT, re.IGNORECASE)
+_CPR_SQL_PATTERN = "(?i)" + CPR_IN_TEXT
+
+
+def contains_cpr(text: str) -> bool:
+    """Return whether a text holds a CPR-shaped number anywhere."""
+    return _CPR_RE.search(text) is not None
+
+
+def mask_cprs(text: str) -> str:
+    """Mask every CPR-shaped number in a text as ``DDMMYY-****``."""
+    # Twice: two numbers separated by one character share that boundary character.
+    for _ in range(2):
+        text = _CPR_RE.sub(r"\1\2\3\4-****\6", text)
+    return text
+
+
+def contains_cpr_sql(value_sql: str) -> str:
+    """Return SQL: whether a text value holds a CPR-shaped number (NULL for NULL)."""
+    return f"regexp_matches({value_sql}, '{_CPR_SQL_PATTERN}')"
+
+
+def mask_cprs_sql(value_sql: str) -> str:
+    """Return SQL masking every CPR-shaped number in a text value as ``DDMMYY-****``."""
+    once = f"regexp_replace({value_sql}, '{_CPR_SQL_PATTERN}', '\\1\\2\\3\\4-****\\6', 'g')"
+    return f"regexp_replace({once}, '{_CPR_SQL_PATTERN}', '\\1\\2\\3\\4-****\\6', 'g')"
+
+
+# --- the key's fingerprint -------------------------------------------------------------------
+
+
+def key_fingerprint(key: bytes) -> str:
+    """Return a short fingerprint that identifies a key without revealing it."""
+    import hashlib
+
+    return hashlib.sha256(b"slcore key fingerprint\0" + key).hexdigest()[:16]

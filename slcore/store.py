@@ -1,6 +1,6 @@
 """The embedded DuckDB store: one file, one connection per process, a cursor per thread.
 
-Tables (schema version 1):
+Tables (schema version 2):
 
 - ``meta``: key/value settings, among them ``schema_version`` and ``is_demo``.
 - ``intervention_types``: the reference list shipped in ``slcore/reference``.
@@ -25,11 +25,13 @@ from pathlib import Path
 
 import duckdb
 
+from slcore import uploads
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "slcore.duckdb"
 REFERENCE_CSV = Path(__file__).resolve().parent / "reference" / "intervention_types.csv"
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Columns of a registration as stored (registrations.md §1, without cpr).
 REGISTRATION_COLUMNS: dict[str, str] = {
@@ -107,6 +109,8 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (year, intervention_type)
     );
     """,
+    # 2: a replace that removed more than the allowed share records its confirmation.
+    "ALTER TABLE import_batches ADD COLUMN removal_confirmed BOOLEAN DEFAULT false;",
 ]
 
 
@@ -205,6 +209,7 @@ def open_store(path: str | os.PathLike[str] | None = None) -> Store:
             raise StoreError(f"Databasen {p} kan ikke åbnes: {exc}") from None
         store = Store(path=p, con=con)
         _migrate(store)
+        uploads.clean_stale(p)
         _stores[key] = store
         return store
 

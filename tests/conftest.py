@@ -126,6 +126,10 @@ def sample_copy(sample_db: Path, tmp_path: Path) -> Path:
     """A private copy of the sample store that a test may change."""
     dst = tmp_path / "sample.duckdb"
     shutil.copy(sample_db, dst)
+    # The store remembers its pseudonym key: a copy goes with its key, as a backup must.
+    key = sample_db.with_name(sample_db.name + ".key")
+    if key.exists():
+        shutil.copy(key, dst.with_name(dst.name + ".key"))
     return dst
 
 

@@ -192,10 +192,13 @@ def test_rejects_and_undo(tmp_path):
     r = slcore("import", str(f1), db=db)
     assert r.returncode == 0 and "afvist 1" in r.stdout and "linje 3" in r.stdout
     rej = slcore("rejects", "1", "--format", "csv", db=db).stdout.splitlines()
-    assert rej[0] == "line,column,value,reason" and rej[1].startswith("3,Pris,-5,")
+    assert rej[0] == "line,column,value,reason" and rej[1].startswith("3,Pris,'-5,")  # defused text
     assert slcore("rejects", "99", db=db).returncode == 1
     f2 = write_csv(tmp_path / "two.csv", CANONICAL_HEADER, [registration("C", cost_amount="10")])
-    assert "indsat 1" in slcore("import", str(f2), "--mode", "replace", db=db).stdout
+    replace = ("import", str(f2), "--mode", "replace")
+    refused = slcore(*replace, db=db)  # would remove 1 of 1 registrations: asks first
+    assert refused.returncode == 1 and "--allow-removal" in refused.stderr
+    assert "indsat 1" in slcore(*replace, "--allow-removal", db=db).stdout
     fig = ["figures", "--from", "2025-01-01", "--to", "2025-01-31", "--as-of", "2025-12-31"]
     assert slcore(*fig, db=db).stdout.splitlines()[1].startswith("1,1,")
     assert slcore("undo", "2", db=db).returncode == 0

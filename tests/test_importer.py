@@ -106,7 +106,7 @@ def test_upsert_replace_and_undo_rebuild_from_history(store, tmp_path):
     assert (r2.inserted, r2.updated, r2.unchanged) == (1, 1, 0)
     assert [r[0] for r in snapshot(store)] == ["A", "B", "C"]  # upsert leaves B alone
     state2 = snapshot(store)
-    r3 = import_file(store, f3, mode="replace")
+    r3 = import_file(store, f3, mode="replace", allow_removal=True)  # 2 of 3: confirmed
     assert (r3.unchanged, r3.removed) == (1, 2)
     assert [r[0] for r in snapshot(store)] == ["C"]
     undo_batch(store, r3.batch_id)
@@ -327,3 +327,196 @@ def test_readers_see_before_or_after_never_half(tmp_path):
         assert seen <= {600, 100_600} and 100_600 in seen
     finally:
         store.close()
+
+
+# --- plausibility (issue 11) -----------------------------------------------------------------
+
+
+def reasons(result) -> dict[str, tuple[str, str]]:
+    """Return registration id -> (column, reason) of the rejected rows, by line."""
+    return {r["line_no"]: (r["column_name"], r["reason"]) for r in result.rejections}
+
+
+def test_nan_infinite_and_absurd_prices_are_rejected_not_summed(store, tmp_path):
+    rows = [registration("OK", cost_amount="1000", cost_period="month")]
+    rows += [
+        registration(f"P{i}", cost_amount=v, cost_period="month")
+        for i, v in enumerate(["NaN", "nan", "inf", "-Infinity", "1e308", "1e15", "1e400"])
+    ]
+    result = import_file(store, write_csv(tmp_path / "p.csv", CANONICAL_HEADER, rows))
+    assert result.inserted == 1 and result.rejected == 7
+    got = reasons(result)
+    assert got[3] == ("Pris", "Prisen er ikke et tal.")  # NaN
+    assert got[5] == ("Pris", "Prisen er ikke et tal.")  # inf
+    assert got[7][1].startswith("Prisen er urimeligt høj: over 3.000.000 kr. pr. måned")
+    assert got[8][1].startswith("Prisen er urimeligt høj")  # 1e15
+    assert got[9][1] == "Prisen er ikke et tal."  # 1e400 overflows to infinity
+    # The one good row's spend is what the key figures show, not 0 or NaN.
+    from slcore.figures import key_figures
+    from slcore.periods import Period
+
+    period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31), dt.date(2025, 12, 31))
+    spend = key_figures(store, period)["realized_spend_dkk"].iloc[0]
+    assert spend == pytest.approx(12 * 1000)
+
+
+def test_prices_and_extents_at_the_bounds_are_kept(store, tmp_path):
+    rows = [
+        registration("D", cost_amount="100.000", cost_period="pr. døgn"),
+        registration("D+", cost_amount="100.001", cost_period="pr. døgn"),
+        registration(
+            "H", extent="168", extent_unit="timer/uge", cost_amount="1", cost_period="hour"
+        ),
+        registration(
+            "H+", extent="200", extent_unit="timer/uge", cost_amount="1", cost_period="hour"
+        ),
+        registration("M+", extent="32", extent_unit="dage/måned"),
+        registration("X+", extent="169"),
+    ]
+    result = import_file(store, write_csv(tmp_path / "b.csv", CANONICAL_HEADER, rows))
+    got = reasons(result)
+    assert result.inserted == 2
+    assert got[3] == (
+        "Pris",
+        "Prisen er urimeligt høj: over 100.000 kr. pr. døgn. Tjek beløb og prisenhed.",
+    )
+    assert got[5] == ("Omfang", "Omfanget er for stort: højst 168 timer pr. uge.")
+    assert got[6] == ("Omfang", "Omfanget er for stort: højst 31 dage pr. måned.")
+    assert got[7] == ("Omfang", "Omfanget er for stort: højst 168.")
+
+
+def test_two_digit_and_implausible_years_are_rejected_with_a_reason(store, tmp_path):
+    rows = [
+        registration("A", start_date="25-01-22"),  # was stored as the year 0022
+        registration("B", start_date="25.01.22"),
+        registration("C", start_date="0001-01-01"),
+        registration("D", start_date="01-01-9999"),
+        registration("E", start_date="01-01-2025", end_date="31-12-9999"),  # open end
+        registration("F", start_date="01-01-2025", end_date="01-01-2200"),
+        registration("G", birth_date="1899-12-31", start_date="01-01-2025"),
+        registration("H", start_date="01-01-2025", decision_date="1-1-25"),
+        registration("I", birth_date="2090-01-01", start_date="01-01-2100"),
+    ]
+    result = import_file(store, write_csv(tmp_path / "y.csv", CANONICAL_HEADER, rows))
+    got = reasons(result)
+    two_digits = "Året skal skrives med fire cifre (fx 22-01-2025, ikke 22-01-25)."
+    out_of_range = "Datoen ligger uden for årene 1900-2100; tjek årstallet."
+    assert got[2] == ("Startdato", two_digits)
+    assert got[3] == ("Startdato", two_digits)
+    assert got[4] == ("Startdato", out_of_range)
+    assert got[5] == ("Startdato", out_of_range)
+    assert 6 not in got  # 31-12-9999: the case system's "no end"
+    assert got[7] == ("Slutdato", out_of_range)
+    assert got[8] == ("Fødselsdato", out_of_range)
+    assert got[9] == ("Bevillingsdato", two_digits)
+    assert 10 not in got, got[10]
+    kept = dict(
+        store.cursor()
+        .execute("SELECT registration_id, end_date FROM registrations ORDER BY 1")
+        .fetchall()
+    )
+    assert kept == {"E": None, "I": None}
+
+
+def test_ages_outside_0_to_30_are_rejected(store, tmp_path):
+    header = ("registration_id", "citizen_id", "age_at_start", "intervention_type",
+              "start_date", "cost_amount", "cost_period")  # fmt: skip
+    rows = [
+        {
+            "registration_id": rid,
+            "citizen_id": "C",
+            "age_at_start": age,
+            "intervention_type": "SI_KONTAKT",
+            "start_date": "2025-01-01",
+            "cost_amount": "1",
+            "cost_period": "day",
+        }
+        for rid, age in [("A0", "0"), ("A30", "30"), ("A31", "31"), ("A200", "200"), ("N", "-1")]
+    ]
+    result = import_file(store, write_csv(tmp_path / "a.csv", header, rows))
+    got = reasons(result)
+    assert result.inserted == 2
+    assert {line for line in got} == {4, 5, 6}
+    assert got[5] == ("Alder ved start", "Alderen skal være et helt tal fra 0 til 30.")
+
+
+# --- replace (issue 11) ----------------------------------------------------------------------
+
+
+def test_replace_that_removes_more_than_a_tenth_is_refused_unless_confirmed(store, tmp_path):
+    from slcore.importer import RemovalRefused, import_history
+
+    full = [registration(f"R{i:02d}", cost_amount="1") for i in range(20)]
+    import_file(store, write_csv(tmp_path / "full.csv", CANONICAL_HEADER, full))
+    before = snapshot(store)
+    half = write_csv(tmp_path / "half.csv", CANONICAL_HEADER, full[:10])
+    with pytest.raises(RemovalRefused) as refused:
+        import_file(store, half, mode="replace")
+    assert refused.value.removal.removed == 10 and refused.value.removal.current == 20
+    assert str(refused.value).startswith("Erstat fjerner 10 af 20 bevillinger (50,0 %)")
+    assert snapshot(store) == before  # nothing written
+    assert len(import_history(store)) == 1
+
+    # Two removed of twenty is within the share: no question.
+    most = write_csv(tmp_path / "most.csv", CANONICAL_HEADER, full[:18])
+    assert import_file(store, most, mode="replace").removed == 2
+    # Confirmed, the half file removes the rest, and the history says it was confirmed.
+    result = import_file(store, half, mode="replace", allow_removal=True)
+    assert result.removed == 8 and len(snapshot(store)) == 10
+    history = import_history(store)
+    assert history["Fjernelse bekræftet"].tolist() == ["Ja", "", ""]
+
+
+def test_replace_keeps_the_last_good_version_of_a_rejected_row(store, tmp_path):
+    rows = [registration(f"R{i:02d}", cost_amount="5") for i in range(20)]
+    import_file(store, write_csv(tmp_path / "a.csv", CANONICAL_HEADER, rows))
+    # R03 is in the new file but with a bad price: it stays as it was, not removed.
+    again = [dict(r) for r in rows]
+    again[3]["cost_amount"] = "fem"
+    again[4]["cost_amount"] = "6"
+    result = import_file(
+        store, write_csv(tmp_path / "b.csv", CANONICAL_HEADER, again), mode="replace"
+    )
+    assert (result.removed, result.rejected, result.updated) == (0, 1, 1)
+    prices = dict(
+        store.cursor().execute("SELECT registration_id, cost_amount FROM registrations").fetchall()
+    )
+    assert len(prices) == 20 and prices["R03"] == 5 and prices["R04"] == 6
+
+
+def test_inspection_tells_how_many_a_replace_would_remove(store, tmp_path):
+    from slcore.importer import inspect_file
+
+    rows = [registration(f"R{i:02d}", cost_amount="5") for i in range(10)]
+    import_file(store, write_csv(tmp_path / "a.csv", CANONICAL_HEADER, rows))
+    ins = inspect_file(store, write_csv(tmp_path / "b.csv", CANONICAL_HEADER, rows[:4]))
+    assert (ins.replace_removal.removed, ins.replace_removal.current) == (6, 10)
+    assert ins.replace_removal.needs_confirmation
+
+
+# --- resources (issue 11) --------------------------------------------------------------------
+
+
+def test_thousands_of_unknown_type_names_are_refused_at_once(store, tmp_path):
+    rows = [registration(f"R{i}", intervention_type=f"Ukendt {i}") for i in range(600)]
+    path = write_csv(tmp_path / "u.csv", CANONICAL_HEADER, rows)
+    with pytest.raises(ImportRefused, match="600 forskellige ukendte indsatstyper"):
+        import_file(store, path)
+    assert snapshot(store) == []
+    # 500 are still offered for mapping.
+    from slcore.importer import inspect_file
+
+    ins = inspect_file(store, write_csv(tmp_path / "v.csv", CANONICAL_HEADER, rows[:500]))
+    assert len(ins.unknown_types) == 500
+
+
+def test_staging_tables_are_dropped_after_inspect_and_import(store, tmp_path):
+    from slcore.importer import inspect_file
+
+    path = write_csv(tmp_path / "a.csv", CANONICAL_HEADER, [registration("A")])
+    inspect_file(store, path)
+    import_file(store, path)
+    temp = (
+        store.cursor().execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    )
+    assert temp == []

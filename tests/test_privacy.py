@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import io
 import logging
+import os
 import re
 import stat
 import subprocess
@@ -92,7 +93,7 @@ def test_key_file_is_created_0600_and_gives_the_same_pseudonym_next_time(tmp_pat
 def test_pseudonym_is_truncated_hmac_sha256_with_the_env_key(tmp_path, monkeypatch, key):
     monkeypatch.setenv("SLCORE_KEY", key)
     store = open_store(tmp_path / "x.duckdb")
-    rows = [("A", "170421-9462"), ("B", "0101154123"), ("C", "150658-5123")]
+    rows = [("A", "170421-9462"), ("B", "0101154123"), ("C", "150608-5123")]
     importer.import_file(store, cpr_file(tmp_path / "a.csv", rows))
     ids = citizen_ids(store)
     for rid, cpr in rows:
@@ -115,10 +116,11 @@ def test_birth_date_is_first_of_the_birth_month_from_the_cpr(tmp_path, monkeypat
         ("A", "170421-9462"),  # 9, yy 21 -> 2021
         ("B", "250108-4851"),  # 4, yy 08 -> 2008
         ("C", "3112993123"),  # 3 -> 1999
-        ("D", "150658-5123"),  # 5, yy 58 -> 1858
+        ("D", "150608-5123"),  # 5, yy 08 -> 2008
         ("E", "290200-4123"),  # a leap day in 2000
+        ("F", "150658-5123"),  # 5, yy 58 -> 1858: no child; rejected by the age bound
     ]
-    importer.import_file(store, cpr_file(tmp_path / "a.csv", rows))
+    result = importer.import_file(store, cpr_file(tmp_path / "a.csv", rows))
     got = dict(
         store.cursor().execute("SELECT registration_id, birth_date FROM registrations").fetchall()
     )
@@ -126,9 +128,13 @@ def test_birth_date_is_first_of_the_birth_month_from_the_cpr(tmp_path, monkeypat
         "A": dt.date(2021, 4, 1),
         "B": dt.date(2008, 1, 1),
         "C": dt.date(1999, 12, 1),
-        "D": dt.date(1858, 6, 1),
+        "D": dt.date(2008, 6, 1),
         "E": dt.date(2000, 2, 1),
     }
+    [old] = result.rejections
+    assert old["line_no"] == 7 and old["column_name"] == "Fødselsdato"
+    assert old["reason"].startswith("Alderen ved start er over 30 år")
+    assert old["value"] == "150658-****"
     store.close()
 
 
@@ -301,21 +307,20 @@ def test_invalid_cprs_are_masked_in_rejections_and_preview(tmp_path, monkeypatch
         ("FEB31", "310224-1234"),  # impossible date
         ("LONG", "17042194621"),  # eleven digits
         ("SHORT", "170421-946"),
-        ("SPACE", "170421 9462"),
+        ("SPACE", "170421 9462"),  # a space for the dash: the same CPR number
         ("DOTS", "17.04.21-9462"),
     ]
     path = cpr_file(tmp_path / "a.csv", rows)
     inspection = importer.inspect_file(store, path)
     preview = inspection.preview.to_csv()
     result = importer.import_file(store, path)
-    assert result.inserted == 1
+    assert result.inserted == 2
     values = {r["line_no"]: r["value"] for r in result.rejections}
     assert all(r["column_name"] == "CPR-nr" for r in result.rejections)
     assert values == {
         3: "310224-****",
         4: "170421-****",
         5: "170421-****",
-        6: "170421-****",
         7: "**********",
     }
     stored = store_text(store)
@@ -355,3 +360,211 @@ def test_a_citizen_id_written_as_a_cpr_number_is_pseudonymised(tmp_path, monkeyp
             assert cpr not in text and cpr.replace("-", "") not in text
     assert "170421-****" in preview
     store.close()
+
+
+# --- CPR numbers anywhere (issue 11) ---------------------------------------------------------
+
+FAKE = "010203-1234"  # CPR-shaped, made up
+FAKE_SPELLINGS = [FAKE, "0102031234", "010203 1234"]
+FREE_HEADER = (
+    "Bevillings-id;CPR-nr;Indsatstype;Startdato;Takst;Takstenhed;Afdeling;Sagsbehandler;"
+    "Leverandør;Paragraf;Bemærkning\n"
+)
+
+
+def free_text_file(path: Path) -> Path:
+    """Write an extract with a CPR-shaped number in each free-text column, one per row."""
+    good = "170421-9462;Fast kontaktperson;01-02-2025;450;pr. måned"
+    rows = [
+        f"OK;{good};Team Nord;SB1;Kommunal;BL § 32;intet",
+        f"CPR {FAKE};{good};Team Nord;SB1;Kommunal;BL § 32;",  # in the registration id
+        f"T;{good};Team {FAKE};SB1;Kommunal;BL § 32;",
+        f"S;{good};Team Nord;0102031234;Kommunal;BL § 32;",
+        f"L;{good};Team Nord;SB1;Privat (CPR 010203 1234);BL § 32;",
+        f"P;{good};Team Nord;SB1;Kommunal;BL § 32 {FAKE};",
+        f"I;170421-9462;Kontakt {FAKE};01-02-2025;450;pr. måned;Team Nord;SB1;Kommunal;;",
+        f"D;170421-9462;Fast kontaktperson;{FAKE};450;pr. måned;Team Nord;SB1;Kommunal;;",
+        # In a column the store never keeps: the row is imported; the preview masks it.
+        f"N;{good};Team Nord;SB1;Kommunal;BL § 32;ring om {FAKE}",
+    ]
+    path.write_text(FREE_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def fake_leaks(text: str) -> list[str]:
+    return [s for s in FAKE_SPELLINGS if s in text]
+
+
+def test_a_cpr_number_in_free_text_rejects_the_row_and_is_masked(tmp_path, monkeypatch):
+    monkeypatch.setenv("SLCORE_KEY", "test")
+    db = tmp_path / "x.duckdb"
+    store = open_store(db)
+    path = free_text_file(tmp_path / "fri.csv")
+    inspection = importer.inspect_file(store, path)
+    result = importer.import_file(store, path)
+    got = {r["line_no"]: (r["column_name"], r["value"], r["reason"]) for r in result.rejections}
+    assert result.inserted == 2  # OK, and N (the note is not stored)
+    assert {line: col for line, (col, _, _) in got.items()} == {
+        3: "Bevillings-id",
+        4: "Team",
+        5: "Sagsbehandler",
+        6: "Leverandør",
+        7: "Paragraf",
+        8: "Indsatstype",
+        9: "Startdato",
+    }
+    assert got[4] == (
+        "Team",
+        "Team 010203-****",
+        "Team indeholder et CPR-nummer, som aldrig må gemmes. Fjern det i kildesystemet eller "
+        "i filen, og indlæs igen.",
+    )
+    assert got[6][1] == "Privat (CPR 010203-****)"
+    assert got[9][2] == importer.BAD_DATE and got[9][1] == "010203-****"
+    # Nowhere: not the store, the preview, the report, the unknown names, the downloads.
+    assert inspection.unknown_types == []
+    seen = {
+        "store": store_text(store),
+        "preview": inspection.preview.to_csv(),
+        "inspection": repr(inspection.rejections),
+        "result": repr(result),
+        "rejected csv": to_csv_bytes(importer.rejected_rows(store, result.batch_id)).decode(),
+    }
+    store.close()
+    seen["cli rejects"] = run_cli("rejects", str(result.batch_id), "--format", "csv", db=db).stdout
+    assert {k: fake_leaks(v) for k, v in seen.items() if fake_leaks(v)} == {}
+    assert "ring om 010203-****" in seen["preview"]
+
+
+@pytest.mark.parametrize("written", ["010203 1234", "CPR 010203-1234", "CPR-nr.: 0102031234"])
+def test_a_citizen_id_written_with_a_space_or_a_label_is_pseudonymised(
+    tmp_path, monkeypatch, written
+):
+    monkeypatch.setenv("SLCORE_KEY", "test")
+    store = open_store(tmp_path / "x.duckdb")
+    path = tmp_path / "borger.csv"
+    path.write_text(
+        "Bevillings-id;Borger ID;Alder;Indsatstype;Startdato;Takst;Takstenhed\n"
+        f"A;{written};10;Fast kontaktperson;01-02-2025;450;pr. måned\n"
+        f"B;Barn {FAKE} x;10;Fast kontaktperson;01-02-2025;450;pr. måned\n",
+        encoding="utf-8",
+    )
+    result = importer.import_file(store, path)
+    assert citizen_ids(store) == {"A": expected_pseudonym(b"test", FAKE)}
+    [rejected] = result.rejections
+    assert rejected["column_name"] == "Borger ID" and rejected["value"] == "Barn 010203-**** x"
+    assert fake_leaks(store_text(store)) == []
+    store.close()
+
+
+def test_masking_finds_every_spelling_and_leaves_other_numbers(tmp_path):
+    assert privacy.mask_cprs("a 0102031234;0102031234 b") == "a 010203-****;010203-**** b"
+    assert privacy.mask_cprs("CPR010203 1234") == "CPR010203-****"
+    # Not CPR-shaped: eleven digits, an impossible month, a pseudonym's hex, an amount.
+    for text in ("12345678901", "011303-1234", "P0102031234abcd", "1.234.567,89"):
+        assert not privacy.contains_cpr(text) and privacy.mask_cprs(text) == text
+    # The SQL and the Python rule agree.
+    store = open_store(tmp_path / "x.duckdb")
+    cur = store.cursor()
+    for text in ("x 010203-1234", "610203 1234", "12345678901", "Team 3101991234,"):
+        sql = cur.execute(
+            f"SELECT {privacy.contains_cpr_sql('$t')}, {privacy.mask_cprs_sql('$t')}", {"t": text}
+        ).fetchone()
+        assert sql == (privacy.contains_cpr(text), privacy.mask_cprs(text))
+    store.close()
+
+
+# --- the key's fingerprint (issue 11) --------------------------------------------------------
+
+
+def test_a_lost_or_different_key_is_refused_instead_of_new_pseudonyms(tmp_path, monkeypatch):
+    monkeypatch.delenv("SLCORE_KEY", raising=False)
+    db = tmp_path / "x.duckdb"
+    key_file = db.with_name("x.duckdb.key")
+    store = open_store(db)
+    importer.import_file(store, cpr_file(tmp_path / "a.csv", [("A", "170421-9462")]))
+    assert store.meta("key_fingerprint") == privacy.key_fingerprint(
+        key_file.read_text().strip().encode()
+    )
+    saved = key_file.read_bytes()
+    key_file.unlink()
+    second = cpr_file(tmp_path / "b.csv", [("B", "170421-9462")])
+    with pytest.raises(importer.ImportRefused, match="mangler, men databasen har allerede"):
+        importer.import_file(store, second)
+    assert not key_file.exists()  # no new key made behind the analyst's back
+    monkeypatch.setenv("SLCORE_KEY", "en anden nøgle")
+    with pytest.raises(importer.ImportRefused, match="passer ikke til databasen") as refused:
+        importer.inspect_file(store, second)
+    assert "Gendan nøglefilen x.duckdb.key" in str(refused.value)
+    monkeypatch.delenv("SLCORE_KEY")
+    key_file.write_bytes(saved)  # restored from the backup: the same child, the same pseudonym
+    importer.import_file(store, second)
+    ids = citizen_ids(store)
+    assert ids["A"] == ids["B"]
+    assert store.cursor().execute(
+        "SELECT count(DISTINCT citizen_id) FROM registrations"
+    ).fetchone() == (1,)
+    store.close()
+
+
+def test_the_cli_refuses_a_different_key_with_exit_1(tmp_path, monkeypatch):
+    monkeypatch.setenv("SLCORE_KEY", "første")
+    db = tmp_path / "x.duckdb"
+    store = open_store(db)
+    importer.import_file(store, cpr_file(tmp_path / "a.csv", [("A", "170421-9462")]))
+    store.close()
+    env = {**os.environ, "SLCORE_KEY": "anden"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "slcore",
+        "import",
+        str(cpr_file(tmp_path / "b.csv", [("B", FAKE)])),
+        "--db",
+        str(db),
+    ]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 1 and "passer ikke til databasen" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+# --- uploads on disk (issue 11) --------------------------------------------------------------
+
+
+def test_an_upload_lives_on_disk_only_while_it_is_read(tmp_path):
+    from slcore import uploads
+
+    db = tmp_path / "x.duckdb"
+    with uploads.staged(db, b"data", ".csv") as path:
+        assert path.read_bytes() == b"data" and path.parent == uploads.upload_dir(db)
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not path.exists()
+    with pytest.raises(RuntimeError), uploads.staged(db, b"data") as path:
+        raise RuntimeError("the import failed")
+    assert not path.exists()
+
+
+def test_an_upload_left_by_a_killed_process_is_deleted_at_the_next_start(tmp_path):
+    from slcore import uploads
+
+    db = tmp_path / "x.duckdb"
+    script = (
+        "import os, sys; from pathlib import Path; from slcore import uploads\n"
+        "with uploads.staged(Path(sys.argv[1]), b'170421-9462', '.csv') as p:\n"
+        "    print(p, flush=True); os.kill(os.getpid(), 9)\n"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", script, str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert killed.returncode == -9
+    left = Path(killed.stdout.strip())
+    assert left.exists()  # the kill left it ...
+    mine = uploads.upload_dir(db) / f"upload-{os.getpid()}-live.csv"
+    mine.write_bytes(b"in use")
+    open_store(db).close()  # ... and the next start removes it, not a running one's
+    assert not left.exists() and mine.exists()

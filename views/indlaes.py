@@ -1,15 +1,13 @@
 """Indlæs data: upload an extract, see what will happen, fix it, import it, undo it."""
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 import ui
-from slcore import fmt, importer
+from slcore import fmt, importer, uploads
 from slcore.columns import COLUMN_LABELS
 from slcore.reader import ImportRefused
 from slcore.store import intervention_types
@@ -43,25 +41,16 @@ uploaded = st.file_uploader(
 st.caption(f"Største filstørrelse: {limit_mb} MB.")
 
 
-def saved_upload(file) -> Path:
-    """Keep the upload in a private temp file for this session (one at a time)."""
+def forget_mapping_on_new_file(file) -> None:
+    """Start the column mapping over when another file is uploaded."""
     digest = hashlib.sha256(file.getvalue()).hexdigest()
-    saved = st.session_state.get("upload_file")
-    if saved and saved["digest"] == digest and Path(saved["path"]).exists():
-        return Path(saved["path"])
-    if saved:
-        Path(saved["path"]).unlink(missing_ok=True)
-    suffix = Path(file.name).suffix or ".csv"
-    fd, name = tempfile.mkstemp(prefix="slcore-upload-", suffix=suffix)  # mode 0600
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(file.getvalue())
-    st.session_state["upload_file"] = {"digest": digest, "path": name}
-    st.session_state.pop("mapping", None)
-    return Path(name)
+    if st.session_state.get("upload_digest") != digest:
+        st.session_state["upload_digest"] = digest
+        st.session_state.pop("mapping", None)
 
 
-if uploaded is not None:
-    path = saved_upload(uploaded)
+def show_upload(uploaded, path: Path) -> None:
+    """Inspect the upload, show the report and mapping, and import it on request."""
     sheet = st.session_state.get("sheet")
     mapping = st.session_state.get("mapping")
     try:
@@ -201,9 +190,23 @@ if uploaded is not None:
                 key="mode",
             )
             n_ok = ins.rows_read - len(ins.rejections)
+            removal = ins.replace_removal
+            confirmed = True
+            if mode == "replace" and removal.needs_confirmation:
+                st.warning(
+                    f"{removal.text()} Bevillinger, hvis rækker står i filen men afvises, "
+                    "beholder deres seneste version.",
+                    icon=":material/warning:",
+                )
+                confirmed = st.checkbox(
+                    f"Ja, fjern {fmt.number(removal.removed)} bevillinger fra opgørelserne",
+                    key="confirm_removal",
+                )
             if n_ok == 0:
                 st.error("Alle rækker afvises; der er intet at indlæse.")
-            elif st.button(f"Indlæs {fmt.number(n_ok)} rækker", type="primary"):
+            elif st.button(
+                f"Indlæs {fmt.number(n_ok)} rækker", type="primary", disabled=not confirmed
+            ):
                 bar = st.progress(0.0, text="Starter …")
                 try:
                     result = importer.import_file(
@@ -216,6 +219,7 @@ if uploaded is not None:
                         file_name=uploaded.name,
                         user=(st.user.get("email") if st.user.get("is_logged_in") else None),
                         progress=lambda f, t: bar.progress(min(f, 1.0), text=t),
+                        allow_removal=mode == "replace" and removal.needs_confirmation,
                     )
                 except ImportRefused as exc:
                     bar.empty()
@@ -224,6 +228,13 @@ if uploaded is not None:
                     bar.empty()
                     st.session_state["last_result"] = result
                     st.rerun()
+
+
+if uploaded is not None:
+    forget_mapping_on_new_file(uploaded)
+    # The upload holds CPR numbers: it exists on disk only while this run reads it.
+    with uploads.staged(store.path, uploaded.getvalue(), Path(uploaded.name).suffix) as path:
+        show_upload(uploaded, path)
 
 last = st.session_state.pop("last_result", None)
 if last is not None and last.batch_id is not None:
