@@ -1,7 +1,10 @@
 """Downloads of tables: CSV that Danish Excel opens correctly, and XLSX.
 
 Both keep a spreadsheet from running a text cell as a formula: CSV by an apostrophe before
-it, XLSX by writing it as text with Excel's (invisible) quote prefix.
+it, XLSX by writing it as text with Excel's (invisible) quote prefix. A formula-like text starts
+with ``=``, ``+``, ``-`` or ``@`` (also after leading spaces, which some spreadsheets trim), or
+with a tab, a line break or NUL (OWASP's CSV injection list and ASVS 1.2.10). Only text is
+changed; a number such as -5 stays a number.
 """
 
 from __future__ import annotations
@@ -15,14 +18,30 @@ import xlsxwriter
 
 from slcore import fmt
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+
+
+def is_formula_like(text: str) -> bool:
+    """Return whether a spreadsheet may read a text as a formula (also after leading spaces)."""
+    return text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS)
 
 
 def defuse(value: object) -> object:
-    """Prefix a text cell that a spreadsheet would read as a formula with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """Prefix a text cell that a spreadsheet would read as a formula with an apostrophe.
+
+    Apostrophes before a formula-like text count as part of it ("'=1" becomes "''=1"), so
+    that ``restore`` gives back exactly the text.
+    """
+    if isinstance(value, str) and is_formula_like(value.lstrip("'")):
         return "'" + value
     return value
+
+
+def restore(text: str) -> str:
+    """Undo ``defuse``: drop the one apostrophe it put before a formula-like text."""
+    if text.startswith("'") and is_formula_like(text.lstrip("'")):
+        return text[1:]
+    return text
 
 
 def _csv_cell(value: object) -> object:
@@ -71,7 +90,7 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Data") -> bytes:
                     value = fmt.date(day)  # as wide as the shown date
                 else:
                     value = str(value)
-                    risky = value.startswith(FORMULA_STARTS)
+                    risky = is_formula_like(value)
                     ws.write_string(r, c, value, as_text if risky else None)
                 if r <= 200:
                     width = max(width, len(str(value)))

@@ -11,15 +11,22 @@ import csv
 import datetime as dt
 import io
 import math
+import numbers
 import os
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import pandas as pd
 
-from slcore.export import FORMULA_STARTS, to_xlsx_bytes
+from slcore import bounds, fmt
+from slcore.export import defuse, restore, to_xlsx_bytes
 from slcore.store import Store, leave_demo
+
+# A file to read: a path, an upload (a binary file-like, named by its ``name``) or its bytes.
+Source = str | os.PathLike[str] | BinaryIO | bytes
 
 FRAME_COLUMNS = (
     "intervention_type",
@@ -33,6 +40,7 @@ FRAME_COLUMNS = (
     "description",
 )
 BUDGET_COLUMNS = ("year", "intervention_type", "budget_dkk", "planned_cases")
+BUDGET_LABELS = {"year": "År", "budget_dkk": "Budget (kr.)", "planned_cases": "Planlagte sager"}
 EXTENT_UNITS = ("hours_per_week", "days_per_month", "nights_per_month", "full_time")
 FRAME_LABELS: dict[str, str] = {
     "intervention_type": "Indsatstype",
@@ -51,25 +59,34 @@ _FRAME_DECIMALS = ("max_extent", "max_monthly_cost")
 _FRAME_FIELDS = FRAME_COLUMNS[2:]  # what a version says, beside its key (type, valid_from)
 XLSX_MAGIC = b"PK\x03\x04"
 HEADER_SEARCH_ROWS = 30
+NO_NAME = "uden navn"  # the name in messages of a file given as bytes
 
 
 class FrameError(Exception):
     """Frames or budgets refused as a whole; the message is Danish."""
 
 
-def _read_csv_text(path: str | os.PathLike[str]) -> str:
-    raw = Path(path).read_bytes()
+def _load(source: Source) -> tuple[bytes, str]:
+    """Return a file's bytes and its name for messages (a path, an upload or bytes)."""
+    if isinstance(source, bytes):
+        return source, NO_NAME
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            return path.read_bytes(), path.name
+        except OSError:
+            raise FrameError(f"Filen {path.name} kan ikke åbnes.") from None
+    raw = source.getvalue() if isinstance(source, io.BytesIO) else source.read()
+    return raw, Path(str(getattr(source, "name", "") or "")).name or NO_NAME
+
+
+def _read_csv_text(raw: bytes, name: str) -> str:
     for enc in ("utf-8-sig", "cp1252"):
         try:
             return raw.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise FrameError(f"Filen {Path(path).name} kan ikke læses som tekst.")
-
-
-def _is_xlsx(path: str | os.PathLike[str]) -> bool:
-    with Path(path).open("rb") as fh:
-        return fh.read(4) == XLSX_MAGIC
+    raise FrameError(f"Filen {name} kan ikke læses som tekst.")
 
 
 def _header(cell: str, aliases: dict[str, str]) -> str:
@@ -83,21 +100,32 @@ def _missing_columns(headers: list[str], required: tuple[str, ...]) -> FrameErro
 
 
 def _csv_rows(
-    path: str | os.PathLike[str], required: tuple[str, ...], aliases: dict[str, str]
+    raw: bytes, name: str, required: tuple[str, ...], aliases: dict[str, str]
 ) -> list[tuple[int, dict[str, str]]]:
-    text = _read_csv_text(path)
-    sample = text[:4096]
-    delim = max((";", ",", "\t"), key=sample.split("\n")[0].count)
-    reader = csv.reader(io.StringIO(text), delimiter=delim)
-    headers = [_header(h, aliases) for h in next(reader, [])]
-    if any(c not in headers for c in required):
-        raise _missing_columns(headers, required)
+    text = _read_csv_text(raw, name)
+    first_line = text[:4096].splitlines()[0] if text.strip() else ""
+    delim = max((";", ",", "\t"), key=first_line.count)
+    # newline="": a line may end in CR, LF or CRLF, and a quoted value keeps its line breaks.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     out = []
-    for cells in reader:
-        values = [c.strip() for c in cells]
-        if any(values):
-            row = dict(zip(headers, values + [""] * (len(headers) - len(values)), strict=False))
-            out.append((reader.line_num, row))
+    done = 0  # the last line of the last row read
+    try:
+        headers = [_header(h, aliases) for h in next(reader, [])]
+        done = reader.line_num
+        if any(c not in headers for c in required):
+            raise _missing_columns(headers, required)
+        for cells in reader:
+            done = reader.line_num
+            # Undo the apostrophe our CSV export puts before a formula-like text.
+            values = [restore(c.strip()) for c in cells]
+            if any(values):
+                row = dict(zip(headers, values + [""] * (len(headers) - len(values)), strict=False))
+                out.append((reader.line_num, row))
+    except csv.Error:
+        raise FrameError(
+            f"Linje {done + 1} i filen {name} kan ikke læses som CSV "
+            "(et felt er for langt, eller et anførselstegn lukkes ikke)."
+        ) from None
     return out
 
 
@@ -113,24 +141,28 @@ def _xlsx_cell(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    text = str(value).strip()
-    # Undo the apostrophe our own XLSX export puts before a formula-like text.
-    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
+    # Undo the apostrophe of our CSV export (a CSV download opened and saved in Excel).
+    return restore(str(value).strip())
+
+
+class _NamedBytes(io.BytesIO):
+    """A file in memory with a name, for the messages of ``reader.check_zip``."""
+
+    def __init__(self, raw: bytes, name: str) -> None:
+        super().__init__(raw)
+        self.name = name
 
 
 def _xlsx_rows(
-    path: str | os.PathLike[str], required: tuple[str, ...], aliases: dict[str, str]
+    raw: bytes, name: str, required: tuple[str, ...], aliases: dict[str, str]
 ) -> list[tuple[int, dict[str, str]]]:
     from python_calamine import CalamineError, CalamineWorkbook
 
     from slcore.reader import ImportRefused, check_zip
 
-    name = Path(path).name
     try:
-        check_zip(Path(path))
-        wb = CalamineWorkbook.from_path(str(path))
+        check_zip(_NamedBytes(raw, name))  # type: ignore[arg-type]  # a zip file-like with a name
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(raw))
         if not wb.sheet_names:
             raise FrameError(f"Excel-filen {name} har ingen ark.")
         rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)  # row i = Excel i + 1
@@ -158,14 +190,16 @@ def _header_row(cells: list[list[str]], required: tuple[str, ...], aliases: dict
 
 
 def _rows(
-    path: str | os.PathLike[str], required: tuple[str, ...], aliases: dict[str, str] | None = None
+    source: Source, required: tuple[str, ...], aliases: dict[str, str] | None = None
 ) -> list[tuple[int, dict[str, str]]]:
     """Return (line or Excel row, cells as text by header) for each non-empty row of a file."""
-    read = _xlsx_rows if _is_xlsx(path) else _csv_rows
-    return read(path, required, aliases or {})
+    raw, name = _load(source)
+    read = _xlsx_rows if raw[:4] == XLSX_MAGIC else _csv_rows
+    return read(raw, name, required, aliases or {})
 
 
 def _num(value: str, line: int, column: str, integer: bool = False) -> float | int | None:
+    """Return a number from a file's text; NaN and infinity as they are, for the range check."""
     if value == "":
         return None
     text = value.replace(" ", "")
@@ -175,48 +209,146 @@ def _num(value: str, line: int, column: str, integer: bool = False) -> float | i
         number = float(text)
     except ValueError:
         raise FrameError(f"Linje {line}, {column}: '{value}' er ikke et tal.") from None
-    if integer:
-        if number != int(number):
+    if integer and math.isfinite(number):
+        if not number.is_integer():
             raise FrameError(f"Linje {line}, {column}: '{value}' skal være et helt tal.")
         return int(number)
     return number
 
 
+# --- plausibility bounds (slcore.bounds) -----------------------------------------------------
+
+UNIT_WORDS = {
+    "hours_per_week": "timer pr. uge",
+    "days_per_month": "dage pr. måned",
+    "nights_per_month": "døgn pr. måned",
+    "full_time": "fuld tid",
+}
+
+
+@dataclass(frozen=True)
+class Range:
+    """The values a field may take: low to high, with low itself allowed or not."""
+
+    low: float
+    high: float
+    unit: str = ""
+    low_allowed: bool = True
+    year: bool = False  # written without a thousands separator
+
+    def holds(self, value: float) -> bool:
+        """Return whether a value lies in the range (never NaN or infinity)."""
+        above = self.low <= value if self.low_allowed else self.low < value
+        return above and value <= self.high
+
+    def text(self) -> str:
+        """Return the range in Danish: ``1-360 måneder`` or ``over 0 og højst 168 timer pr. uge``."""
+        low, high = (_shown(v, self.year) for v in (self.low, self.high))
+        span = f"{low}-{high}" if self.low_allowed else f"over {low} og højst {high}"
+        return f"{span} {self.unit}".rstrip()
+
+
+YEARS = Range(bounds.MIN_YEAR, bounds.MAX_YEAR, year=True)
+AGES = Range(bounds.MIN_AGE, bounds.MAX_AGE, "år")
+FRAME_RANGES: dict[str, Range] = {
+    "age_min": AGES,
+    "age_max": AGES,
+    "max_duration_months": Range(1, bounds.MAX_FRAME_DURATION_MONTHS, "måneder"),
+    "max_monthly_cost": Range(0, bounds.MAX_FRAME_MONTHLY_COST, "kr. pr. måned", low_allowed=False),
+}
+BUDGET_RANGES: dict[str, Range] = {
+    "year": YEARS,
+    "budget_dkk": Range(0, bounds.MAX_BUDGET_DKK, "kr."),
+    "planned_cases": Range(0, bounds.MAX_PLANNED_CASES),
+}
+
+
+def extent_range(unit: object) -> Range:
+    """Return the range of max_extent in a unit (any unit's largest when there is none)."""
+    if unit in bounds.MAX_EXTENT:
+        return Range(0, bounds.MAX_EXTENT[unit], UNIT_WORDS[unit], low_allowed=False)  # type: ignore[index]
+    return Range(0, bounds.MAX_EXTENT_ANY_UNIT, low_allowed=False)
+
+
+def _float(value: object) -> float:
+    """Return a number as float; an int beyond any float as infinity."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf  # type: ignore[operator]
+
+
+def _shown(value: object, year: bool = False) -> str:
+    """Return a number as Danish text for a message; NaN, infinity and huge values too."""
+    number = _float(value)
+    if not math.isfinite(number):
+        return str(number)  # nan, inf, -inf
+    if abs(number) >= 1e15:
+        return f"{number:.3g}".replace(".", ",")  # 1e+308
+    if year and number.is_integer():
+        return str(int(number))
+    text = fmt.number(number, 6)
+    return text.rstrip("0").rstrip(",") if "," in text else text
+
+
+def _check_range(value: object, allowed: Range, where: str) -> None:
+    """Refuse a value outside its range; ``where`` names the line and column, or the field."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise FrameError(f"{where}: '{value}' er ikke et tal.")
+    if not allowed.holds(value):  # type: ignore[arg-type]
+        shown = _shown(value, allowed.year)
+        raise FrameError(f"{where}: {shown} er uden for det tilladte ({allowed.text()}).")
+
+
+def _day(value: dt.date) -> str:
+    return f"{value.day:02d}-{value.month:02d}-{value.year:04d}"  # 0025 as 0025, not 25
+
+
+def _check_frame_bounds(frame: dict[str, object], line: int) -> None:
+    """Refuse a frame with a date, age or limit outside slcore.bounds."""
+
+    def where(column: str) -> str:
+        return f"Linje {line}, {column}" if line else FRAME_LABELS[column]
+
+    day = frame["valid_from"]
+    if isinstance(day, dt.date) and not YEARS.holds(day.year):
+        raise FrameError(
+            f"{where('valid_from')}: {_day(day)} er uden for det tilladte (år {YEARS.text()})."
+        )
+    ranges = FRAME_RANGES | {"max_extent": extent_range(frame["extent_unit"])}
+    for column in FRAME_LIMITS:
+        if frame[column] is not None:
+            _check_range(frame[column], ranges[column], where(column))
+
+
 def validate_frame(frame: dict[str, object], known_types: set[str], line: int = 0) -> None:
-    """Check one frame (ages 0-30 and min <= max, positive limits, a known unit and type)."""
+    """Check one frame: a known type and unit, a date, ages and limits in slcore.bounds, min <= max."""
     where = f"Linje {line}: " if line else ""
     if frame["intervention_type"] not in known_types:
         raise FrameError(f"{where}ukendt indsatstype '{frame['intervention_type']}'.")
     if frame["valid_from"] is None:
         raise FrameError(f"{where}gyldig fra-dato mangler.")
-    for c in ("age_min", "age_max"):
-        v = frame[c]
-        if v is not None and not 0 <= v <= 30:  # type: ignore[operator]
-            raise FrameError(f"{where}alder skal ligge mellem 0 og 30.")
-    if (
-        frame["age_min"] is not None
-        and frame["age_max"] is not None
-        and frame["age_min"] > frame["age_max"]
-    ):  # type: ignore[operator]
-        raise FrameError(f"{where}mindste alder er større end højeste alder.")
-    for c in ("max_extent", "max_duration_months", "max_monthly_cost"):
-        v = frame[c]
-        if v is not None and v <= 0:  # type: ignore[operator]
-            raise FrameError(f"{where}grænserne skal være positive tal.")
     unit = frame["extent_unit"]
     if unit is not None and unit not in EXTENT_UNITS:
         raise FrameError(f"{where}ukendt omfangsenhed '{unit}'.")
+    _check_frame_bounds(frame, line)
+    if (
+        frame["age_min"] is not None
+        and frame["age_max"] is not None
+        and frame["age_min"] > frame["age_max"]  # type: ignore[operator]
+    ):
+        raise FrameError(f"{where}mindste alder er større end højeste alder.")
 
 
 def _known_types(cur: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in cur.execute("SELECT code FROM intervention_types").fetchall()}
 
 
-def parse_frames(path: str | os.PathLike[str], known_types: set[str]) -> list[dict[str, object]]:
+def parse_frames(source: Source, known_types: set[str]) -> list[dict[str, object]]:
     """Read and validate a frames CSV or XLSX (registrations.md §5 columns or FRAME_LABELS)."""
     aliases = {label: col for col, label in FRAME_LABELS.items()}
     frames = []
-    for i, row in _rows(path, ("intervention_type", "valid_from"), aliases):
+    for i, row in _rows(source, ("intervention_type", "valid_from"), aliases):
         try:
             valid_from = dt.date.fromisoformat(row["valid_from"]) if row["valid_from"] else None
         except ValueError:
@@ -259,9 +391,9 @@ def add_frames(store: Store, frames: list[dict[str, object]], user: str = "") ->
     return len(frames)
 
 
-def import_frames(store: Store, path: str | os.PathLike[str], user: str = "") -> int:
-    """Import a frames CSV or XLSX as new versions; return how many were added."""
-    return add_frames(store, parse_frames(path, _known_types(store.cursor())), user)
+def import_frames(store: Store, source: Source, user: str = "") -> int:
+    """Import a frames CSV or XLSX (a path, an upload or bytes) as new versions; return the count."""
+    return add_frames(store, parse_frames(source, _known_types(store.cursor())), user)
 
 
 def frames_csv(store: Store) -> str:
@@ -277,28 +409,52 @@ def frames_csv(store: Store) -> str:
     return _to_csv(FRAME_COLUMNS, rows)
 
 
-def parse_budgets(path: str | os.PathLike[str], known_types: set[str]) -> list[list[object]]:
+def _check_budget(row: list[object], line: int = 0) -> None:
+    """Refuse a budgets row (year, type, budget_dkk, planned_cases) outside slcore.bounds."""
+    for column, value in zip(BUDGET_COLUMNS, row, strict=True):
+        if column == "intervention_type" or (column == "planned_cases" and value is None):
+            continue
+        where = f"Linje {line}, {column}" if line else f"{row[1]}, {BUDGET_LABELS[column]}"
+        _check_range(value, BUDGET_RANGES[column], where)
+
+
+def parse_budgets(source: Source, known_types: set[str]) -> list[list[object]]:
     """Read and validate a budgets CSV or XLSX (registrations.md §6 columns)."""
     out: list[list[object]] = []
     seen: set[tuple[int, str]] = set()
-    for i, row in _rows(path, ("year", "intervention_type", "budget_dkk")):
+    for i, row in _rows(source, ("year", "intervention_type", "budget_dkk")):
         year = _num(row["year"], i, "year", integer=True)
-        if year is None or not 1990 <= year <= 2100:  # type: ignore[operator]
-            raise FrameError(f"Linje {i}: år '{row['year']}' er ikke gyldigt.")
+        if year is None:
+            raise FrameError(f"Linje {i}: året mangler.")
+        _check_range(year, YEARS, f"Linje {i}, year")
         if row["intervention_type"] not in known_types:
             raise FrameError(f"Linje {i}: ukendt indsatstype '{row['intervention_type']}'.")
         budget = _num(row["budget_dkk"], i, "budget_dkk")
-        if budget is None or budget < 0:
-            raise FrameError(f"Linje {i}: budgettet skal være et tal, 0 eller derover.")
-        key = (int(year), row["intervention_type"])  # type: ignore[arg-type]
+        if budget is None:
+            raise FrameError(f"Linje {i}: budgettet mangler.")
+        planned = _num(row.get("planned_cases", ""), i, "planned_cases", integer=True)
+        budget_row = [year, row["intervention_type"], budget, planned]
+        _check_budget(budget_row, i)
+        key = (int(year), row["intervention_type"])
         if key in seen:
             raise FrameError(f"Linje {i}: {key[1]} {key[0]} står to gange.")
         seen.add(key)
-        planned = _num(row.get("planned_cases", ""), i, "planned_cases", integer=True)
-        out.append([year, row["intervention_type"], budget, planned])
+        out.append(budget_row)
     if not out:
         raise FrameError("Filen indeholder ingen budgetter.")
     return out
+
+
+def _insert_budgets(cur: duckdb.DuckDBPyConnection, rows: list[list[object]]) -> None:
+    """Insert or replace budgets rows, each checked against slcore.bounds first."""
+    for row in rows:
+        _check_budget(row)
+    if rows:
+        cur.executemany(
+            """INSERT OR REPLACE INTO budgets (year, intervention_type, budget_dkk, planned_cases,
+                   updated_at) VALUES (?, ?, ?, ?, current_timestamp)""",
+            rows,
+        )
 
 
 def set_budgets(store: Store, rows: list[list[object]], demo: bool = False) -> int:
@@ -306,17 +462,13 @@ def set_budgets(store: Store, rows: list[list[object]], demo: bool = False) -> i
     with store.write() as cur:
         if not demo:
             leave_demo(cur)
-        cur.executemany(
-            """INSERT OR REPLACE INTO budgets (year, intervention_type, budget_dkk, planned_cases,
-                   updated_at) VALUES (?, ?, ?, ?, current_timestamp)""",
-            rows,
-        )
+        _insert_budgets(cur, rows)
     return len(rows)
 
 
-def import_budgets(store: Store, path: str | os.PathLike[str]) -> int:
-    """Import a budgets CSV or XLSX; a (year, type) already present is replaced."""
-    return set_budgets(store, parse_budgets(path, _known_types(store.cursor())))
+def import_budgets(store: Store, source: Source) -> int:
+    """Import a budgets CSV or XLSX (a path, an upload or bytes); a (year, type) present is replaced."""
+    return set_budgets(store, parse_budgets(source, _known_types(store.cursor())))
 
 
 def budgets_csv(store: Store) -> str:
@@ -336,7 +488,7 @@ def _to_csv(columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
     for r in rows:
-        writer.writerow(["" if v is None else v for v in r])
+        writer.writerow(["" if v is None else defuse(v) for v in r])
     return buf.getvalue()
 
 
@@ -352,13 +504,16 @@ def _is_empty(value: object) -> bool:
 
 
 def _as_number(value: object) -> float | None:
-    """Return a typed-in number (int, float, numpy or Danish text) as float; ValueError if not."""
+    """Return a typed-in number (int, float, numpy or Danish text) as float; ValueError if not.
+
+    NaN typed as text and infinity stay as they are, for the range check to refuse.
+    """
     if _is_empty(value):
         return None
     if isinstance(value, bool):
         raise ValueError(value)
-    number = _num(value.strip(), 0, "") if isinstance(value, str) else float(value)  # type: ignore[arg-type]
-    if number is None or not math.isfinite(number):
+    number = _num(value.strip(), 0, "") if isinstance(value, str) else _float(value)
+    if number is None:
         raise ValueError(value)
     return float(number)
 
@@ -391,7 +546,7 @@ def _clean_frame(frame: dict[str, object]) -> dict[str, object]:
             number = _as_number(value)
         except (ValueError, TypeError, FrameError):
             raise FrameError(f"{FRAME_LABELS[col]}: '{value}' er ikke et tal.") from None
-        if col in _FRAME_INTEGERS and number is not None:
+        if col in _FRAME_INTEGERS and number is not None and math.isfinite(number):
             if not number.is_integer():
                 raise FrameError(f"{FRAME_LABELS[col]} skal være et helt tal.")
             number = int(number)
@@ -516,8 +671,9 @@ def frames_xlsx(store: Store) -> bytes:
 
 
 def _check_year(year: object) -> int:
-    if isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100:
+    if isinstance(year, bool) or not isinstance(year, int):
         raise FrameError(f"År '{year}' er ikke gyldigt.")
+    _check_range(year, YEARS, "År")
     return year
 
 
@@ -566,15 +722,16 @@ def _budget_row(year: int, row: dict[str, object], known: set[str]) -> list[obje
     try:
         planned = _as_number(row.get("planned_cases"))
     except (ValueError, TypeError, FrameError):
-        planned = -1.0
-    if planned is not None and (planned < 0 or not planned.is_integer()):
-        raise FrameError(f"{code}: planlagte sager skal være et helt tal, 0 eller derover.")
+        raise FrameError(
+            f"{code}: planlagte sager '{row.get('planned_cases')}' er ikke et tal."
+        ) from None
     if budget is None:
         if planned is not None:
             raise FrameError(f"{code}: angiv et budget, når der er planlagte sager.")
         return None
-    if budget < 0:
-        raise FrameError(f"{code}: budgettet skal være 0 eller derover.")
+    _check_budget([year, code, budget, planned])
+    if planned is not None and not planned.is_integer():
+        raise FrameError(f"{code}: planlagte sager skal være et helt tal.")
     return [year, code, budget, None if planned is None else int(planned)]
 
 
@@ -598,18 +755,15 @@ def save_budgets_for_year(store: Store, year: int, table: pd.DataFrame) -> int:
     with store.write() as cur:
         leave_demo(cur)
         cur.execute("DELETE FROM budgets WHERE year = ?", [year])
-        if rows:
-            cur.executemany(
-                """INSERT INTO budgets (year, intervention_type, budget_dkk, planned_cases,
-                       updated_at) VALUES (?, ?, ?, ?, current_timestamp)""",
-                rows,
-            )
+        _insert_budgets(cur, rows)
     return len(rows)
 
 
 def _scaled(budget: float, factor: float) -> float:
     """Return budget times factor rounded half up to whole kroner, in decimal arithmetic."""
-    exact = Decimal(repr(budget)) * Decimal(repr(factor))
+    exact = Decimal(repr(float(budget))) * Decimal(repr(float(factor)))
+    if not exact <= bounds.MAX_BUDGET_DKK:  # too large to round; the bounds check refuses it
+        return float(exact)
     return float(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -636,9 +790,7 @@ def copy_budgets(
                 f"{to_year} har allerede budgetter. Vælg at overskrive dem, hvis de skal erstattes."
             )
         cur.execute("DELETE FROM budgets WHERE year = ?", [to_year])
-        cur.executemany(
-            """INSERT INTO budgets (year, intervention_type, budget_dkk, planned_cases,
-                   updated_at) VALUES (?, ?, ?, ?, current_timestamp)""",
-            [[to_year, code, _scaled(b, factor), planned] for code, b, planned in source],
+        _insert_budgets(
+            cur, [[to_year, code, _scaled(b, factor), planned] for code, b, planned in source]
         )
     return len(source)

@@ -228,6 +228,42 @@ def test_upload_page_report_alias_import_and_undo(tmp_path, monkeypatch):
     assert any("Import nr. 1 er fortrudt" in s.value for s in at.success)
 
 
+def test_upload_page_leaves_no_file_on_disk_and_asks_before_a_large_removal(tmp_path, monkeypatch):
+    import tempfile
+
+    from slcore import uploads
+    from tests.conftest import CANONICAL_HEADER, registration, write_csv
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    db = tmp_path / "up.duckdb"
+    store = open_store(db)
+    full = [registration(f"R{i:02d}", cost_amount="1") for i in range(20)]
+    from slcore.importer import import_file
+
+    import_file(store, write_csv(tmp_path / "full.csv", CANONICAL_HEADER, full))
+    half = write_csv(tmp_path / "half.csv", CANONICAL_HEADER, full[:10]).read_bytes()
+    at = upload_page(db, monkeypatch)
+    at.file_uploader[0].set_value(("halv.csv", half, "text/csv")).run()
+    at.radio(key="mode").set_value("replace").run()
+    assert not at.exception
+    assert any("Erstat fjerner 10 af 20 bevillinger" in w.value for w in at.warning)
+    button = next(b for b in at.button if b.label.startswith("Indlæs"))
+    assert button.disabled  # not before the removal is confirmed
+    at.checkbox(key="confirm_removal").check().run()
+    next(b for b in at.button if b.label.startswith("Indlæs")).click().run()
+    assert not at.exception
+    assert any("fjernet 10" in s.value for s in at.success)
+    assert store.registration_count() == 10
+    history = at.dataframe[-1].value
+    assert history["Fjernelse bekræftet"].tolist() == ["Ja", ""]
+    # The upload (with its CPR numbers, in real life) was on disk only while it was read.
+    assert list(uploads.upload_dir(db).iterdir()) == []
+    assert list(tmp.iterdir()) == []
+
+
 def test_upload_page_refuses_bad_file_in_danish(tmp_path, monkeypatch):
     db = tmp_path / "bad.duckdb"
     open_store(db).close()

@@ -9,7 +9,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from slcore import fmt
-from slcore.export import defuse, to_csv_bytes, to_xlsx_bytes
+from slcore.export import defuse, is_formula_like, restore, to_csv_bytes, to_xlsx_bytes
 
 
 def test_danish_numbers_and_dates():
@@ -93,3 +93,63 @@ def test_short_money_and_period_labels():
     assert fmt.period_label(dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == "2026"
     assert fmt.period_label(dt.date(2025, 12, 1), dt.date(2026, 11, 30)) == "2025/26"
     assert fmt.period_label(dt.date(2023, 7, 1), dt.date(2026, 6, 30)) == "2023-2026"
+
+
+RISKY = [
+    "=1+1",
+    "\t=1",
+    "\r=1",
+    "\n=1+1",
+    "\nTekst på næste linje",
+    "\x00x",
+    " =1+1",
+    "   @SUM(A1)",
+    "\u00a0+45",  # a non-breaking space
+    "\t",
+]
+HARMLESS = ["Team Nord", "'tekst", "a=b", "1-2", "", "'", "Sum: -5", "5-"]
+
+
+def test_text_after_spaces_or_a_line_break_is_defused_too():
+    for text in RISKY:
+        assert is_formula_like(text), repr(text)
+        assert defuse(text) == "'" + text
+    for text in HARMLESS:
+        assert not is_formula_like(text), repr(text)
+        assert defuse(text) == text
+    # An apostrophe before a formula-like text is part of the text and is kept.
+    assert defuse("'=1") == "''=1" and defuse("''-2") == "'''-2"
+    for value in (-5, -2.5, 0, None, dt.date(2025, 1, 1)):
+        assert defuse(value) == value
+
+
+def test_restore_undoes_exactly_what_defuse_added():
+    for text in [*RISKY, *HARMLESS, "'=1", "''=1", "'-", "''", "'''@x", "'\n"]:
+        assert restore(defuse(text)) == text, repr(text)
+    assert restore("'tekst") == "'tekst"  # an apostrophe defuse did not add stays
+
+
+def test_negative_numbers_stay_numbers_in_csv():
+    df = pd.DataFrame(
+        {
+            "Beløb": [-5, 3],
+            "Blandet": pd.Series([-5, "-5"], dtype=object),
+            "Note": [" =1+1", "\n=2"],
+        }
+    )
+    lines = to_csv_bytes(df).decode("utf-8-sig").split("\r\n")
+    assert lines[1] == "-5;-5;' =1+1"
+    assert lines[2] == "3;'-5;\"'\n=2\""
+
+
+def test_xlsx_marks_text_after_spaces_as_text():
+    raw = to_xlsx_bytes(pd.DataFrame({"Note": [" =1+1", "\n@x", "ok"], "Tal": [-5, 1, 2]}))
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(raw)).get_sheet_by_index(0).to_python()
+    assert [r[0] for r in rows[1:]] == [" =1+1", "\n@x", "ok"] and rows[1][1] == -5.0
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        styles = z.read("xl/styles.xml").decode()
+    xfs = re.findall(r"<xf [^>]*>", re.search(r"<cellXfs[^>]*>(.*?)</cellXfs>", styles, re.S)[1])
+    style = {c: int(s) for c, s in re.findall(r'<c r="(A\d)" s="(\d+)" t="s"', sheet)}
+    assert "quotePrefix" in xfs[style["A2"]] and "quotePrefix" in xfs[style["A3"]]
+    assert "A4" not in style or "quotePrefix" not in xfs[style["A4"]]

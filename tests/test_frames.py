@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
+import io
+import zipfile
 
 import numpy as np
 import pandas as pd
 import pytest
 import xlsxwriter
+from python_calamine import CalamineWorkbook
 
+from slcore.export import defuse
 from slcore.frames import (
     FRAME_COLUMNS,
     FRAME_LABELS,
@@ -46,9 +52,9 @@ def store(tmp_path):
     ("values", "message"),
     [
         ({"age_min": 5, "age_max": 3}, "mindste alder"),
-        ({"age_max": 31}, "mellem 0 og 30"),
-        ({"max_extent": 0}, "positive"),
-        ({"max_monthly_cost": -1}, "positive"),
+        ({"age_max": 31}, r"Linje 3, age_max: 31 er uden for det tilladte \(0-30 år\)"),
+        ({"max_extent": 0}, "max_extent: 0 er uden for"),
+        ({"max_monthly_cost": -1}, "max_monthly_cost: -1 er uden for"),
         ({"extent_unit": "timer"}, "omfangsenhed"),
         ({"intervention_type": "NOPE"}, "ukendt indsatstype"),
         ({"valid_from": "01-01-2025"}, "kunne ikke forstås"),
@@ -92,7 +98,7 @@ def test_budgets_refuse_duplicates_and_bad_values(store, tmp_path):
                 ],
             ),
         )
-    with pytest.raises(FrameError, match="budgettet"):
+    with pytest.raises(FrameError, match="Linje 2, budget_dkk: -5 er uden for"):
         import_budgets(
             store,
             write_csv(
@@ -176,9 +182,9 @@ def test_frames_on_picks_the_version_in_force(store):
         ({"valid_from": None}, "mangler"),
         ({"age_min": 2.5}, "helt tal"),
         ({"max_monthly_cost": "mange"}, "ikke et tal"),
-        ({"max_monthly_cost": -5}, "positive"),
+        ({"max_monthly_cost": -5}, "Højeste pris pr. måned .*: -5 er uden for"),
         ({"age_min": 10, "age_max": 5}, "mindste alder"),
-        ({"age_max": 40}, "mellem 0 og 30"),
+        ({"age_max": 40}, r"Alder til: 40 er uden for det tilladte \(0-30 år\)"),
         ({"intervention_type": "NOPE"}, "ukendt indsatstype"),
     ],
 )
@@ -331,7 +337,7 @@ def test_budgets_xlsx_import_and_export(store, tmp_path):
         "2025,OEK,1234567.5,12\n2025,SI_KONTAKT,1000.0,\n"
     )
     bad = [*rows, [2025, "OEK", -1]]
-    with pytest.raises(FrameError, match="Linje 5: budgettet"):
+    with pytest.raises(FrameError, match="Linje 5, budget_dkk: -1 er uden for"):
         import_budgets(store, write_xlsx(tmp_path / "c.xlsx", bad))
     path = tmp_path / "ud.xlsx"
     path.write_bytes(budgets_xlsx(store))
@@ -381,10 +387,11 @@ def test_save_budgets_for_year_replaces_the_year(store):
 @pytest.mark.parametrize(
     ("budget", "planned", "message"),
     [
-        (-1, None, "SI_HJEM: budgettet skal være 0"),
+        (-1, None, r"SI_HJEM, Budget \(kr.\): -1 er uden for"),
         ("mange", None, "SI_HJEM: budgettet 'mange' er ikke et tal"),
-        (100, 2.5, "SI_HJEM: planlagte sager"),
-        (100, -1, "SI_HJEM: planlagte sager"),
+        (100, 2.5, "SI_HJEM: planlagte sager skal være et helt tal"),
+        (100, -1, "SI_HJEM, Planlagte sager: -1 er uden for"),
+        (100, "mange", "SI_HJEM: planlagte sager 'mange' er ikke et tal"),
         (None, 3, "SI_HJEM: angiv et budget"),
     ],
 )
@@ -432,3 +439,434 @@ def test_copy_budgets_refusals_and_overwrite(store):
     assert len(budget_rows(store)) == 2
     assert copy_budgets(store, 2025, 2026, factor=1.1, overwrite=True) == 1
     assert budget_rows(store) == [(2025, "OEK", 100.0, None), (2026, "OEK", 110.0, None)]
+
+
+# --- plausibility bounds -------------------------------------------------------------------
+
+
+def refused_file(store, tmp_path, values: dict[str, object]) -> str:
+    """Import a frames file whose line 3 holds values; return the refusal, store unchanged."""
+    good = {"intervention_type": "OEK", "valid_from": "2020-01-01", "max_monthly_cost": 100}
+    bad = {"intervention_type": "OEK", "valid_from": "2021-01-01", "max_monthly_cost": 100}
+    with pytest.raises(FrameError) as refused:
+        import_frames(store, write_csv(tmp_path / "f.csv", COLS, [good, bad | values]))
+    assert frame_rows(store) == []
+    return str(refused.value)
+
+
+def test_a_huge_duration_is_refused_with_line_column_and_range(store, tmp_path):
+    message = refused_file(store, tmp_path, {"max_duration_months": "1e9"})
+    assert message == (
+        "Linje 3, max_duration_months: 1.000.000.000 er uden for det tilladte (1-360 måneder)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"max_duration_months": 361}, "max_duration_months: 361 er uden for det tilladte"),
+        ({"max_duration_months": 0}, "(1-360 måneder)"),
+        ({"max_duration_months": "nan"}, "max_duration_months: nan er uden for"),
+        ({"max_duration_months": "inf"}, "max_duration_months: inf er uden for"),
+        ({"max_duration_months": "-inf"}, "max_duration_months: -inf er uden for"),
+        ({"max_duration_months": "1e400"}, "max_duration_months: inf er uden for"),
+        ({"max_duration_months": "1e308"}, "max_duration_months: 1e+308 er uden for"),
+        ({"max_duration_months": "9" * 40}, "max_duration_months: 1e+40 er uden for"),
+        ({"age_min": "nan"}, "Linje 3, age_min: nan er uden for det tilladte (0-30 år)."),
+        ({"age_max": "inf"}, "Linje 3, age_max: inf er uden for det tilladte (0-30 år)."),
+        ({"age_max": 31}, "Linje 3, age_max: 31 er uden for det tilladte (0-30 år)."),
+        ({"age_min": -1}, "Linje 3, age_min: -1 er uden for det tilladte (0-30 år)."),
+        (
+            {"max_monthly_cost": "3000000,5"},
+            "Linje 3, max_monthly_cost: 3.000.000,5 er uden for det tilladte "
+            "(over 0 og højst 3.000.000 kr. pr. måned).",
+        ),
+        ({"max_monthly_cost": "nan"}, "max_monthly_cost: nan er uden for"),
+        ({"max_monthly_cost": "1e308"}, "max_monthly_cost: 1e+308 er uden for"),
+        ({"max_monthly_cost": "-inf"}, "max_monthly_cost: -inf er uden for"),
+        ({"max_monthly_cost": 0}, "max_monthly_cost: 0 er uden for"),
+        (
+            {"max_extent": "168,5", "extent_unit": "hours_per_week"},
+            "Linje 3, max_extent: 168,5 er uden for det tilladte "
+            "(over 0 og højst 168 timer pr. uge).",
+        ),
+        (
+            {"max_extent": 32, "extent_unit": "days_per_month"},
+            "(over 0 og højst 31 dage pr. måned)",
+        ),
+        (
+            {"max_extent": 32, "extent_unit": "nights_per_month"},
+            "(over 0 og højst 31 døgn pr. måned)",
+        ),
+        ({"max_extent": "1,5", "extent_unit": "full_time"}, "(over 0 og højst 1 fuld tid)"),
+        ({"max_extent": 169}, "max_extent: 169 er uden for det tilladte (over 0 og højst 168)."),
+        ({"max_extent": "nan", "extent_unit": "hours_per_week"}, "max_extent: nan er uden"),
+        (
+            {"valid_from": "2101-01-01"},
+            "Linje 3, valid_from: 01-01-2101 er uden for det tilladte (år 1900-2100).",
+        ),
+        ({"valid_from": "1899-12-31"}, "valid_from: 31-12-1899 er uden for"),
+        ({"valid_from": "0025-01-01"}, "valid_from: 01-01-0025 er uden for"),
+        ({"valid_from": "9999-12-31"}, "valid_from: 31-12-9999 er uden for"),
+    ],
+)
+def test_frame_values_out_of_bounds_refuse_the_file(store, tmp_path, values, expected):
+    assert expected in refused_file(store, tmp_path, values)
+
+
+def test_a_refused_frame_file_leaves_the_figures_working(sample_copy, tmp_path):
+    from slcore.figures import key_figures
+    from slcore.periods import Period
+
+    store = open_store(sample_copy)
+    try:
+        period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31), dt.date(2025, 9, 30))
+        before = key_figures(store, period, ("intervention_type",))
+        frames_before = frames_csv(store)
+        bad = [{"intervention_type": "OEK", "valid_from": "2021-01-01", "max_duration_months": 1e9}]
+        with pytest.raises(FrameError, match="Linje 2, max_duration_months"):
+            import_frames(store, write_csv(tmp_path / "f.csv", COLS, bad))
+        assert frames_csv(store) == frames_before
+        pd.testing.assert_frame_equal(key_figures(store, period, ("intervention_type",)), before)
+    finally:
+        store.close()
+
+
+def test_frame_values_at_the_bounds_are_accepted(store, tmp_path):
+    rows = [
+        {
+            "intervention_type": "OEK",
+            "valid_from": "1900-01-01",
+            "age_min": 0,
+            "age_max": 30,
+            "max_duration_months": 1,
+            "max_monthly_cost": 3_000_000,
+        },
+        {
+            "intervention_type": "OEK",
+            "valid_from": "2100-12-31",
+            "age_min": 30,
+            "age_max": 30,
+            "max_duration_months": 360,
+            "max_monthly_cost": "0,01",
+        },
+        {
+            "intervention_type": "SI_HJEM",
+            "valid_from": "2025-01-01",
+            "max_extent": 168,
+            "extent_unit": "hours_per_week",
+        },
+        {
+            "intervention_type": "SI_AFLAST",
+            "valid_from": "2025-01-01",
+            "max_extent": 31,
+            "extent_unit": "nights_per_month",
+        },
+        {
+            "intervention_type": "SI_DAG",
+            "valid_from": "2025-01-01",
+            "max_extent": 31,
+            "extent_unit": "days_per_month",
+        },
+        {
+            "intervention_type": "SI_KONTAKT",
+            "valid_from": "2025-01-01",
+            "max_extent": 1,
+            "extent_unit": "full_time",
+        },
+        {"intervention_type": "SI_BEHANDL", "valid_from": "2025-01-01", "max_extent": 168},
+    ]
+    assert import_frames(store, write_csv(tmp_path / "f.csv", COLS, rows)) == 7
+    save_frame_version(store, frame(valid_from=dt.date(2100, 12, 31), max_duration_months=360))
+    save_frame_version(store, frame(valid_from=dt.date(1900, 1, 1), max_monthly_cost=3e6))
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (
+            {"max_duration_months": 10**9},
+            "Længste varighed (måneder): 1.000.000.000 er uden for det tilladte (1-360 måneder).",
+        ),
+        ({"max_duration_months": 10**400}, "Længste varighed (måneder): inf er uden for"),
+        ({"max_duration_months": float("inf")}, "Længste varighed (måneder): inf er uden for"),
+        ({"max_duration_months": "1e308"}, "Længste varighed (måneder): 1e+308 er uden for"),
+        ({"max_monthly_cost": "inf"}, "Højeste pris pr. måned (kr.): inf er uden for"),
+        ({"max_monthly_cost": "nan"}, "Højeste pris pr. måned (kr.): nan er uden for"),
+        ({"max_monthly_cost": 3_000_001.0}, "(over 0 og højst 3.000.000 kr. pr. måned)"),
+        ({"max_monthly_cost": -5}, "Højeste pris pr. måned (kr.): -5 er uden for"),
+        (
+            {"max_extent": 200, "extent_unit": "hours_per_week"},
+            "Højeste omfang: 200 er uden for det tilladte (over 0 og højst 168 timer pr. uge).",
+        ),
+        ({"age_max": 31}, "Alder til: 31 er uden for det tilladte (0-30 år)."),
+        (
+            {"valid_from": dt.date(2101, 1, 1)},
+            "Gælder fra: 01-01-2101 er uden for det tilladte (år 1900-2100).",
+        ),
+    ],
+)
+def test_a_frame_from_the_page_is_checked_against_the_bounds(store, values, expected):
+    add_frames(store, [frame()])
+    with pytest.raises(FrameError) as refused:
+        save_frame_version(store, frame(**({"valid_from": D2025} | values)))
+    assert expected in str(refused.value)
+    assert len(frame_rows(store)) == 1
+
+
+def test_add_frames_checks_the_bounds_too(store):
+    with pytest.raises(FrameError, match=r"max_duration_months|Længste varighed"):
+        add_frames(store, [frame(max_duration_months=10**9)])
+    with pytest.raises(FrameError, match="uden for det tilladte"):
+        add_frames(store, [frame(), frame(age_min=float("nan"))])
+    assert frame_rows(store) == []
+
+
+BUDGET_COLS = ("year", "intervention_type", "budget_dkk", "planned_cases")
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (
+            {"budget_dkk": "1e308"},
+            "Linje 3, budget_dkk: 1e+308 er uden for det tilladte (0-10.000.000.000 kr.).",
+        ),
+        ({"budget_dkk": "nan"}, "Linje 3, budget_dkk: nan er uden for"),
+        ({"budget_dkk": "inf"}, "Linje 3, budget_dkk: inf er uden for"),
+        ({"budget_dkk": "10000000001"}, "budget_dkk: 10.000.000.001 er uden for"),
+        ({"budget_dkk": -5}, "Linje 3, budget_dkk: -5 er uden for"),
+        (
+            {"planned_cases": 1_000_001},
+            "Linje 3, planned_cases: 1.000.001 er uden for det tilladte (0-1.000.000).",
+        ),
+        ({"planned_cases": "nan"}, "Linje 3, planned_cases: nan er uden for"),
+        ({"planned_cases": "inf"}, "Linje 3, planned_cases: inf er uden for"),
+        ({"planned_cases": -1}, "Linje 3, planned_cases: -1 er uden for"),
+        ({"planned_cases": "1e308"}, "Linje 3, planned_cases: 1e+308 er uden for"),
+        ({"year": "nan"}, "Linje 3, year: nan er uden for det tilladte (1900-2100)."),
+        ({"year": "inf"}, "Linje 3, year: inf er uden for"),
+        ({"year": 2101}, "Linje 3, year: 2101 er uden for det tilladte (1900-2100)."),
+        ({"year": 1899}, "Linje 3, year: 1899 er uden for"),
+        ({"year": "1e308"}, "Linje 3, year: 1e+308 er uden for"),
+    ],
+)
+def test_budget_values_out_of_bounds_refuse_the_file(store, tmp_path, values, expected):
+    good = {"year": 2025, "intervention_type": "OEK", "budget_dkk": 1}
+    bad = {"year": 2025, "intervention_type": "SI_HJEM", "budget_dkk": 1} | values
+    with pytest.raises(FrameError) as refused:
+        import_budgets(store, write_csv(tmp_path / "b.csv", BUDGET_COLS, [good, bad]))
+    assert expected in str(refused.value)
+    assert budget_rows(store) == []
+
+
+def test_budget_values_at_the_bounds_are_accepted(store, tmp_path):
+    rows = [
+        {"year": 1900, "intervention_type": "OEK", "budget_dkk": 0, "planned_cases": 0},
+        {"year": 2100, "intervention_type": "OEK", "budget_dkk": 10**10, "planned_cases": 10**6},
+    ]
+    assert import_budgets(store, write_csv(tmp_path / "b.csv", BUDGET_COLS, rows)) == 2
+    assert budget_rows(store) == [(1900, "OEK", 0.0, 0), (2100, "OEK", 1e10, 1_000_000)]
+    table = pd.DataFrame(
+        {"intervention_type": ["OEK"], "budget_dkk": [1e10], "planned_cases": [10**6]}
+    )
+    assert save_budgets_for_year(store, 2100, table) == 1
+    assert copy_budgets(store, 2100, 1900, factor=1.0, overwrite=True) == 1
+    assert budget_rows(store)[0] == (1900, "OEK", 1e10, 1_000_000)
+
+
+@pytest.mark.parametrize(
+    ("budget", "planned", "expected"),
+    [
+        (1e11, None, "SI_HJEM, Budget (kr.): 100.000.000.000 er uden for det tilladte"),
+        (float("inf"), None, "SI_HJEM, Budget (kr.): inf er uden for"),
+        ("1e308", None, "SI_HJEM, Budget (kr.): 1e+308 er uden for"),
+        (10**400, None, "SI_HJEM, Budget (kr.): inf er uden for"),
+        (100, 2_000_000, "SI_HJEM, Planlagte sager: 2.000.000 er uden for det tilladte"),
+        (100, float("inf"), "SI_HJEM, Planlagte sager: inf er uden for"),
+    ],
+)
+def test_budgets_from_the_page_are_checked_against_the_bounds(store, budget, planned, expected):
+    set_budgets(store, [[2025, "OEK", 500.0, 3]])
+    before = budget_rows(store)
+    table = pd.DataFrame(
+        {
+            "intervention_type": ["OEK", "SI_HJEM"],
+            "budget_dkk": pd.Series([None, budget], dtype=object),
+            "planned_cases": pd.Series([None, planned], dtype=object),
+        }
+    )
+    with pytest.raises(FrameError) as refused:
+        save_budgets_for_year(store, 2025, table)
+    assert expected in str(refused.value)
+    assert budget_rows(store) == before
+
+
+def test_copy_budgets_refuses_a_result_out_of_bounds(store):
+    set_budgets(store, [[2025, "OEK", 6e9, None], [2025, "SI_HJEM", 100.0, None]])
+    for factor in (1e30, 1e300, 2.0):
+        with pytest.raises(FrameError, match=r"OEK, Budget \(kr\.\): .* er uden for det tilladte"):
+            copy_budgets(store, 2025, 2026, factor=factor)
+    with pytest.raises(FrameError, match=r"er ikke gyldigt|uden for det tilladte"):
+        copy_budgets(store, 2025, 2101)
+    with pytest.raises(FrameError, match="uden for det tilladte"):
+        set_budgets(store, [[2026, "OEK", float("inf"), None]])
+    assert len(budget_rows(store)) == 2
+
+
+# --- hostile numbers and dates never raise anything but FrameError --------------------------
+
+HOSTILE = [
+    "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e308", "-1e308", "1e400", "1e-400",
+    "9" * 400, "-" + "9" * 400, "1_000", "0x10", "1,2,3", "1.2.3", "١٢", "--1", "+-1", "1e",
+    ",", ".", "e", "'=1+1", "\x00", "٫", "½", "1" * 5000,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=lambda v: repr(v)[:12])
+def test_hostile_values_give_a_frame_error_or_pass_the_bounds(store, tmp_path, value):
+    for column in (*_FRAME_NUMBERS, "valid_from"):
+        row = {"intervention_type": "OEK", "valid_from": "2025-01-01", "max_monthly_cost": 1}
+        row |= {column: value, "extent_unit": "hours_per_week" if column == "max_extent" else ""}
+        with contextlib.suppress(FrameError):
+            import_frames(store, write_csv(tmp_path / "f.csv", COLS, [row]))
+    for column in ("year", "budget_dkk", "planned_cases"):
+        row = {"year": 2025, "intervention_type": "OEK", "budget_dkk": 1} | {column: value}
+        with contextlib.suppress(FrameError):
+            import_budgets(store, write_csv(tmp_path / "b.csv", BUDGET_COLS, [row]))
+    stored = store.cursor().execute("SELECT * FROM frames_current").fetchall()
+    for r in stored:
+        assert r[3] is None or 0 <= r[3] <= 30  # age_min
+    assert all(0 <= b[2] <= 1e10 for b in budget_rows(store))
+
+
+_FRAME_NUMBERS = ("age_min", "age_max", "max_extent", "max_duration_months", "max_monthly_cost")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"intervention_type,valid_from,max_monthly_cost\rOEK,2025-01-01,5\r",  # old Mac endings
+        b'intervention_type,valid_from,max_monthly_cost\nOEK,2025-01-01,"' + b"x" * 200_000,
+        b"intervention_type,valid_from,max_monthly_cost\nOEK,2025-01-01,5\x00\n",
+        b"\x00\x01\x02",
+        b"",
+    ],
+    ids=["cr", "long-field", "nul", "binary", "empty"],
+)
+def test_odd_csv_bytes_give_a_frame_error_or_import(store, tmp_path, raw):
+    path = tmp_path / "odd.csv"
+    path.write_bytes(raw)
+    try:
+        import_frames(store, path)
+    except FrameError as exc:
+        assert str(exc)
+
+
+def test_xlsx_with_huge_numbers_is_refused(store, tmp_path):
+    rows = [list(COLS), ["OEK", dt.date(2025, 1, 1), None, None, None, None, 1e308, None]]
+    with pytest.raises(FrameError, match="Linje 2, max_duration_months: 1e\\+308 er uden for"):
+        import_frames(store, write_xlsx(tmp_path / "f.xlsx", rows))
+    rows = [list(BUDGET_COLS), [2025, "OEK", 1e300, None]]
+    with pytest.raises(FrameError, match="Linje 2, budget_dkk: 1e\\+300 er uden for"):
+        import_budgets(store, write_xlsx(tmp_path / "b.xlsx", rows))
+
+
+# --- formulas in downloads -----------------------------------------------------------------
+
+FORMULAS = [
+    '=HYPERLINK("http://x","klik")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    " =1+1",
+    "'=1+1",
+    "''@x",
+    "'almindelig tekst",
+    "Tekst med = og - inde i",
+]
+
+
+def test_frames_csv_defuses_formulas_and_imports_back_to_the_same_text(store, tmp_path):
+    add_frames(
+        store,
+        [frame(valid_from=dt.date(2020, 1, i + 1), description=d) for i, d in enumerate(FORMULAS)],
+    )
+    text = frames_csv(store)
+    cells = [r[-1] for r in csv.reader(io.StringIO(text))][1:]
+    assert cells == [defuse(d) for d in FORMULAS]
+    assert cells[0] == "'" + FORMULAS[0] and cells[3] == "'@SUM(A1:A9)"
+    assert cells[5] == "''=1+1" and cells[7] == "'almindelig tekst"
+    assert not any(c.lstrip().startswith(("=", "+", "-", "@")) for c in cells)
+    path = tmp_path / "rammer.csv"
+    path.write_text(text, encoding="utf-8")
+    again = open_store(tmp_path / "again.duckdb")
+    try:
+        assert import_frames(again, path) == len(FORMULAS)
+        stored = again.cursor().execute("SELECT description FROM frames ORDER BY valid_from")
+        assert [r[0] for r in stored.fetchall()] == FORMULAS  # exactly, leading space too
+        assert frames_csv(again) == text
+    finally:
+        again.close()
+
+
+def test_budgets_csv_defuses_a_formula_like_code(store):
+    store.cursor().execute(
+        "INSERT INTO intervention_types (code, name_da) VALUES ('=1+1', 'Mærkelig kode')"
+    )
+    set_budgets(store, [[2025, "=1+1", 5.0, None], [2025, "OEK", 7.0, 2]])
+    assert budgets_csv(store).splitlines()[1:] == ["2025,'=1+1,5.0,", "2025,OEK,7.0,2"]
+
+
+def test_frames_and_budgets_xlsx_keep_formulas_as_text(store, tmp_path):
+    add_frames(
+        store,
+        [frame(valid_from=dt.date(2020, 1, i + 1), description=d) for i, d in enumerate(FORMULAS)],
+    )
+    raw = frames_xlsx(store)
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(raw)).get_sheet_by_index(0).to_python()
+    assert [r[-1] for r in rows[1:]] == FORMULAS  # the very text, kept text by the quote prefix
+    store.cursor().execute("INSERT INTO intervention_types (code) VALUES ('@X')")
+    set_budgets(store, [[2025, "@X", 5.0, None]])
+    raw = budgets_xlsx(store)
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(raw)).get_sheet_by_index(0).to_python()
+    assert rows[1][:3] == [2025.0, "@X", 5.0]
+
+
+# --- sources: a path, an upload or bytes ------------------------------------------------------
+
+
+def test_frames_and_budgets_are_read_from_bytes_and_uploads(store, tmp_path):
+    raw = (SAMPLES / "serviceniveau_frames.csv").read_bytes()
+    assert import_frames(store, raw) == 18
+    upload = io.BytesIO((SAMPLES / "budgetter.csv").read_bytes())
+    upload.name = "budgetter.csv"
+    upload.read()  # a position at the end does not matter
+    assert import_budgets(store, upload) == 47
+    other = open_store(tmp_path / "other.duckdb")
+    try:
+        assert import_frames(other, io.BytesIO(frames_xlsx(store))) == 18
+        assert frames_csv(other) == frames_csv(store)
+        assert import_budgets(other, budgets_xlsx(store)) == 47
+    finally:
+        other.close()
+    with pytest.raises(FrameError, match="Filen uden navn kan ikke læses som tekst"):
+        import_frames(store, "\ufffe".encode("utf-16") * 3 + b"\xff\xfe\x81")
+    bad = io.BytesIO(b"PK\x03\x04 not a zip")
+    bad.name = "rammer.xlsx"
+    with pytest.raises(FrameError, match=r"rammer\.xlsx"):
+        import_frames(store, bad)
+    with pytest.raises(FrameError, match=r"Filen findesikke\.csv kan ikke åbnes"):
+        import_budgets(store, tmp_path / "findesikke.csv")
+
+
+def test_an_unreadable_csv_row_is_named_by_its_first_line(store):
+    head = b"intervention_type,valid_from,max_monthly_cost\nOEK,2025-01-01,5\n"
+    with pytest.raises(FrameError, match=r"^Linje 3 i filen uden navn kan ikke læses som CSV"):
+        import_frames(store, head + b'OEK,2026-01-01,"' + b"x" * 200_000 + b"\n\n")
+    assert frame_rows(store) == []

@@ -1,10 +1,8 @@
 """Serviceniveau: the frames and budgets, maintained here; what-if; what the data say."""
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import streamlit as st
@@ -127,21 +125,16 @@ def first_of_next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
-def import_expander(what: str, help_text: str, load: Callable[[Path], int], done: str) -> None:
-    """Offer to import a CSV or Excel file with ``load(path) -> count``; show the outcome."""
+def import_expander(what: str, help_text: str, load: Callable[[BinaryIO], int], done: str) -> None:
+    """Offer to import a CSV or Excel file with ``load(upload) -> count``; show the outcome."""
     with st.expander(f"Indlæs {what} fra en fil (CSV eller Excel)"):
         st.caption(help_text)
         up = st.file_uploader(f"Fil med {what}", type=["csv", "xlsx"], key=f"{what}_upload")
         if up is not None and st.button(f"Indlæs {what}ne", key=f"{what}_import"):
-            fd, name = tempfile.mkstemp(suffix=Path(up.name).suffix or ".csv")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(up.getvalue())
-            try:
-                st.success(done.format(n=load(Path(name))))
+            try:  # read in memory: frames and budgets take the upload itself, no temp file
+                st.success(done.format(n=load(up)))
             except FrameError as exc:
                 st.error(str(exc))
-            finally:
-                Path(name).unlink(missing_ok=True)
 
 
 codes = sorted(names)
@@ -175,7 +168,7 @@ with tabs[0]:
     import_expander(
         "rammer",
         "Kolonner som i eksporten. Hver række bliver en ny version; intet slettes.",
-        lambda path: frames.import_frames(store, path, user=user),
+        lambda upload: frames.import_frames(store, upload, user=user),
         "{n} rammeversioner er tilføjet.",
     )
 
@@ -448,6 +441,6 @@ with tabs[5]:
     import_expander(
         "budgetter",
         "Kolonner som i eksporten; et (år, indsatstype), der findes, erstattes.",
-        lambda path: frames.import_budgets(store, path),
+        lambda upload: frames.import_budgets(store, upload),
         "{n} budgetter er indlæst.",
     )
