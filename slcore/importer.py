@@ -30,7 +30,14 @@ import pandas as pd
 from slcore import bounds, fmt, privacy
 from slcore.columns import COLUMN_LABELS, map_headers
 from slcore.reader import Detection, ImportRefused, read_to_raw
-from slcore.store import REGISTRATION_COLUMNS, Store, alias_key, leave_demo, rebuild_current
+from slcore.store import (
+    FREE_TEXT_COLUMNS,
+    REGISTRATION_COLUMNS,
+    Store,
+    alias_key,
+    leave_demo,
+    rebuild_current,
+)
 
 __all__ = ["ImportRefused", "ImportResult", "Inspection", "import_file", "inspect_file"]
 
@@ -262,8 +269,6 @@ TWO_DIGIT_YEAR = "Året skal skrives med fire cifre (fx 22-01-2025, ikke 22-01-2
 DATE_OUT_OF_RANGE = (
     f"Datoen ligger uden for årene {bounds.MIN_YEAR}-{bounds.MAX_YEAR}; tjek årstallet."
 )
-# Texts that may hold anything a caseworker typed, and are stored as they are.
-FREE_TEXT = ("registration_id", "citizen_id", "team", "caseworker", "provider", "legal_basis")
 DATE_COLUMNS = {
     "birth_date": "birth_date_raw",
     "start_date": "start_raw",
@@ -450,7 +455,8 @@ def _checks(has_cpr: bool) -> list[tuple[str, str, str, str]]:
             "Visitationsudvalg skal være Ja eller Nej.",
         ),
         *_date_checks("decision_date"),
-        *(_cpr_check(c, c) for c in ("team", "caseworker", "provider", "legal_basis")),
+        # The other free texts (registration id and citizen id are checked above).
+        *(_cpr_check(c, c) for c in FREE_TEXT_COLUMNS[2:]),
     ]
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from slcore import uploads
+from slcore import privacy, uploads
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "slcore.duckdb"
@@ -53,6 +53,16 @@ REGISTRATION_COLUMNS: dict[str, str] = {
     "provider": "VARCHAR",
     "legal_basis": "VARCHAR",
 }
+
+# The stored columns a caseworker types freely (a CPR number must never stand in them).
+FREE_TEXT_COLUMNS = (
+    "registration_id",
+    "citizen_id",
+    "team",
+    "caseworker",
+    "provider",
+    "legal_basis",
+)
 
 _REG_COLS_SQL = ",\n    ".join(f"{c} {t}" for c, t in REGISTRATION_COLUMNS.items())
 
@@ -109,8 +119,19 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (year, intervention_type)
     );
     """,
-    # 2: a replace that removed more than the allowed share records its confirmation.
-    "ALTER TABLE import_batches ADD COLUMN removal_confirmed BOOLEAN DEFAULT false;",
+    # 2: a replace that removed more than the allowed share records its confirmation; CPR
+    # numbers that earlier releases kept in free text or rejected values are masked.
+    "ALTER TABLE import_batches ADD COLUMN removal_confirmed BOOLEAN DEFAULT false;\n"
+    + "\n".join(
+        f"UPDATE {table} SET {col} = {privacy.mask_cprs_sql(col)} "
+        f"WHERE {privacy.contains_cpr_sql(col)};"
+        for table, cols in (
+            ("registration_history", FREE_TEXT_COLUMNS),
+            ("registrations", FREE_TEXT_COLUMNS),
+            ("rejected_rows", ("value",)),
+        )
+        for col in cols
+    ),
 ]
 
 

@@ -101,6 +101,43 @@ def test_older_store_is_upgraded_on_open(tmp_path, monkeypatch):
         s.close()
 
 
+def test_a_store_of_schema_1_gets_its_kept_cpr_numbers_masked(tmp_path, monkeypatch):
+    # A store made by the release before this one could keep a CPR number in free text.
+    path = tmp_path / "v1.duckdb"
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 1)
+    old = open_store(path)
+    cur = old.cursor()
+    cur.execute("INSERT INTO import_batches (batch_id, kind) VALUES (1, 'import')")
+    for table in ("registration_history", "registrations"):
+        extra = "line_no, deleted, " if table == "registration_history" else ""
+        values = "1, false, " if extra else ""
+        cur.execute(
+            f"INSERT INTO {table} (batch_id, {extra}registration_id, team, provider) "
+            f"VALUES (1, {values}'R1', 'Team 010203-1234', 'Privat 0102031234')"
+        )
+    cur.execute(
+        "INSERT INTO rejected_rows VALUES (1, 2, 'Pris', 'x 010203 1234', 'Prisen er ikke et tal.')"
+    )
+    old.close()
+    monkeypatch.undo()
+    s = open_store(path)
+    try:
+        assert schema_version(s.cursor()) == SCHEMA_VERSION
+        rows = (
+            s.cursor()
+            .execute(
+                "SELECT team, provider FROM registrations UNION ALL "
+                "SELECT team, provider FROM registration_history"
+            )
+            .fetchall()
+        )
+        assert rows == [("Team 010203-****", "Privat 010203-****")] * 2
+        value = s.cursor().execute("SELECT value FROM rejected_rows").fetchone()[0]
+        assert value == "x 010203-****"
+    finally:
+        s.close()
+
+
 def test_newer_store_is_refused(tmp_path):
     path = tmp_path / "future.duckdb"
     open_store(path).close()
