@@ -218,13 +218,6 @@ def _num(value: str, line: int, column: str, integer: bool = False) -> float | i
 
 # --- plausibility bounds (slcore.bounds) -----------------------------------------------------
 
-UNIT_WORDS = {
-    "hours_per_week": "timer pr. uge",
-    "days_per_month": "dage pr. måned",
-    "nights_per_month": "døgn pr. måned",
-    "full_time": "fuld tid",
-}
-
 
 @dataclass(frozen=True)
 class Range:
@@ -266,7 +259,7 @@ BUDGET_RANGES: dict[str, Range] = {
 def extent_range(unit: object) -> Range:
     """Return the range of max_extent in a unit (any unit's largest when there is none)."""
     if unit in bounds.MAX_EXTENT:
-        return Range(0, bounds.MAX_EXTENT[unit], UNIT_WORDS[unit], low_allowed=False)  # type: ignore[index]
+        return Range(0, bounds.MAX_EXTENT[unit], bounds.EXTENT_UNIT_WORDS[unit], low_allowed=False)  # type: ignore[index]
     return Range(0, bounds.MAX_EXTENT_ANY_UNIT, low_allowed=False)
 
 

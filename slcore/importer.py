@@ -309,18 +309,12 @@ def _date_checks(column: str) -> list[tuple[str, str, str, str]]:
 
 def _range_checks() -> list[tuple[str, str, str, str]]:
     """Return the plausibility checks of extent (per unit) and price (per cost period)."""
-    unit_words = {
-        "hours_per_week": "timer pr. uge",
-        "days_per_month": "dage pr. måned",
-        "nights_per_month": "døgn pr. måned",
-        "full_time": "(fuld tid er 1)",
-    }
     checks = [
         (
             "extent",
             f"extent_unit = '{unit}' AND extent > {limit}",
             "extent_raw",
-            f"Omfanget er for stort: højst {fmt.number(limit)} {unit_words[unit]}.",
+            f"Omfanget er for stort: højst {fmt.number(limit)} {bounds.EXTENT_UNIT_WORDS[unit]}.",
         )
         for unit, limit in bounds.MAX_EXTENT.items()
     ]
