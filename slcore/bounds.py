@@ -67,6 +67,15 @@ MAX_HEADER_BYTES = 64 * 1024  # the header row
 MAX_FIELD_BYTES = 64 * 1024  # one value (a free-text note is at most a few KB)
 MAX_FIELD_LINES = 50  # line breaks inside one quoted value; more means a stray quote
 MAX_UNKNOWN_TYPE_NAMES = 500  # distinct unrecognised intervention names in one file
+MAX_LINE_BYTES = 1 << 20  # a line longer than 1 MB is not a registration
+MAX_XLSX_UNPACKED = 1 << 30  # 1 GB unpacked
+MAX_XLSX_RATIO = 200  # a real sheet compresses maybe 10-20 times; a zip bomb far more
+# calamine holds a sheet as one dense block of ~70 bytes a cell while it reads it (from the first
+# to the last row with a value, across the columns in use): 1,000,000 rows x 25 columns.
+MAX_XLSX_CELLS = 25_000_000
+MAX_XLSX_STRINGS = 5_000_000  # distinct texts in sharedStrings.xml, each kept by calamine
+MAX_XLSX_STRINGS_BYTES = 256 << 20  # sharedStrings.xml unpacked
+MAX_XLSX_PART_BYTES = 16 << 20  # workbook, relationships and styles: a few KB in a real file
 
 
 def price_limit_text(period: str) -> str:

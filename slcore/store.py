@@ -219,8 +219,13 @@ def open_store(path: str | os.PathLike[str] | None = None) -> Store:
         if store is not None:
             return store
         p.parent.mkdir(parents=True, exist_ok=True)
+        # DuckDB spills large temp tables (an import's staging, with the file's raw text) to
+        # ``<store>.tmp``: made private before DuckDB would create it with default rights.
+        spill = p.with_name(p.name + ".tmp")
+        spill.mkdir(mode=0o700, exist_ok=True)
+        spill.chmod(0o700)
         try:
-            con = duckdb.connect(str(p))
+            con = duckdb.connect(str(p), config={"temp_directory": str(spill)})
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise StoreError(

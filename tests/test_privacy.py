@@ -17,6 +17,7 @@ import re
 import stat
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -568,3 +569,158 @@ def test_an_upload_left_by_a_killed_process_is_deleted_at_the_next_start(tmp_pat
     mine.write_bytes(b"in use")
     open_store(db).close()  # ... and the next start removes it, not a running one's
     assert not left.exists() and mine.exists()
+
+
+# --- the hostile set (issue 11) --------------------------------------------------------------
+
+HOSTILE_HEADER = (
+    "Bevillings-id;CPR-nr;Indsatstype;Startdato;Slutdato;Takst;Takstenhed;Afdeling;"
+    "Sagsbehandler;Leverandør;Paragraf;Bemærkning"
+)
+
+
+def fake_cpr(i: int) -> str:
+    """Return a made-up CPR-shaped number of a child born 2005-2024, a different one for each i."""
+    return f"{i % 28 + 1:02d}{i % 12 + 1:02d}{i % 20 + 5:02d}-{4000 + i:04d}"
+
+
+def hostile_set(folder: Path) -> dict[str, Path]:
+    """Write careless and hostile extracts, each with made-up CPR numbers in odd places."""
+    files: dict[str, bytes] = {}
+
+    def row(i: int, team: str = "Team Nord", note: str = "", start: str = "01-02-2025") -> str:
+        return (
+            f"R{i};{fake_cpr(i)};Fast kontaktperson;{start};;450;pr. måned;{team};SB1;"
+            f"Kommunal;BL § 52;{note}"
+        )
+
+    lines = [row(i) for i in range(300)]
+    stray = list(lines)
+    stray[10] = row(10, team='"Team Nord')  # a quote that never closes
+    files["stray_quote.csv"] = "\n".join([HOSTILE_HEADER, *stray]).encode()
+    everywhere = [
+        f"R1;{fake_cpr(1)};Fast kontaktperson;01-02-2025;;450;pr. måned;Team {fake_cpr(2)};SB1;"
+        "Kommunal;;",
+        f"CPR {fake_cpr(3)};{fake_cpr(4)};Fast kontaktperson;01-02-2025;;450;pr. måned;;;;;",
+        f"R5;{fake_cpr(5)};Kontakt {fake_cpr(6)};01-02-2025;;450;pr. måned;;;;;",
+        f"R7;{fake_cpr(7)};Fast kontaktperson;{fake_cpr(8)};;450;pr. måned;;;;;",
+        f"R9;{fake_cpr(9)};Fast kontaktperson;01-02-2025;{fake_cpr(10)};450;pr. måned;;;;;",
+        f"R11;{fake_cpr(11)};Fast kontaktperson;01-02-2025;;NaN;pr. måned;;;;;",
+        f"R12;{fake_cpr(12)};Fast kontaktperson;25-01-22;;450;pr. måned;;;;;",
+        f"R13;{fake_cpr(13).replace('-', ' ')};Fast kontaktperson;01-02-2025;;450;pr. uge;;;;;",
+        f"R14;{fake_cpr(14)};Fast kontaktperson;01-02-2025;;450;pr. måned;;;"
+        f"Privat {fake_cpr(15).replace('-', '')};;",
+        f"R16;{fake_cpr(16)};Fast kontaktperson;01-02-2025;;450;pr. måned;;;;;ring {fake_cpr(17)}",
+        f"R18;{fake_cpr(18)[:9]};Fast kontaktperson;01-02-2025;;450;pr. måned;;;;;",  # invalid
+    ]
+    files["everywhere.csv"] = "\n".join([HOSTILE_HEADER, *everywhere]).encode("cp1252")
+    files["dup_columns.csv"] = "\n".join(
+        [HOSTILE_HEADER + ";Leverandør", *(row(i) + f";{fake_cpr(i + 40)}" for i in range(5))]
+    ).encode()
+    mixed = [HOSTILE_HEADER.encode(), *(row(i).encode() for i in range(5))]
+    mixed.append(row(6, team="Team Øst").encode("cp1252"))  # one line in Windows-1252
+    files["mixed_encoding.csv"] = b"\n".join(mixed)
+    frame = pd.DataFrame(
+        [
+            [
+                f"X{i}",
+                fake_cpr(i + 60),
+                "Fast kontaktperson",
+                "01-02-2025",
+                450,
+                "pr. måned",
+                f"Team {fake_cpr(i + 80)}",
+            ]
+            for i in range(5)
+        ],
+        columns=[
+            "Bevillings-id",
+            "CPR-nr",
+            "Indsatstype",
+            "Startdato",
+            "Takst",
+            "Takstenhed",
+            "Afdeling",
+        ],
+    )
+    files["free_text.xlsx"] = to_xlsx_bytes(frame)
+    paths = {}
+    for name, data in files.items():
+        paths[name] = folder / name
+        paths[name].write_bytes(data)
+    return paths
+
+
+def hostile_needles() -> list[str]:
+    numbers = [fake_cpr(i) for i in range(100)]
+    return [form for n in numbers for form in (n, n.replace("-", ""), n.replace("-", " "))]
+
+
+def test_no_cpr_anywhere_after_the_hostile_set(tmp_path, monkeypatch, caplog, capfd):
+    monkeypatch.delenv("SLCORE_KEY", raising=False)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    caplog.set_level(logging.DEBUG)
+    (tmp_path / "in").mkdir()
+    files = hostile_set(tmp_path / "in")
+    db = tmp_path / "x.duckdb"
+    store = open_store(db)
+    seen: dict[str, str] = {}
+    for name, path in files.items():
+        try:
+            inspection = importer.inspect_file(store, path)
+            seen[f"{name} preview"] = inspection.preview.to_csv()
+            seen[f"{name} report"] = repr(inspection.rejections) + repr(inspection.unknown_types)
+            result = importer.import_file(store, path)
+            seen[f"{name} result"] = repr(result)
+            if result.batch_id:
+                rejected = importer.rejected_rows(store, result.batch_id)
+                seen[f"{name} rejects csv"] = to_csv_bytes(rejected).decode("utf-8-sig")
+                seen[f"{name} rejects xlsx"] = xlsx_text(to_xlsx_bytes(rejected))
+        except importer.ImportRefused as exc:
+            seen[f"{name} refusal"] = str(exc)
+    refused = sorted(k for k in seen if k.endswith("refusal"))
+    assert refused == [
+        "dup_columns.csv refusal",
+        "free_text.xlsx refusal",  # every row has a CPR number in its team
+        "mixed_encoding.csv refusal",
+        "stray_quote.csv refusal",
+    ], {k: seen[k] for k in refused}
+    assert store.registration_count() > 0
+    seen["store tables"] = store_text(store)
+    seen["history"] = to_csv_bytes(importer.import_history(store)).decode("utf-8-sig")
+    store.close()
+    for name, path in files.items():  # the command line, in a process of its own
+        out = subprocess.run(
+            [sys.executable, "-m", "slcore", "import", str(path), "--db", str(db)],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+            env={**os.environ, "TMPDIR": str(tmp)},
+        )  # fmt: skip
+        assert out.returncode in (0, 1) and "Traceback" not in out.stderr, out.stderr
+        seen[f"cli {name}"] = out.stdout + out.stderr
+    for n in range(1, 10):
+        out = subprocess.run(
+            [sys.executable, "-m", "slcore", "rejects", str(n), "--format", "csv", "--db", str(db)],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        seen[f"cli rejects {n}"] = out.stdout + out.stderr
+    seen["cli figures"] = run_cli(
+        "figures", "--from", "2025-01-01", "--to", "2025-12-31", "--by", "team", db=db
+    ).stdout
+    captured = capfd.readouterr()
+    seen["captured output"] = captured.out + captured.err
+    seen["log"] = caplog.text
+    needles = hostile_needles()
+    found = {where: [n for n in needles if n in text] for where, text in seen.items()}
+    assert {where: hits for where, hits in found.items() if hits} == {}
+    # Files on disk: the store's own files, the private upload folder and the temp folder.
+    on_disk = [
+        p for p in tmp_path.rglob("*") if p.is_file() and not p.is_relative_to(tmp_path / "in")
+    ]
+    on_disk = [p for p in on_disk if p.suffix != ".key"]
+    assert db in on_disk and not any(p.is_relative_to(tmp) for p in on_disk)
+    for path in on_disk:
+        data = path.read_bytes()
+        assert [n for n in needles if n.encode() in data] == [], path

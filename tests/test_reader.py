@@ -18,11 +18,10 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slcore import importer
+from slcore import bounds, importer
 from slcore.figures import key_figures
 from slcore.frames import import_budgets, import_frames
 from slcore.importer import ImportRefused, import_file, inspect_file
-from slcore.reader import MAX_XLSX_RATIO
 from slcore.store import open_store
 from tests.conftest import SAMPLES
 from tests.test_figures import assert_matches_expected, parse_expected_name
@@ -50,8 +49,12 @@ def store(tmp_path):
 @pytest.fixture(scope="module")
 def filled(tmp_path_factory):
     """A store holding the canonical sample; refusal tests check it stays exactly so."""
-    s = open_store(tmp_path_factory.mktemp("filled") / "x.duckdb")
-    assert import_file(s, CANONICAL).inserted == 600
+    # Module scope starts before the autouse key fixture: set the same key here, or the store
+    # would remember another key's fingerprint.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SLCORE_KEY", "test-reader")
+        s = open_store(tmp_path_factory.mktemp("filled") / "x.duckdb")
+        assert import_file(s, CANONICAL).inserted == 600
     yield s
     s.close()
 
@@ -106,7 +109,7 @@ def _smallest_bomb(path: Path) -> Path:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
         ratio = sum(i.file_size for i in infos) / sum(i.compress_size for i in infos)
-        if ratio > MAX_XLSX_RATIO:
+        if ratio > bounds.MAX_XLSX_RATIO:
             return path
         size = int(size * 1.2)
 
@@ -430,7 +433,7 @@ ROWS = [
     ["R3", "250108-4851", "ANB_PLEJE", "05/08/2024", "", "", "fuld tid", "42.423", "pr. måned",
      "Nej", "Privat leverandør A"],
     ["BAD", "250108-4851", "ANB_PLEJE", "31-02-2024", "", "", "", "100", "pr. døgn", "", ""],
-    ["R4", "150658-5123", "TFI_KONS", "14.03.2022", "30.03.2022", "", "", "11507.5", "engang",
+    ["R4", "150608-5123", "TFI_KONS", "14.03.2022", "30.03.2022", "", "", "11507.5", "engang",
      "x", "Ærø Kommune"],
     ["R5", "010115-4123", "Familiebehandling", "2024-01-01", "2024-06-30", "2", "timer/uge",
      "39.534,00", "pr. måned", "1", "Privat leverandør B"],
@@ -549,7 +552,8 @@ def test_csv_values_are_read_correctly(store, tmp_path):
     assert got["R2"][5:8] == (1234567.89, "once", False)
     assert got["R3"][4:7] == ("full_time", 42423.0, "month")
     assert got["R4"][1:3] == (D(2022, 3, 14), D(2022, 3, 30))
-    assert got["R4"][5:8] == (11507.5, "once", True) and got["R4"][9] == D(1858, 6, 1)
+    # 150608-5123: 7th digit 5 and year 08 give the 2000s.
+    assert got["R4"][5:8] == (11507.5, "once", True) and got["R4"][9] == D(2008, 6, 1)
     assert got["R5"][5:8] == (39534.0, "month", True)
 
 
@@ -706,3 +710,397 @@ def test_alias_to_an_unknown_code_or_empty_name_is_refused(store):
     with pytest.raises(ImportRefused, match="Navnet er tomt"):
         importer.add_alias(store, " - ", "SI_KONTAKT")
     assert state(store) == before
+
+
+# --- hostile and careless files ---------------------------------------------------------------------
+# Generated files only; the CPR-shaped values are made up (010215-4001, ...: born 2015).
+
+TEAM_HEADER = "Bevillings-id;CPR-nr;Indsatstype;Startdato;Slutdato;Takst;Takstenhed;Team;Leverandør"
+
+
+def team_row(
+    i: int, team: str = "Team Nord", provider: str = "Kommunal", start: str = "01-03-2024"
+) -> str:
+    return f"A{i};010215-4{i % 1000:03d};Familiebehandling;{start};;500;pr. måned;{team};{provider}"
+
+
+def team_file(path: Path, rows: list[str], encoding: str = "utf-8") -> Path:
+    """Write TEAM_HEADER and rows: line 1 is the header, rows[k] is line k + 2."""
+    path.write_bytes(("\n".join([TEAM_HEADER, *rows]) + "\n").encode(encoding))
+    return path
+
+
+def rows_3008() -> list[str]:
+    """3,007 data rows: with the header a 3,008-line file."""
+    return [team_row(i) for i in range(1, 3008)]
+
+
+STRAY_QUOTE = r'Linje {line} i {name} har et anførselstegn \("\), der ikke lukkes'
+
+
+def test_stray_quote_at_the_start_of_a_field_is_refused_with_its_line(store, tmp_path):
+    rows = rows_3008()
+    rows[10] = team_row(11, team='"Team Nord')  # line 12: the quote never closes
+    path = team_file(tmp_path / "stray.csv", rows)
+    with pytest.raises(ImportRefused, match=STRAY_QUOTE.format(line=12, name=r"stray\.csv")):
+        inspect_file(store, path)
+
+
+def test_stray_quote_closed_rows_later_is_refused_with_the_line_it_opened(store, tmp_path):
+    rows = rows_3008()
+    rows[10] = team_row(11, team='"Team Nord')  # line 12 opens ...
+    rows[15] = team_row(16, team='Team Nord"')  # ... line 17 closes: rows 12-17 would be one value
+    path = team_file(tmp_path / "stray.csv", rows)
+    with pytest.raises(ImportRefused, match=STRAY_QUOTE.format(line=12, name=r"stray\.csv")):
+        inspect_file(store, path)
+
+
+def test_stray_quote_opening_a_field_on_the_last_line_is_refused(store, tmp_path):
+    rows = rows_3008()
+    rows[-1] = team_row(3007, provider='"Kommunal')
+    path = team_file(tmp_path / "slut.csv", rows)
+    with pytest.raises(ImportRefused, match=STRAY_QUOTE.format(line=3008, name=r"slut\.csv")):
+        inspect_file(store, path)
+
+
+def test_stray_quote_inside_a_value_is_read_as_it_stands_and_lines_stay_right(store, tmp_path):
+    rows = rows_3008()
+    rows[10] = team_row(
+        11, team='Team "Nord'
+    )  # line 12: a quote inside a value is just a character
+    rows[40] = team_row(41, start="31-02-2024")  # line 42
+    rows[20:20] = [""]  # a blank line 22 after the quote moves that row to line 43
+    path = team_file(tmp_path / "midt.csv", rows)
+    result = import_file(store, path)
+    assert (result.rows_read, result.rejected) == (3007, 1)
+    assert result.rejections[0]["line_no"] == 43 == physical_line(path, b"31-02-2024")
+    team = store.cursor().execute("SELECT team FROM registrations WHERE registration_id = 'A11'")
+    assert team.fetchall() == [('Team "Nord',)]
+
+
+def test_quoted_values_over_a_few_lines_keep_their_newlines_and_later_lines(store, tmp_path):
+    rows = rows_3008()[:50]
+    rows[5] = team_row(6, provider='"Kommunal\nafdeling\n\nfor familier"')  # lines 7-10
+    rows[6] = team_row(7, team='"Team ""Nord"""')  # an escaped quote
+    rows[30] = team_row(31, start="31-02-2024")
+    path = team_file(tmp_path / "flere.csv", rows)
+    result = import_file(store, path)
+    assert result.rejections[0]["line_no"] == physical_line(path, b"31-02-2024") == 35
+    got = dict(
+        store.cursor()
+        .execute("SELECT registration_id, provider FROM registrations WHERE provider <> 'Kommunal'")
+        .fetchall()
+    )
+    assert got == {"A6": "Kommunal\nafdeling\n\nfor familier"}
+    team = store.cursor().execute("SELECT team FROM registrations WHERE registration_id = 'A7'")
+    assert team.fetchall() == [('Team "Nord"',)]
+
+
+def test_a_file_with_old_mac_line_endings_is_read_with_its_lines(store, tmp_path):
+    rows = rows_3008()[:20]
+    rows[12] = team_row(13, start="31-02-2024")
+    rows[5:5] = [""]
+    path = tmp_path / "mac.csv"
+    path.write_bytes(("\r".join([TEAM_HEADER, *rows]) + "\r").encode("cp1252"))
+    result = import_file(store, path)
+    assert (result.rows_read, result.rejected) == (20, 1)
+    assert result.rejections[0]["line_no"] == 15  # header 1, blank line 7
+
+
+def test_a_field_over_the_limit_is_refused_with_its_line(store, tmp_path):
+
+    # 140 KB in line 2 (past csv.reader's own limit of 128 KB) and just over the bound in line 40.
+    for line, size in ((2, 140_000), (40, bounds.MAX_FIELD_BYTES + 1)):
+        rows = rows_3008()[:60]
+        rows[line - 2] = team_row(line - 1, provider="x" * size)
+        path = team_file(tmp_path / "felt.csv", rows)
+        with pytest.raises(
+            ImportRefused, match=rf"Linje {line} i felt\.csv har et felt på over 64 KB"
+        ):
+            inspect_file(store, path)
+
+
+def test_a_quoted_field_over_the_limit_is_refused(store, tmp_path):
+    rows = rows_3008()[:60]
+    rows[3] = team_row(4, provider='"' + "Note\n" * 14_000 + '"')  # 70 KB over 14,000 lines
+    path = team_file(tmp_path / "note.csv", rows)
+    with pytest.raises(ImportRefused, match=r"Linje 5 i note\.csv"):
+        inspect_file(store, path)
+
+
+def test_too_many_columns_are_refused(store, tmp_path):
+
+    names = [f"Felt {i}" for i in range(bounds.MAX_COLUMNS)]
+    path = tmp_path / "bred.csv"
+    path.write_text(f"{TEAM_HEADER};{';'.join(names)}\n{team_row(1)}\n", encoding="utf-8")
+    with pytest.raises(
+        ImportRefused,
+        match=r"Overskriften i linje 1 i bred\.csv har 509 kolonner; grænsen er 500\.",
+    ):
+        inspect_file(store, path)
+
+
+@pytest.mark.timeout(60)
+def test_a_header_of_50000_duplicate_names_is_refused_quickly(store, tmp_path):
+    path = tmp_path / "bred.csv"
+    path.write_text(
+        TEAM_HEADER + ";" + ";".join(["A"] * 50_000) + "\n" + team_row(1) + "\n",  # 100 KB
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRefused, match=r"har 50\.009 kolonner; grænsen er 500\."):
+        inspect_file(store, path)
+
+
+def test_a_header_over_the_size_limit_is_refused(store, tmp_path):
+    path = tmp_path / "lang.csv"
+    path.write_text(f"{TEAM_HEADER};{'Bemærkning ' * 7000}\n{team_row(1)}\n", encoding="utf-8")
+    with pytest.raises(
+        ImportRefused, match=r"Overskriften i linje 1 i lang\.csv fylder 82 KB; grænsen er 64 KB\."
+    ):
+        inspect_file(store, path)
+
+
+def test_utf8_file_with_windows_1252_lines_is_refused_with_the_first_odd_line(store, tmp_path):
+    rows = rows_3008()[:40]
+    data = team_file(tmp_path / "x.csv", rows).read_bytes()  # UTF-8: Leverandør, måned
+    odd = team_row(41, provider="Privat leverandør").encode("cp1252")
+    path = tmp_path / "blandet.csv"
+    path.write_bytes(data + odd + b"\n" + data.split(b"\n", 1)[1])
+    with pytest.raises(
+        ImportRefused,
+        match=r"Filen blandet\.csv blander tegnsættene UTF-8 og Windows-1252 \(første gang i "
+        r"linje 42\)\. Gem den igen som UTF-8\.",
+    ):
+        inspect_file(store, path)
+
+
+def test_windows_1252_file_with_a_utf8_line_is_refused_with_that_line(store, tmp_path):
+    rows = rows_3008()[:40]
+    rows[30] = team_row(31, provider="Privat leverandør – afd. Øst")
+    data = ("\n".join([TEAM_HEADER, *rows]) + "\n").encode("cp1252")
+    utf8 = rows[30].encode("utf-8")
+    path = tmp_path / "blandet.csv"
+    path.write_bytes(data.replace(rows[30].encode("cp1252"), utf8))
+    with pytest.raises(ImportRefused, match=r"første gang i linje 32\)"):
+        inspect_file(store, path)
+    # A BOM says UTF-8: a Windows-1252 byte after it is mixing too.
+    path.write_bytes(b"\xef\xbb\xbf" + data)
+    with pytest.raises(ImportRefused, match=r"første gang i linje 1\)"):
+        inspect_file(store, path)
+
+
+def test_windows_1252_file_keeps_every_column(store, tmp_path):
+    path = team_file(tmp_path / "ansi.csv", rows_3008()[:40], encoding="cp1252")
+    inspection = inspect_file(store, path)
+    assert inspection.detection.encoding == "Windows-1252"
+    assert inspection.mapping["provider"] == "Leverandør"
+    assert inspection.valid == 40
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (TEAM_HEADER + ";Leverandør", r"Kolonnen 'Leverandør' står to gange i overskriften i dobbelt\.csv\."),
+        (TEAM_HEADER.replace("Startdato", "Startdato;Start dato"),
+         r"Kolonnerne 'Startdato' og 'Start dato' i dobbelt\.csv betyder begge Startdato\."),
+        (TEAM_HEADER + ";LEVERANDØR ", r"Kolonnerne 'Leverandør' og 'LEVERANDØR' i dobbelt\.csv betyder begge Leverandør\."),
+    ],
+    ids=["same-name", "same-column", "other-case"],
+)  # fmt: skip
+def test_a_column_named_twice_is_refused(store, tmp_path, header, message):
+    path = tmp_path / "dobbelt.csv"
+    n = header.count(";") + 1
+    path.write_text(f"{header}\n" + ";".join(team_row(1).split(";") + ["x"] * (n - 9)) + "\n")
+    with pytest.raises(ImportRefused, match=message):
+        inspect_file(store, path)
+    xlsx = write_workbook(
+        tmp_path / "dobbelt.xlsx", {"Ark1": [header.split(";"), team_row(1).split(";")]}
+    )
+    with pytest.raises(ImportRefused, match=message.replace(r"dobbelt\.csv", r"dobbelt\.xlsx")):
+        inspect_file(store, xlsx)
+
+
+def test_two_aliases_of_one_column_use_the_first_and_the_mapping_can_choose(store, tmp_path):
+    # Team and Afdeling both mean team: not a repeat; the first is used, as the page shows.
+    path = tmp_path / "to.csv"
+    path.write_text(f"{TEAM_HEADER};Afdeling\n{team_row(1)};Familie\n", encoding="utf-8")
+    inspection = inspect_file(store, path)
+    assert inspection.mapping["team"] == "Team" and inspection.valid == 1
+    chosen = {**inspection.mapping, "team": "Afdeling"}
+    assert inspect_file(store, path, mapping=chosen).mapping["team"] == "Afdeling"
+
+
+def test_unknown_and_empty_columns_may_repeat(store, tmp_path):
+    path = tmp_path / "ok.csv"
+    header = TEAM_HEADER + ";Note;Note;Bemærkning;;"
+    path.write_text(f"{header}\n{team_row(1)};a;b;c;;\n", encoding="utf-8")
+    inspection = inspect_file(store, path)
+    assert inspection.detection.columns[-3:] == ("Note", "Note (11)", "Bemærkning")
+    assert inspection.valid == 1
+
+
+def test_a_windows_1252_file_leaves_no_copy_on_disk(store, tmp_path, monkeypatch):
+    import tempfile
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    made: list[str] = []
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args, **kwargs):
+        fd, name = real_mkstemp(*args, **kwargs)
+        made.append(name)  # and look at what is on disk while the reader runs
+        made.extend(str(p) for p in tmp.iterdir())
+        return fd, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    path = dialect_file(tmp_path / "ansi.csv", encoding="cp1252", embedded_newline=True)
+    result = import_file(store, path)
+    assert (result.inserted, result.rejected) == (5, 1)
+    assert made == []
+    assert list(tmp.iterdir()) == []
+
+
+def test_a_windows_1252_file_is_read_through_a_pipe_without_memfd(store, tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.delattr(os, "memfd_create", raising=False)
+    reference = reference_import(store, tmp_path, embedded_newline=True)
+    path = dialect_file(tmp_path / "variant.csv", **DIALECTS["all-at-once"])
+    result = import_variant(store, path)
+    assert [r[1:] for r in state(store)[0]] == [r[1:] for r in reference]
+    assert result.rejections[0]["line_no"] == physical_line(path, b"BAD")
+
+
+def test_parquet_with_too_many_or_twice_named_columns_is_refused(store, tmp_path):
+    df = pd.DataFrame({h: ["x"] for h in TEAM_HEADER.split(";")})
+    wide = df.assign(**{f"Felt {i}": ["y"] for i in range(600)})
+    wide.to_parquet(tmp_path / "bred.parquet", index=False)
+    with pytest.raises(ImportRefused, match=r"bred\.parquet har 609 kolonner; grænsen er 500\."):
+        inspect_file(store, tmp_path / "bred.parquet")
+    df.assign(**{"Start dato": ["z"]}).to_parquet(tmp_path / "dobbelt.parquet", index=False)
+    with pytest.raises(ImportRefused, match=r"'Startdato' og 'Start dato' i dobbelt\.parquet"):
+        inspect_file(store, tmp_path / "dobbelt.parquet")
+
+
+# --- hostile XLSX (written by hand: xlsxwriter refuses what these do) ---------------------------------
+
+XLSX_HEADER = ["Bevillings-id", "CPR-nr", "Indsatstype", "Startdato", "Takst", "Takstenhed"]
+
+
+def xlsx_cell(ref: str, value: object) -> str:
+    if isinstance(value, str):
+        return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+    return f'<c r="{ref}"><v>{value}</v></c>'
+
+
+def xlsx_ref(col: int, row: int) -> str:
+    """The A1-style address of a 1-based column and row."""
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"
+
+
+def handmade_xlsx(
+    path: Path, sheet_xml: str | bytes, extra: dict[str, bytes] | None = None
+) -> Path:
+    """A minimal workbook whose one sheet 'Ark1' is the given sheetData content."""
+    body = sheet_xml.encode() if isinstance(sheet_xml, str) else sheet_xml
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    rels = "http://schemas.openxmlformats.org/package/2006/relationships"
+    kind = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    entries = {
+        "[Content_Types].xml": b"<Types/>",
+        "_rels/.rels": f'<Relationships xmlns="{rels}"><Relationship Id="rId1" '
+        f'Type="{kind}/officeDocument" Target="xl/workbook.xml"/></Relationships>'.encode(),
+        "xl/workbook.xml": f'<workbook {ns} {rel}><sheets><sheet name="Ark1" sheetId="1" '
+        'r:id="rId1"/></sheets></workbook>'.encode(),
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{rels}"><Relationship Id="rId1" '
+        f'Type="{kind}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'.encode(),
+        "xl/worksheets/sheet1.xml": f"<worksheet {ns}><sheetData>".encode()
+        + body
+        + b"</sheetData></worksheet>",
+        **(extra or {}),
+    }
+    return _zip(path, entries)
+
+
+def xlsx_rows(rows: list[tuple[int, list[tuple[int, object]]]]) -> str:
+    """sheetData rows from (row, [(column, value), ...]), 1-based."""
+    return "".join(
+        f'<row r="{r}">' + "".join(xlsx_cell(xlsx_ref(c, r), v) for c, v in cells) + "</row>"
+        for r, cells in rows
+    )
+
+
+def xlsx_data(n: int, first_col: int = 1) -> list[tuple[int, list[tuple[int, object]]]]:
+    header = [(first_col + j, h) for j, h in enumerate(XLSX_HEADER)]
+    data = [
+        (r, [(first_col + j, v) for j, v in enumerate(
+            [f"X{r}", f"010215-4{r:03d}", "OEK", "01-03-2024", 100 + r, "engang"])])
+        for r in range(2, n + 2)
+    ]  # fmt: skip
+    return [(1, header), *data]
+
+
+def test_xlsx_whose_data_starts_in_column_c_keeps_its_values(store, tmp_path):
+    path = handmade_xlsx(tmp_path / "c.xlsx", xlsx_rows(xlsx_data(3, first_col=3)))
+    result = import_file(store, path)
+    assert (result.inserted, result.rejected) == (3, 0)
+    got = (
+        store.cursor().execute("SELECT registration_id, cost_amount FROM registrations").fetchall()
+    )
+    assert sorted(got) == [("X2", 102.0), ("X3", 103.0), ("X4", 104.0)]
+
+
+def test_xlsx_with_a_value_far_outside_the_data_is_refused(store, tmp_path):
+    rows = [*xlsx_data(3), (1_000_000, [(30, 1)])]  # 1,000,000 rows x 30 columns
+    path = handmade_xlsx(tmp_path / "spredt.xlsx", xlsx_rows(rows))
+    with pytest.raises(
+        ImportRefused,
+        match=r"Arket 'Ark1' i spredt\.xlsx spænder over 1\.000\.000 rækker og 30 kolonner "
+        r"\(til og med celle AD1000000\)",
+    ):
+        inspect_file(store, path)
+
+
+def test_xlsx_with_rows_out_of_order_is_refused(store, tmp_path):
+    rows = xlsx_data(4)
+    rows[2], rows[4] = rows[4], rows[2]
+    path = handmade_xlsx(tmp_path / "rod.xlsx", xlsx_rows(rows))
+    with pytest.raises(ImportRefused, match=r"Arket 'Ark1' i rod\.xlsx .*Åbn filen i Excel"):
+        inspect_file(store, path)
+
+
+def test_xlsx_cell_over_the_field_limit_is_refused_with_its_row(store, tmp_path):
+
+    rows = xlsx_data(5)
+    rows[3][1][2] = (3, "x" * (bounds.MAX_FIELD_BYTES + 10))  # row 4, column C
+    path = handmade_xlsx(tmp_path / "celle.xlsx", xlsx_rows(rows))
+    with pytest.raises(
+        ImportRefused, match=r"Række 4 i arket 'Ark1' i celle\.xlsx har en celle på over 64 KB"
+    ):
+        inspect_file(store, path)
+
+
+def test_xlsx_with_too_many_columns_is_refused(store, tmp_path):
+    rows = xlsx_data(2)
+    rows[0][1].extend((7 + j, f"Felt {j}") for j in range(600))
+    path = handmade_xlsx(tmp_path / "bred.xlsx", xlsx_rows(rows))
+    with pytest.raises(
+        ImportRefused, match=r"Overskriften i række 1 i arket 'Ark1' i bred\.xlsx har 606 kolonner"
+    ):
+        inspect_file(store, path)
+
+
+def test_xlsx_with_two_parts_of_the_same_name_is_refused(store, tmp_path):
+    path = handmade_xlsx(tmp_path / "to.xlsx", xlsx_rows(xlsx_data(2)))
+    with zipfile.ZipFile(path, "a") as z, pytest.warns(UserWarning, match="Duplicate name"):
+        z.writestr("xl/worksheets/sheet1.xml", b"<worksheet/>")
+    with pytest.raises(ImportRefused, match=r"to\.xlsx ligner en Excel-fil, men er beskadiget"):
+        inspect_file(store, path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -134,6 +135,18 @@ def test_a_store_of_schema_1_gets_its_kept_cpr_numbers_masked(tmp_path, monkeypa
         assert rows == [("Team 010203-****", "Privat 010203-****")] * 2
         value = s.cursor().execute("SELECT value FROM rejected_rows").fetchone()[0]
         assert value == "x 010203-****"
+    finally:
+        s.close()
+
+
+def test_duckdb_spills_only_into_a_private_folder(tmp_path):
+    import stat
+
+    s = open_store(tmp_path / "p.duckdb")
+    try:
+        spill = Path(s.cursor().execute("SELECT current_setting('temp_directory')").fetchone()[0])
+        assert spill == tmp_path / "p.duckdb.tmp"
+        assert stat.S_IMODE(spill.stat().st_mode) == 0o700
     finally:
         s.close()
 
