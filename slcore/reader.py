@@ -37,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slcore import bounds
+from slcore import bounds, privacy
 from slcore.columns import COLUMN_LABELS, map_headers
 from slcore.fmt import number
 from slcore.store import alias_key
@@ -595,9 +595,9 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path) -> Detection:
                 [source, delim],
             )
         except duckdb.Error as exc:
-            raise ImportRefused(
-                f"Filen {path.name} kunne ikke læses som CSV ({str(exc).splitlines()[0][:120]})."
-            ) from None
+            # DuckDB's message may quote the line: never a CPR number in a message.
+            detail = privacy.mask_cprs(str(exc).splitlines()[0][:120])
+            raise ImportRefused(f"Filen {path.name} kunne ikke læses som CSV ({detail}).") from None
     _number_records(cur, record_lines, before_data, path)
     return Detection(
         format="CSV",

@@ -15,6 +15,7 @@ Tables (schema version 2):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import threading
@@ -204,10 +205,17 @@ class Store:
         with _stores_lock:
             _stores.pop(self.path.resolve(), None)
         self.con.close()
+        with contextlib.suppress(OSError):  # another process may still use it
+            spill_dir(self.path).rmdir()
 
 
 _stores: dict[Path, Store] = {}
 _stores_lock = threading.Lock()
+
+
+def spill_dir(db_path: Path) -> Path:
+    """Return the private folder where DuckDB spills a store's large temp tables."""
+    return db_path.with_name(db_path.name + ".tmp")
 
 
 def open_store(path: str | os.PathLike[str] | None = None) -> Store:
@@ -221,7 +229,7 @@ def open_store(path: str | os.PathLike[str] | None = None) -> Store:
         p.parent.mkdir(parents=True, exist_ok=True)
         # DuckDB spills large temp tables (an import's staging, with the file's raw text) to
         # ``<store>.tmp``: made private before DuckDB would create it with default rights.
-        spill = p.with_name(p.name + ".tmp")
+        spill = spill_dir(p)
         spill.mkdir(mode=0o700, exist_ok=True)
         spill.chmod(0o700)
         try:

@@ -302,8 +302,11 @@ def test_a_click_on_a_bar_filters_the_page(page, app_url, sample_db):
 def test_activity_month_table_downloads(page, app_url):
     _open(page, f"{app_url}/aktivitet")
     page.get_by_text("Tal pr. måned").first.click()
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Hent CSV").filter(visible=True).first.click()
+    button = page.get_by_role("button", name="Hent CSV").filter(visible=True).first
+    button.wait_for(state="visible", timeout=60_000)
+    wait_for_script(page)
+    with page.expect_download(timeout=90_000) as info:
+        button.click()
     assert info.value.suggested_filename == "aktivitet_pr_maaned.csv"
     lines = Path(info.value.path()).read_bytes().decode("utf-8-sig").splitlines()
     assert lines[0] == (
