@@ -67,6 +67,38 @@ FREE_TEXT_COLUMNS = (
 
 _REG_COLS_SQL = ",\n    ".join(f"{c} {t}" for c, t in REGISTRATION_COLUMNS.items())
 
+
+def _unkeep_cpr_sql() -> str:
+    """Return SQL that removes CPR numbers an earlier release kept, losing no registration.
+
+    In the texts (team, provider, ...) and rejected values a CPR number is masked. An id that
+    holds one gets a random token instead, the same for the same id everywhere: masking would
+    make two registrations (or two children) one.
+    """
+    has = privacy.contains_cpr_sql
+    ids = ("registration_id", "citizen_id")
+    tables = ("registration_history", "registrations")
+    found = " UNION ".join(f"SELECT {c} AS v FROM {t} WHERE {has(c)}" for t in tables for c in ids)
+    parts = [
+        "CREATE TEMP TABLE cpr_tokens AS SELECT v, 'X' || left(md5(v || random()::VARCHAR), 15)"
+        f" AS token FROM ({found});"
+    ]
+    parts += [
+        f"UPDATE {t} SET {c} = m.token FROM cpr_tokens m WHERE {t}.{c} = m.v;"
+        for t in tables
+        for c in ids
+    ]
+    parts.append("DROP TABLE cpr_tokens;")
+    texts = [(t, c) for t in tables for c in FREE_TEXT_COLUMNS if c not in ids]
+    parts += [
+        f"UPDATE {t} SET {c} = {privacy.mask_cprs_sql(c)} WHERE {has(c)};"
+        for t, c in [*texts, ("rejected_rows", "value")]
+    ]
+    return "\n".join(parts)
+
+
+_UNKEEP_CPR_SQL = _unkeep_cpr_sql()
+
 # Each entry upgrades the schema from version i to i + 1. Never edit a released entry;
 # append a new one instead, so a store made by an older release is upgraded on open.
 MIGRATIONS: list[str] = [
@@ -121,18 +153,9 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 2: a replace that removed more than the allowed share records its confirmation; CPR
-    # numbers that earlier releases kept in free text or rejected values are masked.
+    # numbers that earlier releases kept are removed (see _UNKEEP_CPR_SQL).
     "ALTER TABLE import_batches ADD COLUMN removal_confirmed BOOLEAN DEFAULT false;\n"
-    + "\n".join(
-        f"UPDATE {table} SET {col} = {privacy.mask_cprs_sql(col)} "
-        f"WHERE {privacy.contains_cpr_sql(col)};"
-        for table, cols in (
-            ("registration_history", FREE_TEXT_COLUMNS),
-            ("registrations", FREE_TEXT_COLUMNS),
-            ("rejected_rows", ("value",)),
-        )
-        for col in cols
-    ),
+    + _UNKEEP_CPR_SQL,
 ]
 
 
@@ -241,9 +264,14 @@ def open_store(path: str | os.PathLike[str] | None = None) -> Store:
                     "Luk det og prøv igen."
                 ) from None
             raise StoreError(f"Databasen {p} kan ikke åbnes: {exc}") from None
+        # The lock just taken is exclusive: what a killed process left (an upload, DuckDB's
+        # spilled temp tables, both with the raw text of a file) is nobody's now.
+        uploads.clean(p)
+        for left in spill.iterdir():
+            if left.is_file():
+                left.unlink(missing_ok=True)
         store = Store(path=p, con=con)
         _migrate(store)
-        uploads.clean_stale(p)
         _stores[key] = store
         return store
 

@@ -546,8 +546,9 @@ def test_an_upload_lives_on_disk_only_while_it_is_read(tmp_path):
     assert not path.exists()
 
 
-def test_an_upload_left_by_a_killed_process_is_deleted_at_the_next_start(tmp_path):
+def test_files_left_by_a_killed_process_are_deleted_at_the_next_start(tmp_path):
     from slcore import uploads
+    from slcore.store import spill_dir
 
     db = tmp_path / "x.duckdb"
     script = (
@@ -565,10 +566,11 @@ def test_an_upload_left_by_a_killed_process_is_deleted_at_the_next_start(tmp_pat
     assert killed.returncode == -9
     left = Path(killed.stdout.strip())
     assert left.exists()  # the kill left it ...
-    mine = uploads.upload_dir(db) / f"upload-{os.getpid()}-live.csv"
-    mine.write_bytes(b"in use")
-    open_store(db).close()  # ... and the next start removes it, not a running one's
-    assert not left.exists() and mine.exists()
+    spill_dir(db).mkdir(mode=0o700)
+    spilled = spill_dir(db) / "duckdb_temp_storage_S32K-0.tmp"  # as DuckDB names its spills
+    spilled.write_bytes(b"170421-9462")
+    open_store(db).close()  # ... and the next start removes it, and DuckDB's leftovers
+    assert not left.exists() and not spilled.exists()
 
 
 # --- the hostile set (issue 11) --------------------------------------------------------------

@@ -15,6 +15,7 @@ from slcore.store import (
     alias_key,
     intervention_types,
     open_store,
+    rebuild_current,
     resolve_db_path,
     schema_version,
 )
@@ -113,8 +114,10 @@ def test_a_store_of_schema_1_gets_its_kept_cpr_numbers_masked(tmp_path, monkeypa
         extra = "line_no, deleted, " if table == "registration_history" else ""
         values = "1, false, " if extra else ""
         cur.execute(
-            f"INSERT INTO {table} (batch_id, {extra}registration_id, team, provider) "
-            f"VALUES (1, {values}'R1', 'Team 010203-1234', 'Privat 0102031234')"
+            f"INSERT INTO {table} (batch_id, {extra}registration_id, citizen_id, team, provider) "
+            f"VALUES (1, {values}'R1', 'C1', 'Team 010203-1234', 'Privat 0102031234'), "
+            f"(1, {values}'1003121234', '010210 4234', NULL, NULL), "
+            f"(1, {values}'1003125678', '010210 4999', NULL, NULL)"
         )
     cur.execute(
         "INSERT INTO rejected_rows VALUES (1, 2, 'Pris', 'x 010203 1234', 'Prisen er ikke et tal.')"
@@ -127,12 +130,26 @@ def test_a_store_of_schema_1_gets_its_kept_cpr_numbers_masked(tmp_path, monkeypa
         rows = (
             s.cursor()
             .execute(
-                "SELECT team, provider FROM registrations UNION ALL "
-                "SELECT team, provider FROM registration_history"
+                "SELECT team, provider FROM registrations WHERE registration_id = 'R1' "
+                "UNION ALL SELECT team, provider FROM registration_history "
+                "WHERE registration_id = 'R1'"
             )
             .fetchall()
         )
         assert rows == [("Team 010203-****", "Privat 010203-****")] * 2
+        # Ids that held a CPR number get tokens: no CPR left, and no two registrations (or
+        # children) made one; history and current view agree.
+        cur = s.cursor()
+        ids = cur.execute("SELECT registration_id, citizen_id FROM registrations ORDER BY ALL")
+        ids = ids.fetchall()
+        assert len({r for r, _ in ids}) == 3 and len({c for _, c in ids}) == 3
+        assert not any("1234" in r or "4234" in c or "4999" in c for r, c in ids)
+        history = cur.execute(
+            "SELECT registration_id, citizen_id FROM registration_history ORDER BY ALL"
+        ).fetchall()
+        assert history == ids
+        rebuild_current(cur)
+        assert cur.execute("SELECT count(*) FROM registrations").fetchone()[0] == 3
         value = s.cursor().execute("SELECT value FROM rejected_rows").fetchone()[0]
         assert value == "x 010203-****"
     finally:
