@@ -20,7 +20,8 @@ import datetime as dt
 import getpass
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -703,6 +704,19 @@ def store_key(store: Store) -> bytes:
     return key
 
 
+@contextmanager
+def _refusals_masked() -> Iterator[None]:
+    """Mask any CPR-shaped number in a refusal: a file or sheet name, a header, DuckDB's text."""
+    try:
+        yield
+    except RemovalRefused:
+        raise
+    except ImportRefused as exc:
+        if privacy.contains_cpr(str(exc)):
+            raise ImportRefused(privacy.mask_cprs(str(exc))) from None
+        raise
+
+
 def _prepare(
     store: Store,
     path: Path,
@@ -806,10 +820,13 @@ def inspect_file(
     path = Path(path)
     cur = store.cursor()
     try:
-        det, final, rows_read = _prepare(store, path, sheet, mapping, max_bytes, lambda *_: None)
+        with _refusals_masked():
+            det, final, rows_read = _prepare(
+                store, path, sheet, mapping, max_bytes, lambda *_: None
+            )
         sha = file_sha256(path)
         return Inspection(
-            file_name=file_name or path.name,
+            file_name=privacy.mask_cprs(file_name or path.name),
             sha256=sha,
             detection=det,
             mapping=final,
@@ -849,18 +866,20 @@ def import_file(
     report = progress or (lambda *_: None)
     if mode not in MODES:
         raise ValueError(f"Ukendt tilstand: {mode}")
-    _check_size(path, max_bytes)
+    with _refusals_masked():
+        _check_size(path, max_bytes)
     sha = file_sha256(path)
     prev = _previous_batch(store, sha)
     if prev is not None:
         report(1.0, "Filen er allerede indlæst.")
         return ImportResult(batch_id=None, rows_read=0, already_imported_as=prev)
     cur = store.cursor()
+    name = privacy.mask_cprs(file_name or path.name)  # it is stored and shown
     try:
-        _det, _mapping, rows_read = _prepare(store, path, sheet, mapping, max_bytes, report)
+        with _refusals_masked():
+            _det, _mapping, rows_read = _prepare(store, path, sheet, mapping, max_bytes, report)
         n_valid = cur.execute("SELECT count(*) FROM valid_rows").fetchone()[0]
         rejections = _fetch_rejections(cur)
-        name = file_name or path.name
         if n_valid == 0:
             first = rejections[0]
             raise ImportRefused(

@@ -596,7 +596,7 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path) -> Detection:
             )
         except duckdb.Error as exc:
             # DuckDB's message may quote the line: never a CPR number in a message.
-            detail = privacy.mask_cprs(str(exc).splitlines()[0][:120])
+            detail = privacy.mask_cprs(str(exc).splitlines()[0])[:120]
             raise ImportRefused(f"Filen {path.name} kunne ikke læses som CSV ({detail}).") from None
     _number_records(cur, record_lines, before_data, path)
     return Detection(

@@ -547,7 +547,6 @@ def test_an_upload_lives_on_disk_only_while_it_is_read(tmp_path):
 
 
 def test_files_left_by_a_killed_process_are_deleted_at_the_next_start(tmp_path):
-    from slcore import uploads
     from slcore.store import spill_dir
 
     db = tmp_path / "x.duckdb"
@@ -726,3 +725,25 @@ def test_no_cpr_anywhere_after_the_hostile_set(tmp_path, monkeypatch, caplog, ca
     for path in on_disk:
         data = path.read_bytes()
         assert [n for n in needles if n.encode() in data] == [], path
+
+
+def test_a_cpr_number_in_a_file_name_is_masked_where_it_is_stored_or_said(tmp_path, monkeypatch):
+    monkeypatch.setenv("SLCORE_KEY", "test")
+    store = open_store(tmp_path / "x.duckdb")
+    named = cpr_file(tmp_path / f"Borger {FAKE} bevillinger.csv", [("A", "170421-9462")])
+    assert importer.inspect_file(store, named).file_name == "Borger 010203-**** bevillinger.csv"
+    importer.import_file(store, named)
+    history = importer.import_history(store)
+    assert history["Fil"].tolist() == ["Borger 010203-**** bevillinger.csv"]
+    empty = tmp_path / "Sag 0102031234.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(importer.ImportRefused) as refused:
+        importer.import_file(store, empty)
+    assert str(refused.value) == "Filen Sag 010203-****.csv er tom."
+    wrong_sheet = tmp_path / f"{FAKE}.xlsx"
+    wrong_sheet.write_bytes(to_xlsx_bytes(pd.DataFrame({"Bevillings-id": ["A"], "Takst": [1]})))
+    with pytest.raises(importer.ImportRefused) as refused:
+        importer.inspect_file(store, wrong_sheet, sheet="Ark 9")
+    assert fake_leaks(str(refused.value)) == [] and "010203-****" in str(refused.value)
+    assert fake_leaks(store_text(store)) == []
+    store.close()

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from slcore import fmt, importer, uploads
+from slcore import fmt, importer, privacy, uploads
 from slcore.columns import COLUMN_LABELS
 from slcore.reader import ImportRefused
 from slcore.store import intervention_types
@@ -77,13 +77,19 @@ def show_upload(uploaded, path: Path) -> None:
         if det.delimiter:
             found["Skilletegn"] = det.delimiter_label
         if det.sheet:
-            found["Ark"] = det.sheet
+            found["Ark"] = privacy.mask_cprs(det.sheet)
         if det.header_line:
             found["Overskrift i linje"] = str(det.header_line)
         found["Rækker"] = fmt.number(ins.rows_read)
         st.markdown("  \n".join(f"**{k}:** {v}" for k, v in found.items()))
         if len(det.sheets) > 1:
-            st.selectbox("Ark", det.sheets, index=det.sheets.index(det.sheet), key="sheet")
+            st.selectbox(
+                "Ark",
+                det.sheets,
+                index=det.sheets.index(det.sheet),
+                format_func=privacy.mask_cprs,  # a sheet may be named after a child
+                key="sheet",
+            )
 
         with st.expander("Kolonner: hvilken kolonne i filen er hvad", expanded=False):
             st.caption("Ret tilknytningen, hvis en kolonne er gættet forkert; tjek igen bagefter.")
