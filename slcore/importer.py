@@ -229,16 +229,21 @@ def unit_sql(v: str) -> str:
     return _map_sql(v, EXTENT_UNITS)
 
 
-# A whole value that is one CPR number: DDMMYY-SSSS, DDMMYYSSSS or DDMMYY SSSS, optionally
-# labelled ("CPR 010203-1234", "CPR-nr.: 0102031234").
-CPR_VALUE = "(?i)(cpr(-?nr\\.?|-?nummer)?:?\\s*)?\\d{6}[- ]?\\d{4}"
+# A whole value that is one CPR number, as the CPR or citizen column may write it: the ten
+# digits in any of the spellings of privacy.CPR_IN_TEXT, optionally labelled ("CPR
+# 010203-1234", "CPR-nr.: 0102031234"), or nine digits (Excel dropped the leading zero).
+CPR_VALUE = (
+    "(?i)(cpr(-?nr\\.?|-?nummer)?:?[ \u00a0]*)?"
+    f"([0-9]{{2}}[ \u00a0]?[0-9]{{2}}[ \u00a0]?[0-9]{{2}}{privacy.CPR_SEPARATOR}{{0,3}}[0-9]{{4}}"
+    "|[0-9]{9})"
+)
 
 
 def cpr_digits_sql(v: str) -> str:
     """SQL for the ten digits of a value that is one CPR number (see CPR_VALUE); else NULL."""
     return (
         f"CASE WHEN regexp_full_match({v}, '{CPR_VALUE}') "
-        f"THEN regexp_replace({v}, '[^0-9]', '', 'g') END"
+        f"THEN lpad(regexp_replace({v}, '[^0-9]', '', 'g'), 10, '0') END"
     )
 
 

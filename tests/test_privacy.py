@@ -437,7 +437,18 @@ def test_a_cpr_number_in_free_text_rejects_the_row_and_is_masked(tmp_path, monke
     assert "ring om 010203-****" in seen["preview"]
 
 
-@pytest.mark.parametrize("written", ["010203 1234", "CPR 010203-1234", "CPR-nr.: 0102031234"])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "010203 1234",
+        "CPR 010203-1234",
+        "CPR-nr.: 0102031234",
+        "010203\u20131234",  # an en dash
+        "010203\u00a01234",  # a no-break space, as Excel writes one
+        "010203 - 1234",
+        "01 02 03 1234",
+    ],
+)
 def test_a_citizen_id_written_with_a_space_or_a_label_is_pseudonymised(
     tmp_path, monkeypatch, written
 ):
@@ -462,12 +473,20 @@ def test_masking_finds_every_spelling_and_leaves_other_numbers(tmp_path):
     assert privacy.mask_cprs("a 0102031234;0102031234 b") == "a 010203-****;010203-**** b"
     assert privacy.mask_cprs("CPR010203 1234") == "CPR010203-****"
     # Not CPR-shaped: eleven digits, an impossible month, a pseudonym's hex, an amount.
+    assert privacy.mask_cprs("Borger0102031234") == "Borger010203-****"
+    assert privacy.mask_cprs("CPRnr 010203\u00a01234.") == "CPRnr 010203-****."
     for text in ("12345678901", "011303-1234", "P0102031234abcd", "1.234.567,89"):
         assert not privacy.contains_cpr(text) and privacy.mask_cprs(text) == text
     # The SQL and the Python rule agree.
     store = open_store(tmp_path / "x.duckdb")
     cur = store.cursor()
-    for text in ("x 010203-1234", "610203 1234", "12345678901", "Team 3101991234,"):
+    for text in (
+        "x 010203-1234",
+        "610203 1234",
+        "12345678901",
+        "Team 3101991234,",
+        "a01 02 03\u20131234",
+    ):
         sql = cur.execute(
             f"SELECT {privacy.contains_cpr_sql('$t')}, {privacy.mask_cprs_sql('$t')}", {"t": text}
         ).fetchone()
@@ -725,6 +744,15 @@ def test_no_cpr_anywhere_after_the_hostile_set(tmp_path, monkeypatch, caplog, ca
     for path in on_disk:
         data = path.read_bytes()
         assert [n for n in needles if n.encode() in data] == [], path
+
+
+def test_a_cpr_number_that_lost_its_leading_zero_is_one(tmp_path, monkeypatch):
+    # Excel shows 0102154123 as the number 102154123: in the CPR or citizen column it is one.
+    monkeypatch.setenv("SLCORE_KEY", "test")
+    store = open_store(tmp_path / "x.duckdb")
+    importer.import_file(store, cpr_file(tmp_path / "a.csv", [("A", "102154123")]))
+    assert citizen_ids(store) == {"A": expected_pseudonym(b"test", "010215-4123")}
+    store.close()
 
 
 def test_a_cpr_number_in_a_file_name_is_masked_where_it_is_stored_or_said(tmp_path, monkeypatch):
