@@ -430,27 +430,51 @@ def _too_big_field(line: int, path: Path) -> ImportRefused:
     )
 
 
-def _unquoted_count(
-    buf: np.ndarray, start: int, end: int, byte: int, opens: np.ndarray, closes: np.ndarray
-) -> np.ndarray:
-    """Return the offsets of a byte in buf[start:end] that lie outside every quoted field."""
-    hits = np.flatnonzero(buf[start:end] == byte) + start
-    if len(opens) and len(hits):
-        k = np.searchsorted(opens, hits, side="left") - 1
-        hits = hits[(k < 0) | (closes[np.maximum(k, 0)] < hits)]
-    return hits
+_DATE_FIELD = re.compile(rb"\s*(\d{1,2}[-./]\d{1,2}[-./]\d{4}|\d{4}-\d{2}-\d{2})\s*")
 
 
 def _swallows_records(raw: bytes, field: tuple[int, int], delim: str, n_header: int) -> bool:
     """Tell whether a quoted field over line breaks has taken in whole records.
 
-    One line inside it with a record's worth of delimiters is what a stray quote does, never a
-    note over a few lines. The quick count in C comes first; nearly every field stops there.
+    A line inside it that looks like a record (the header's number of fields, one of them a
+    date) is what a stray quote does, never a note over a few lines, however many commas its
+    sentences have. The quick count in C comes first; nearly every field stops there.
     """
     (o, c), sep = field, delim.encode()
-    return raw.count(sep, o, c) >= n_header - 1 and (
-        max(part.count(sep) for part in re.split(rb"\r\n|\r|\n", raw[o + 1 : c])) >= n_header - 1
+    if raw.count(sep, o, c) < n_header - 1:
+        return False
+    return any(
+        part.count(sep) == n_header - 1
+        and any(_DATE_FIELD.fullmatch(cell) for cell in part.split(sep))
+        for part in re.split(rb"\r\n|\r|\n", raw[o + 1 : c])
     )
+
+
+def _text_after_quote(line: int, path: Path) -> ImportRefused:
+    return ImportRefused(
+        f'Linje {line} i {path.name} har tekst efter et afsluttende anførselstegn (fx "Nord" '
+        "Øst), og den ville gå tabt. Sæt hele værdien i anførselstegn, eller fjern dem, og "
+        "prøv igen."
+    )
+
+
+def _check_after_closes(raw: bytes, buf: np.ndarray, closes: np.ndarray, delim: str) -> int | None:
+    """Return the offset of a closing quote followed by more of its value, if there is one.
+
+    DuckDB (not strict) drops what follows a closing quote up to the delimiter: ``"Nord" x``
+    would be read as ``Nord``. Spaces there are harmless.
+    """
+    n = len(buf)
+    inner = closes[closes < n - 1]
+    after = buf[inner + 1]
+    suspects = inner[(after != ord(delim)) & (after != 10) & (after != 13)]
+    for c in suspects.tolist():
+        rest = re.split(
+            rb"[\r\n" + re.escape(delim.encode()) + rb"]", raw[c + 1 : c + 1 + 4096], maxsplit=1
+        )
+        if rest[0].strip(b" \t"):
+            return int(c)
+    return None
 
 
 def _unquoted(
@@ -494,6 +518,9 @@ def _check_fields(
                 raise _stray_quote(first, path)
         if closes[-1] >= len(buf):  # left open at the end of the file: only the last can be
             raise _stray_quote(lines.of(int(opens[-1])), path)
+        lost = _check_after_closes(raw, buf, closes, delim)
+        if lost is not None:
+            raise _text_after_quote(lines.of(lost), path)
         big = np.flatnonzero(closes - opens - 1 > bounds.MAX_FIELD_BYTES)
         if len(big):
             raise _too_big_field(lines.of(int(opens[big[0]])), path)

@@ -1104,3 +1104,37 @@ def test_xlsx_with_two_parts_of_the_same_name_is_refused(store, tmp_path):
         z.writestr("xl/worksheets/sheet1.xml", b"<worksheet/>")
     with pytest.raises(ImportRefused, match=r"to\.xlsx ligner en Excel-fil, men er beskadiget"):
         inspect_file(store, path)
+
+
+# --- found in review -------------------------------------------------------------------------
+
+NOTE_HEADER = "Bevillings-id;CPR-nr;Indsatstype;Startdato;Takst;Takstenhed;Team;Note\n"
+
+
+def note_row(i: int, team: str = "Syd", note: str = "") -> str:
+    return f"A{i};170421-9462;Fast kontaktperson;01-02-2025;450;pr. måned;{team};{note}\n"
+
+
+def test_text_after_a_closing_quote_is_refused_not_cut_off(store, tmp_path):
+    # DuckDB would read '"Nord" 010210-4234' as 'Nord 010210-423': part lost, part of a CPR kept.
+    path = tmp_path / "efter.csv"
+    path.write_text(NOTE_HEADER + note_row(1) + note_row(2, '"Nord" 010210-4234'), "utf-8")
+    with pytest.raises(ImportRefused, match=r"Linje 3 i efter\.csv har tekst efter et afsluttende"):
+        inspect_file(store, path)
+    # Spaces after the closing quote lose nothing.
+    path.write_text(NOTE_HEADER + note_row(1, '"Nord"  ') + note_row(2), "utf-8")
+    assert inspect_file(store, path).valid == 2
+
+
+@pytest.mark.parametrize("delim", [";", ","])
+def test_a_quoted_note_over_lines_with_many_delimiters_is_no_stray_quote(store, tmp_path, delim):
+    note = (
+        '"Mødet gik godt, mor; far, barn; lærer, pædagog; psykolog, sagsbehandler; var med\n'
+        'Næste møde aftales, ok; fint, godt; igen, mere; tekst, her"'
+    )
+    header, first = NOTE_HEADER.replace(";", delim), note_row(1).replace(";", delim)
+    second = note_row(2, note=note.replace(";", ",")).replace(";", delim)
+    path = tmp_path / "note.csv"
+    path.write_text(header + first + second + note_row(4).replace(";", delim), "utf-8")
+    ins = inspect_file(store, path)
+    assert ins.valid == 3 and ins.preview["Linje"].tolist() == [2, 3, 5]
