@@ -5,13 +5,16 @@ The pipeline, all in DuckDB over the whole file at once (no Python loop per row)
 1. ``reader.read_to_raw``: the file becomes temp table ``raw_rows`` (text plus ``line_no``).
 2. ``columns.map_headers``: its headers are matched to canonical columns by their aliases
    (the analyst may override the mapping).
-3. ``validate``: every value is parsed in SQL; CPR numbers become pseudonyms and birth months;
-   each row gets typed values or exactly one rejection (the first problem in column order)
-   with line, column, value (CPR masked) and a Danish reason.
+3. ``validate``: every value is parsed in SQL and held to ``slcore.bounds``; CPR numbers
+   become pseudonyms and birth months, and one anywhere else in a stored text rejects its
+   row; each row gets typed values or exactly one rejection (the first problem in column
+   order) with line, column, value (any CPR number masked) and a Danish reason.
 4. ``write_batch``: one transaction adds the batch, its history rows and rejections and
-   rebuilds the current view, so a crash or a kill leaves the store as it was.
+   rebuilds the current view, so a crash or a kill leaves the store as it was. A replace
+   that would remove more than ``bounds.MAX_REPLACE_REMOVAL_SHARE`` must be confirmed.
 
-``inspect_file`` runs 1-3 without writing, for the upload page's report.
+``inspect_file`` runs 1-3 without writing, for the upload page's report. Both drop the
+staging tables (the file's raw text) when they end.
 """
 
 from __future__ import annotations
