@@ -185,7 +185,8 @@ def test_upload_report_import_and_overview_changes(page, empty_app_url):
     assert page.get_by_text("Svømmeundervisning (1 rækker)").first.is_visible()
     rejected_tile = page.locator('[data-testid="stMetric"]', has_text="Afvises")
     rejected_tile.wait_for(timeout=60_000)
-    assert rejected_tile.inner_text().split()[-1] == "8"
+    shown = page.locator('[data-testid="stMain"]').inner_text()[:4000]
+    assert rejected_tile.inner_text().split()[-1] == "8", shown
     # The rejected rows download: line, column, value (CPR masked), reason.
     with page.expect_download() as info:
         page.get_by_role("button", name="Hent CSV").first.click()
