@@ -378,9 +378,14 @@ def _checks(has_cpr: bool) -> list[tuple[str, str, str, str]]:
             "cpr_raw",
             "Ugyldigt CPR-nummer: skal være 10 cifre (DDMMÅÅ-NNNN) med en gyldig dato.",
         ),
-        # A citizen id that is a whole CPR number became its pseudonym; one that holds a
-        # CPR number among other text cannot be pseudonymised safely.
-        _cpr_check("citizen_id", "citizen_id"),
+        # A citizen id that is a whole CPR number became its pseudonym (never checked: it is
+        # ours); one that holds a CPR number among other text cannot be pseudonymised safely.
+        (
+            "citizen_id",
+            f"NOT pseudonymised AND {privacy.contains_cpr_sql('citizen_id')}",
+            "citizen_id",
+            _cpr_check("citizen_id", "citizen_id")[3],
+        ),
         *_date_checks("birth_date"),
         (
             "age_at_start",
@@ -523,6 +528,7 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes
                 {_in_years("decision_date_any")} AS decision_date,
                 {_finite("extent_any")} AS extent,
                 {_finite("cost_any")} AS cost_amount,
+                cpr_digits IS NOT NULL OR citizen_cpr_digits IS NOT NULL AS pseudonymised,
                 CASE WHEN cpr_digits IS NOT NULL THEN {privacy.pseudonym_sql("cpr_digits")}
                      WHEN citizen_cpr_digits IS NOT NULL
                          THEN {privacy.pseudonym_sql("citizen_cpr_digits")}

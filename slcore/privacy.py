@@ -112,15 +112,16 @@ def mask_cpr(value: str) -> str:
 
 # A CPR-shaped number: DDMMYY then the four-digit serial, written as people and programs do
 # (010203-1234, 0102031234, 010203 1234, 010203 - 1234, an en dash or a no-break space from
-# Excel, 01 02 03 1234), not followed by a digit or letter and not preceded by a digit (a
-# label glued before it counts: "CPRnr0102031234"). Days 61-91 are the CPR office's
+# Excel, 01 02 03 1234), standing on its own: not inside a run of digits or letters (so never
+# in a pseudonym like P3da36d0109911234 or an id like R0102031234), though "CPR" or "nr"
+# glued before it counts as a boundary ("CPRnr0102031234"). Days 61-91 are the CPR office's
 # substitute numbers. Groups: 1 boundary, 2 day, 3 month, 4 year, 5 serial, 6 boundary. The
 # pattern is written once for Python's re and DuckDB's RE2: literal characters, no \s or \u.
 _CPR_DAY = "(0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])"
 CPR_SEPARATOR = "[ \t\u00a0\u2010-\u2015-]"  # space, tab, no-break space, dashes
 _GAP = "[ \u00a0]?"  # between day, month and year
 CPR_IN_TEXT = (
-    f"(^|[^0-9]){_CPR_DAY}{_GAP}(0[1-9]|1[0-2]){_GAP}([0-9]{{2}}){CPR_SEPARATOR}{{0,3}}"
+    f"(^|[^0-9a-zæøå]|cpr|nr){_CPR_DAY}{_GAP}(0[1-9]|1[0-2]){_GAP}([0-9]{{2}}){CPR_SEPARATOR}{{0,3}}"
     "([0-9]{4})([^0-9a-zæøå]|$)"
 )
 _CPR_RE = re.compile(CPR_IN_TEXT, re.IGNORECASE)

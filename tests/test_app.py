@@ -200,7 +200,9 @@ def test_upload_page_report_alias_import_and_undo(tmp_path, monkeypatch):
     data = (SAMPLES / "udtraek_dubu_cp1252.csv").read_bytes()
     at.file_uploader[0].set_value(("udtraek.csv", data, "text/csv")).run()
     assert not at.exception
-    assert metrics(at) == {"Rækker læst": "608", "Kan indlæses": "600", "Afvises": "8"}
+    assert metrics(at) == {"Rækker læst": "608", "Kan indlæses": "600", "Afvises": "8"}, [
+        d.value.to_dict("records") for d in at.dataframe
+    ]
     assert any("Windows-1252" in m.value for m in at.markdown)
     # Map the unknown name, check again: that row now imports.
     at.selectbox(key="alias_Svømmeundervisning").set_value("SI_ANDEN")

@@ -473,7 +473,10 @@ def test_masking_finds_every_spelling_and_leaves_other_numbers(tmp_path):
     assert privacy.mask_cprs("a 0102031234;0102031234 b") == "a 010203-****;010203-**** b"
     assert privacy.mask_cprs("CPR010203 1234") == "CPR010203-****"
     # Not CPR-shaped: eleven digits, an impossible month, a pseudonym's hex, an amount.
-    assert privacy.mask_cprs("Borger0102031234") == "Borger010203-****"
+    assert privacy.mask_cprs("CPRnr0102031234") == "CPRnr010203-****"
+    # Inside a run of letters and digits it is not one: a pseudonym, an id.
+    for text in ("P3da36d0102031234", "R0102031234", "Pd0af4d0404471234"):
+        assert not privacy.contains_cpr(text)
     assert privacy.mask_cprs("CPRnr 010203\u00a01234.") == "CPRnr 010203-****."
     for text in ("12345678901", "011303-1234", "P0102031234abcd", "1.234.567,89"):
         assert not privacy.contains_cpr(text) and privacy.mask_cprs(text) == text
