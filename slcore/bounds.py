@@ -31,13 +31,13 @@ MAX_EXTENT: dict[str, float] = {
     "nights_per_month": 31,
     "full_time": 1,
 }
-MAX_EXTENT_ANY_UNIT = 168.0
+MAX_EXTENT_ANY_UNIT = 168.0  # extent without a unit: the largest of the units above
 EXTENT_UNIT_WORDS: dict[str, str] = {
     "hours_per_week": "timer pr. uge",
     "days_per_month": "dage pr. måned",
     "nights_per_month": "døgn pr. måned",
     "full_time": "fuld tid",
-}  # extent without a unit: the largest of the units above
+}
 
 # The highest price per cost period: far above any real placement (a secure institution
 # costs about 10.000 kr. a day), far below what breaks a sum.

@@ -738,8 +738,11 @@ def _prepare(
     mapping: dict[str, str] | None,
     max_bytes: int,
     progress: Progress,
-) -> tuple[Detection, dict[str, str], int]:
-    """Read, map and validate a file on this thread's cursor; refuse unusable files."""
+) -> tuple[Detection, dict[str, str], int, bytes]:
+    """Read, map and validate a file on this thread's cursor; refuse unusable files.
+
+    Return what was detected, the mapping used, the rows read and the store's key.
+    """
     _check_size(path, max_bytes)
     key = store_key(store)
     cur = store.cursor()
@@ -756,7 +759,7 @@ def _prepare(
     progress(0.35, f"Kontrollerer {fmt.number(rows_read)} rækker …")
     validate(cur, final, key)
     _check_unknown_types(cur, final)
-    return det, final, rows_read
+    return det, final, rows_read, key
 
 
 def _previous_batch(store: Store, sha: str) -> int | None:
@@ -835,7 +838,7 @@ def inspect_file(
     cur = store.cursor()
     try:
         with _refusals_masked():
-            det, final, rows_read = _prepare(
+            det, final, rows_read, _key = _prepare(
                 store, path, sheet, mapping, max_bytes, lambda *_: None
             )
         sha = file_sha256(path)
@@ -891,7 +894,9 @@ def import_file(
     name = privacy.mask_cprs(file_name or path.name)  # it is stored and shown
     try:
         with _refusals_masked():
-            _det, _mapping, rows_read = _prepare(store, path, sheet, mapping, max_bytes, report)
+            _det, _mapping, rows_read, key = _prepare(
+                store, path, sheet, mapping, max_bytes, report
+            )
         n_valid = cur.execute("SELECT count(*) FROM valid_rows").fetchone()[0]
         rejections = _fetch_rejections(cur)
         if n_valid == 0:
@@ -918,6 +923,7 @@ def import_file(
             data_as_of_date=data_as_of(cur, today or dt.date.today()),
             rejections=rejections,
             allow_removal=allow_removal,
+            key_fingerprint=privacy.key_fingerprint(key),
         )
     finally:
         drop_staging(cur)
@@ -958,11 +964,13 @@ def write_batch(
     rejections: list[dict[str, object]],
     source_table: str = "valid_rows",
     allow_removal: bool = False,
+    key_fingerprint: str | None = None,
 ) -> ImportResult:
     """Write ``source_table`` (a temp table on this thread's cursor) as one batch, atomically.
 
     A replace that would remove more than the allowed share raises ``RemovalRefused`` and
     writes nothing, unless ``allow_removal``; the confirmation is recorded with the batch.
+    ``key_fingerprint`` (an import's) is remembered by a store that has none yet.
     """
     cols = ", ".join(REGISTRATION_COLUMNS)
     content = [c for c in REGISTRATION_COLUMNS if c != "registration_id"]
@@ -1032,11 +1040,11 @@ def write_batch(
                 confirmed,
             ],
         )
-        if kind == "import":
+        if key_fingerprint is not None:
             # The store remembers its key from the first import on (see store_key).
             cur.execute(
                 "INSERT INTO meta VALUES ('key_fingerprint', ?) ON CONFLICT DO NOTHING",
-                [privacy.key_fingerprint(privacy.load_key(store.path))],
+                [key_fingerprint],
             )
         rebuild_current(cur)
     return ImportResult(
