@@ -1,21 +1,18 @@
 """Serviceniveau: the dashboard's entry point (``streamlit run app.py``).
 
-Each page starts with ``ui.page(title)``, which opens the store (building the demo
-municipality on first start), draws the shared sidebar filters and the page header.
+The entrypoint opens the store (building the demo municipality on first start) and draws
+the shared sidebar filters before the page runs. Widgets drawn here belong to every page,
+so the filters and their query parameters survive each navigation; drawn in a page, they
+would be new widgets on every page and a shared link would lose them on the first click.
+Each page then starts with ``ui.page(title)``, which draws the header and returns the view.
 """
 
 import streamlit as st
 
+import ui
+
 st.set_page_config(page_title="Serviceniveau", page_icon="📊", layout="wide")
 
-page = st.navigation(
-    [
-        st.Page("views/overblik.py", title="Overblik", icon=":material/dashboard:", default=True),
-        st.Page("views/aktivitet.py", title="Aktivitet", icon=":material/groups:"),
-        st.Page("views/oekonomi.py", title="Økonomi", icon=":material/payments:"),
-        st.Page("views/rammeoverholdelse.py", title="Rammeoverholdelse", icon=":material/rule:"),
-        st.Page("views/serviceniveau.py", title="Serviceniveau", icon=":material/tune:"),
-        st.Page("views/indlaes.py", title="Indlæs data", icon=":material/upload_file:"),
-    ]
-)
+page = st.navigation(ui.pages())
+ui.start()
 page.run()

@@ -19,6 +19,23 @@ from slcore.periods import PRESETS, Period, preset_period
 from slcore.store import Store, StoreError, intervention_types, open_store, resolve_db_path
 
 _first_start_lock = threading.Lock()
+# The view the entrypoint's sidebar chose for this script run (one run per thread at a time).
+_this_run = threading.local()
+
+IMPORT_PAGE = "views/indlaes.py"
+
+
+def pages() -> list[st.Page]:
+    """Return the pages in navigation order (``st.Page`` needs the running script's folder)."""
+    return [
+        st.Page("views/overblik.py", title="Overblik", icon=":material/dashboard:", default=True),
+        st.Page("views/aktivitet.py", title="Aktivitet", icon=":material/groups:"),
+        st.Page("views/oekonomi.py", title="Økonomi", icon=":material/payments:"),
+        st.Page("views/rammeoverholdelse.py", title="Rammeoverholdelse", icon=":material/rule:"),
+        st.Page("views/serviceniveau.py", title="Serviceniveau", icon=":material/tune:"),
+        st.Page(IMPORT_PAGE, title="Indlæs data", icon=":material/upload_file:"),
+    ]
+
 
 CATEGORY_LABELS = {
     "tidlig_forebyggende": "Tidlig forebyggende indsats",
@@ -63,6 +80,44 @@ def get_store() -> Store:
     return open_store(path)
 
 
+DATE_HELP = "Skriv datoen som dd-mm-åååå og tryk Enter eller Tab."
+
+
+def date_field(
+    container: object, label: str, key: str, default: dt.date, help_text: str = ""
+) -> dt.date:
+    """Draw a date typed as dd-mm-åååå, bound to the URL; return it (``default`` if invalid).
+
+    A text field, because Streamlit's date field applies a typed date only when the user
+    clicks elsewhere, not on Enter or Tab. A field the user has not changed follows its
+    default, so the as-of date moves with new data in every session alike.
+    """
+    default_text = fmt.date(default)
+    shown_default = f"_{key}_default"
+    previous = st.session_state.get(shown_default)
+    untouched = st.session_state.get(key) in (None, previous)
+    if previous is not None and previous != default_text and untouched:
+        st.session_state[key] = default_text
+    st.session_state[shown_default] = default_text
+    text = container.text_input(  # type: ignore[attr-defined]
+        label,
+        value=default_text,
+        key=key,
+        bind="query-params",
+        placeholder="dd-mm-åååå",
+        validate=(fmt.DATE_INPUT_PATTERN, "Skriv datoen som dd-mm-åååå, fx 31-12-2025."),
+        help=f"{help_text} {DATE_HELP}".strip(),
+    )
+    day = fmt.parse_date(text)
+    if day is None:
+        if text:
+            container.error(  # type: ignore[attr-defined]
+                f"{label}: »{text}« er ikke en dato. Bruger {default_text}."
+            )
+        return default
+    return day
+
+
 def sidebar(store: Store) -> View:
     """Draw the shared filters in the sidebar and return the view they select."""
     status = figures.data_status(store)
@@ -73,25 +128,18 @@ def sidebar(store: Store) -> View:
     preset = sb.selectbox(
         "Periode", list(PRESETS), format_func=PRESETS.get, key="periode", bind="query-params"
     )
-    as_of = sb.date_input(
+    as_of = date_field(
+        sb,
         "Opgjort pr.",
-        value=status.as_of,
-        key="opgjort",
-        bind="query-params",
-        format="DD-MM-YYYY",
-        help="Dagen data beskriver. Standard: den seneste dag, den nyeste import dækker.",
+        "opgjort",
+        status.as_of,
+        "Dagen data beskriver. Standard: den seneste dag, den nyeste import dækker.",
     )
     custom = None
     if preset == "custom":
         c1, c2 = sb.columns(2)
-        start = c1.date_input(
-            "Fra",
-            value=dt.date(as_of.year, 1, 1),
-            key="fra",
-            bind="query-params",
-            format="DD-MM-YYYY",
-        )
-        end = c2.date_input("Til", value=as_of, key="til", bind="query-params", format="DD-MM-YYYY")
+        start = date_field(c1, "Fra", "fra", dt.date(as_of.year, 1, 1))
+        end = date_field(c2, "Til", "til", as_of)
         if end < start:
             sb.error("Til-datoen ligger før fra-datoen; perioden er vendt om.")
             start, end = end, start
@@ -136,17 +184,27 @@ def sidebar(store: Store) -> View:
     return View(store=store, period=period, filters=filters, status=status, type_names=names)
 
 
-def page(title: str) -> View:
-    """Start a page: open the store, draw the shared filters and the header; return the view.
+def start() -> None:
+    """Open the store and draw the shared sidebar filters; ``app.py`` calls this each run.
 
-    Stops the page with a Danish message when the store cannot be opened.
+    Stops the run with a Danish message when the store cannot be opened.
     """
+    _this_run.view = None
     try:
         store = get_store()
     except StoreError as exc:
         st.error(str(exc), icon=":material/error:")
         st.stop()
-    view = sidebar(store)
+    _this_run.view = sidebar(store)
+
+
+def page(title: str) -> View:
+    """Start a page: draw the header under the filters ``start`` drew; return the view."""
+    view: View | None = getattr(_this_run, "view", None)
+    if view is None:  # the page was run without the entrypoint
+        start()
+        view = _this_run.view
+    assert view is not None
     header(view, title)
     return view
 
@@ -180,9 +238,25 @@ def empty_state() -> None:
     )
 
 
-def downloads(df: pd.DataFrame, name: str, key: str) -> None:
-    """Offer a table as CSV (for Danish Excel) and XLSX."""
-    download_pair(export.to_csv_bytes(df), export.to_xlsx_bytes(df, sheet=name), name, key)
+def downloads(
+    df: pd.DataFrame,
+    name: str,
+    key: str,
+    period: Period | None = None,
+    title: str | None = None,
+) -> None:
+    """Offer a table as CSV (for Danish Excel) and XLSX, its numbers as the screen shows them.
+
+    A period puts its dates and the as-of date in the file name, and after a title in the
+    files' first line (``export.file_stem``, ``export.heading``).
+    """
+    line = export.heading(title, period)
+    download_pair(
+        export.to_csv_bytes(df, title=line, as_shown=True),
+        export.to_xlsx_bytes(df, sheet=name, title=line, as_shown=True),
+        export.file_stem(name, period),
+        key,
+    )
 
 
 def download_pair(csv_bytes: bytes, xlsx_bytes: bytes, name: str, key: str) -> None:
@@ -381,8 +455,15 @@ def allocation_list(page_key: str, view: View, filters: Filters) -> None:
     downloads(shown, "bevillinger", key=f"{page_key}_alloc")
 
 
-def table_with_downloads(df: pd.DataFrame, name: str, key: str, **dataframe_args: object) -> None:
-    """Show a table with Danish labels and numbers, and offer it as CSV and Excel."""
+def table_with_downloads(
+    df: pd.DataFrame,
+    name: str,
+    key: str,
+    period: Period | None = None,
+    title: str | None = None,
+    **dataframe_args: object,
+) -> None:
+    """Show a table with Danish labels and numbers, and offer it as CSV and Excel (``downloads``)."""
     shown = df.rename(columns=fmt.FIGURE_LABELS)
     st.dataframe(danish_table(shown), hide_index=True, **dataframe_args)  # type: ignore[arg-type]
-    downloads(shown, name, key=key)
+    downloads(shown, name, key=key, period=period, title=title)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -135,6 +136,32 @@ def pct(value: float | None, decimals: int = 0, signed: bool = False) -> str:
 def date(value: dt.date | None) -> str:
     """Format a date as ``31-12-2025``."""
     return "–" if value is None else value.strftime("%d-%m-%Y")
+
+
+_DANISH_DATE = re.compile(r"\s*(\d{1,2})[-./](\d{1,2})[-./](\d{4})\s*")
+_ISO_DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})\s*")
+# The same forms for the browser's check of a typed date (JavaScript regex, anchored).
+DATE_INPUT_PATTERN = r"^\s*(\d{1,2}[-./]\d{1,2}[-./]\d{4}|\d{4}-\d{2}-\d{2})\s*$"
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    """Return the date a user typed (``31-12-2025``, ``31.12.2025``, ``2025-12-31``), or None."""
+    from slcore import bounds  # bounds formats its messages with fmt: import here, not above
+
+    if not text:
+        return None
+    if m := _DANISH_DATE.fullmatch(text):
+        day, month, year = (int(g) for g in m.groups())
+    elif m := _ISO_DATE.fullmatch(text):
+        year, month, day = (int(g) for g in m.groups())
+    else:
+        return None
+    if not bounds.MIN_YEAR <= year <= bounds.MAX_YEAR:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
 
 
 def month_label(value: dt.date, short: bool = True) -> str:

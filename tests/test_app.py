@@ -282,7 +282,7 @@ def test_compliance_page_equals_key_figures(app_db):
     at.run()
     at.switch_page("views/rammeoverholdelse.py")
     at.run()
-    at.sidebar.date_input(key="opgjort").set_value(dt.date(2025, 9, 30)).run()
+    at.sidebar.text_input(key="opgjort").input("30-09-2025").run()
     assert not at.exception
     store = open_store(app_db)
     row = figures.key_figures(store, preset_period("this_year", dt.date(2025, 9, 30))).iloc[0]
@@ -393,7 +393,7 @@ def open_page(page: str, **widgets: object) -> AppTest:
     at.run()
     at.switch_page(page)
     at.run()
-    at.sidebar.date_input(key="opgjort").set_value(AS_OF).run()
+    at.sidebar.text_input(key="opgjort").input(fmt.date(AS_OF)).run()
     for key, values in widgets.items():
         for v in values:
             at.sidebar.multiselect(key=key).select(v).run()
@@ -555,3 +555,36 @@ def test_economy_page_with_a_team_filter_has_no_budget(app_db):
     assert any("Fjern filteret på alder eller team" in i.value for i in at.info)
     deviation = frame_with(at, "Vurdering")
     assert set(deviation["Vurdering"]) == {"Intet budget"}
+
+
+def test_the_importing_session_follows_the_new_data_date(app_db, tmp_path):
+    from tests.conftest import CANONICAL_HEADER, registration, write_csv
+
+    at = run_app()
+    at.switch_page("views/indlaes.py").run()
+    assert at.sidebar.text_input(key="opgjort").value == "18-03-2026"
+    newer = registration("NY-1", start_date="2026-05-04", decision_date="2026-05-29")
+    data = write_csv(tmp_path / "ny.csv", CANONICAL_HEADER, [newer]).read_bytes()
+    at.file_uploader[0].set_value(("ny.csv", data, "text/csv")).run()
+    at.radio(key="mode").set_value("upsert")
+    next(b for b in at.button if b.label.startswith("Indlæs")).click().run()
+    assert not at.exception
+    # As a fresh session would: the newest import's data date, on this page and the next.
+    assert at.sidebar.text_input(key="opgjort").value == "29-05-2026"
+    at.switch_page("views/overblik.py").run()
+    assert any("Opgjort pr. **29-05-2026**" in c.value for c in at.caption)
+    # A date the user chose stays chosen after the next import.
+    at.sidebar.text_input(key="opgjort").input("31-03-2026").run()
+    later = registration("NY-2", start_date="2026-06-01", decision_date="2026-06-02")
+    store = open_store(app_db)
+    from slcore.importer import import_file
+
+    import_file(store, write_csv(tmp_path / "ny2.csv", CANONICAL_HEADER, [later]))
+    at.run()
+    assert at.sidebar.text_input(key="opgjort").value == "31-03-2026"
+
+
+def test_a_typed_date_that_is_no_date_says_so_and_keeps_the_default(app_db):
+    at = run_app(opgjort="31-02-2026")
+    assert any("»31-02-2026« er ikke en dato" in e.value for e in at.sidebar.error)
+    assert any("Opgjort pr. **18-03-2026**" in c.value for c in at.caption)

@@ -12,7 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
@@ -315,3 +315,109 @@ def test_activity_month_table_downloads(page, app_url):
     assert lines[1].startswith("jan 2026;")
     assert lines[-1].startswith("Hele perioden;")
     assert len(lines) == 1 + 3 + 1  # January to March 2026 (as of 18-03-2026) and the period
+
+
+# A deep link that sets every sidebar filter (a bound widget's URL value is the label it
+# shows), and what each widget then shows.
+DEEP_LINK = urlencode(
+    [
+        ("periode", "Valgfri periode"),
+        ("fra", "01-02-2025"),  # not the defaults (01-01 and the as-of date), which the
+        ("til", "31-05-2025"),  # URL leaves out
+        ("opgjort", "30-06-2025"),
+        ("kategori", "Støttende indsats"),
+        ("indsats", "Aflastningsophold (SI_AFLAST)"),
+        ("indsats", "Fast kontaktperson (SI_KONTAKT)"),
+        ("alder", "12-17"),
+        ("team", "Team Nord"),
+    ]
+)
+NAV_ORDER = [
+    "Aktivitet",
+    "Økonomi",
+    "Rammeoverholdelse",
+    "Serviceniveau",
+    "Indlæs data",
+    "Overblik",
+]
+
+
+def expect_sidebar_filters(page) -> None:
+    """Wait until the sidebar shows every filter of ``DEEP_LINK``."""
+    from playwright.sync_api import expect
+
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.locator('[data-testid="stSelectbox"] input').first).to_have_value(
+        "Valgfri periode", timeout=60_000
+    )
+    expect(sidebar.get_by_role("textbox", name="Opgjort pr.")).to_have_value("30-06-2025")
+    expect(sidebar.get_by_role("textbox", name="Fra")).to_have_value("01-02-2025")
+    expect(sidebar.get_by_role("textbox", name="Til")).to_have_value("31-05-2025")
+    chips = sidebar.locator('[data-testid="stMultiSelect"]')
+    expect(chips.nth(0)).to_contain_text("Støttende indsats")
+    expect(chips.nth(1)).to_contain_text("Aflastningsophold (SI_AFLAST)")
+    expect(chips.nth(1)).to_contain_text("Fast kontaktperson (SI_KONTAKT)")
+    expect(chips.nth(2)).to_contain_text("12-17")
+    expect(chips.nth(3)).to_contain_text("Team Nord")
+
+
+def test_a_deep_link_keeps_every_filter_on_every_page(page, app_url, sample_store):
+    from playwright.sync_api import expect
+
+    from slcore import figures
+    from slcore.figures import Filters
+    from slcore.periods import preset_period
+
+    store = sample_store
+    period = preset_period(
+        "custom", dt.date(2025, 6, 30), (dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+    )
+    chosen = Filters(
+        categories=("stottende",),
+        intervention_types=("SI_AFLAST", "SI_KONTAKT"),
+        age_bands=("12-17",),
+        teams=("Team Nord",),
+    )
+    active = int(figures.key_figures(store, period, (), chosen).iloc[0]["active_registrations"])
+    everyone = int(
+        figures.key_figures(store, period, (), Filters()).iloc[0]["active_registrations"]
+    )
+    assert active != everyone
+    wanted = parse_qs(DEEP_LINK)
+
+    page.goto(f"{app_url}/?{DEEP_LINK}")
+    expect_sidebar_filters(page)
+    tile = page.locator('[data-testid="stMetric"]', has_text="Aktive bevillinger")
+    expect(tile).to_contain_text(str(active), timeout=60_000)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    for name in NAV_ORDER:
+        nav.get_by_text(name, exact=True).click()
+        expect(page.locator("h1", has_text=name)).to_be_visible(timeout=60_000)
+        wait_for_script(page)
+        expect_sidebar_filters(page)
+        assert parse_qs(urlparse(page.url).query) == wanted, (name, page.url)
+        expect(page.get_by_text("Opgjort pr. 30-06-2025").first).to_be_visible()
+        if name in ("Aktivitet", "Overblik"):
+            tile = page.locator('[data-testid="stMetric"]', has_text="Aktive bevillinger").first
+            expect(tile).to_contain_text(str(active))
+        assert page.locator('[data-testid="stException"]').count() == 0, name
+
+
+@pytest.mark.parametrize("key", ["Enter", "Tab"])
+def test_a_typed_date_applies_on_enter_and_tab(page, app_url, key):
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_url}/?periode=Valgfri+periode")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    as_of = sidebar.get_by_role("textbox", name="Opgjort pr.")
+    expect(as_of).to_have_value("18-03-2026", timeout=60_000)
+    wait_for_script(page)
+    as_of.fill("30-09-2025")
+    as_of.press(key)
+    expect(page.get_by_text("Opgjort pr. 30-09-2025").first).to_be_visible(timeout=60_000)
+    start = sidebar.get_by_role("textbox", name="Fra")
+    expect(start).to_have_value("01-01-2025")
+    start.fill("01-04-2025")
+    start.press(key)
+    expect(sidebar.get_by_text("01-04-2025 – 30-09-2025")).to_be_visible(timeout=60_000)
+    assert "fra=01-04-2025" in page.url and "opgjort=30-09-2025" in page.url
