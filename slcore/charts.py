@@ -188,19 +188,55 @@ def period_caption(start: dt.date, end: dt.date, as_of: dt.date) -> str:
     return f"{fmt.date(start)} – {fmt.date(end)}, opgjort pr. {fmt.date(as_of)}"
 
 
+def budget_line(
+    start: dt.date, ends: list[dt.date], budget: pd.Series
+) -> tuple[list[dt.date | None], list[float | None]]:
+    """Return the cumulative budget's points, broken (None) over months without a budget.
+
+    Each month with a budget is a segment from the end of the month before (the period's
+    start for the first) to its own end; a month without one leaves a gap rather than a flat
+    stretch that would read as a budget of 0 kr.
+    """
+    cumulative = list(budget.fillna(0.0).cumsum())
+    xs: list[dt.date | None] = []
+    ys: list[float | None] = []
+    before, drawn = 0.0, False
+    for i, (end, has) in enumerate(zip(ends, budget.notna(), strict=True)):
+        if has:
+            if not drawn:
+                xs.append(start if i == 0 else ends[i - 1])
+                ys.append(before)
+            xs.append(end)
+            ys.append(cumulative[i])
+        elif drawn:
+            xs.append(None)
+            ys.append(None)
+        drawn, before = bool(has), cumulative[i]
+    return xs, ys
+
+
 def cumulative_spend_chart(
-    monthly: pd.DataFrame, as_of: dt.date, caption: str, show_budget: bool = True
+    monthly: pd.DataFrame,
+    as_of: dt.date,
+    caption: str,
+    show_budget: bool = True,
+    no_budget: str = "intet budget",
 ) -> go.Figure:
     """Cumulative realised spend, the projection to the period's end, and the budget line.
 
     ``monthly`` is ``figures.monthly_spend`` without grouping. The x axis is a time axis:
     each point is the total by the end of a month, and realised spend ends at the as-of date
     itself, so a half-run month is neither drawn as a whole one nor against a whole month's
-    budget; the projection (realised + committed) goes on from there.
+    budget; the projection (realised + committed) goes on from there. The budget line runs
+    through the months that have a budget; without any (or with ``show_budget`` off) there is
+    none, and the title says why in ``no_budget``.
     """
     ends = [pd.Timestamp(d).date() for d in monthly["month_end"]]
+    with_budget = show_budget and bool(len(monthly)) and monthly["budget"].notna().any()
+    name = "Akkumuleret forbrug mod budget" if with_budget else f"Akkumuleret forbrug ({no_budget})"
+    title = f"{name}<br><sup>{caption}</sup>"
     if not ends:
-        return base_layout(go.Figure(), f"Akkumuleret forbrug mod budget<br><sup>{caption}</sup>")
+        return base_layout(go.Figure(), title)
     start = pd.Timestamp(monthly["month_start"].iloc[0]).date()
     realized = list(monthly["realized"].cumsum())
     projected = list((monthly["realized"] + monthly["committed"]).cumsum())
@@ -228,13 +264,22 @@ def cumulative_spend_chart(
             )
         )
 
-    if show_budget and monthly["budget"].notna().all():
-        budget = [0.0, *monthly["budget"].cumsum()]
-        line(
-            [start, *ends],
-            budget,
-            "Budget",
-            {"mode": "lines", "line": {"color": BUDGET_COLOR, "width": 3, "dash": "dot"}},
+    if with_budget:
+        xs, ys = budget_line(start, ends, monthly["budget"].reset_index(drop=True))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=[None if v is None else v / 1e6 for v in ys],
+                customdata=[
+                    [None, None] if d is None else [fmt.date(d), v]
+                    for d, v in zip(xs, ys, strict=True)
+                ],
+                name="Budget",
+                hovertemplate="%{customdata[0]}: %{customdata[1]:,.0f} kr.<extra>Budget</extra>",
+                mode="lines",
+                line={"color": BUDGET_COLOR, "width": 3, "dash": "dot"},
+                connectgaps=False,
+            )
         )
     if len(past) < len(ends):
         # The projection starts where realised spend stops, so the two lines join.
@@ -266,7 +311,7 @@ def cumulative_spend_chart(
     named = {m: e for m, e in zip(months, ends, strict=True)}
     fig.update_xaxes(**{**axis, "tickvals": [named[m] for m in axis["tickvals"]]})
     fig.update_yaxes(**value_axis(money=True), rangemode="tozero")
-    return base_layout(fig, f"Akkumuleret forbrug mod budget<br><sup>{caption}</sup>")
+    return base_layout(fig, title)
 
 
 def spend_by_type_chart(
@@ -300,7 +345,8 @@ def spend_by_type_chart(
                 hovertemplate=f"%{{y}}: %{{customdata:,.0f}} kr.<extra>{name}</extra>",
             )
         )
-    if show_budget and df["budget_dkk"].notna().any():
+    with_budget = show_budget and df["budget_dkk"].notna().any()
+    if with_budget:
         fig.add_trace(
             go.Scatter(
                 y=labels,
@@ -319,10 +365,9 @@ def spend_by_type_chart(
     fig.update_layout(barmode="stack")
     fig.update_xaxes(tickformat=MONEY_TICKS)
     height = max(420, 60 + 34 * len(df))
+    what = "Forventet forbrug og budget" if with_budget else "Forventet forbrug"
     return base_layout(
-        fig,
-        f"Forventet forbrug og budget pr. indsatstype (mio. kr.)<br><sup>{caption}</sup>",
-        height=height,
+        fig, f"{what} pr. indsatstype (mio. kr.)<br><sup>{caption}</sup>", height=height
     )
 
 

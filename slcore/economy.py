@@ -40,6 +40,14 @@ def deviation_band(projected: float, budget: float | None, tolerance: float = TO
     return "within"
 
 
+def no_budget_reason(filters: Filters) -> str | None:
+    """Return why the filters rule budgets out (Danish, lower case), or None when they don't."""
+    if filters.budget_applies:
+        return None
+    split = [name for name, on in (("alder", filters.age_bands), ("team", filters.teams)) if on]
+    return f"budgettet kan ikke opdeles på {' og '.join(split)}"
+
+
 def budget_deviation(
     store: Store,
     period: Period,
@@ -50,12 +58,21 @@ def budget_deviation(
     """Return projected spend against budget per intervention type, with its band.
 
     Columns: intervention_type, realized, committed, projected, budget, deviation,
-    deviation_share (deviation / budget), band (see ``BANDS``). Budget columns are empty
-    when the filters rule budgets out (age or team); every band is then ``no_budget``.
+    deviation_share (deviation / budget), band (see ``BANDS``). A type without a budget for
+    the period has an empty budget, deviation and share, and the band ``no_budget``; so has
+    every type when the filters rule budgets out (age or team, see ``no_budget_reason``).
     Types with a budget but no spend are included, so an unused budget shows. With
     ``total`` a last row (intervention_type empty) holds the sums, banded the same way.
     """
-    kf = key_figures(store, period, ("intervention_type",), filters)
+    kf = key_figures(store, period, ("intervention_type",), filters, missing_budget_empty=True)
+    return deviation_table(kf, tolerance, total)
+
+
+def deviation_table(
+    key_figures_by_type: pd.DataFrame, tolerance: float = TOLERANCE, total: bool = False
+) -> pd.DataFrame:
+    """Return ``budget_deviation``'s table from key figures by type (missing budgets empty)."""
+    kf = key_figures_by_type
     df = pd.DataFrame(
         {
             "intervention_type": kf["intervention_type"],
@@ -65,17 +82,40 @@ def budget_deviation(
             "budget": kf["budget_dkk"],
             "deviation": kf["budget_deviation_dkk"],
         }
-    )
+    ).astype({c: "float64" for c in ("realized", "committed", "projected", "budget", "deviation")})
     if total:
-        sums = df[["realized", "committed", "projected", "budget", "deviation"]].sum(min_count=1)
-        df = pd.concat([df, sums.to_frame().T], ignore_index=True)
-        df = df.astype({c: "float64" for c in sums.index})
+        sums = df[["realized", "committed", "projected"]].sum()
+        # The total's budget is the budgets that exist (empty when none does). Its deviation
+        # is all projected spend against them, as metrics.md defines it and the key figures'
+        # total has it: the municipality's spend against the budget it has. So the spend on
+        # types without a budget is in it, where the sum of the types' deviations would leave
+        # it out and look better than the books; the pages say how much of it that is
+        # (``unbudgeted_spend``), and the per-type rows show no deviation for such a type.
+        budget = df["budget"].sum(min_count=1)
+        row = {
+            "intervention_type": None,
+            **sums.to_dict(),
+            "budget": budget,
+            "deviation": sums["projected"] - budget,
+        }
+        df = pd.concat([df, pd.DataFrame([row])], ignore_index=True)
     budget = df["budget"].where(df["budget"] > 0)
     df["deviation_share"] = df["deviation"] / budget
     df["band"] = [
         deviation_band(p, b, tolerance) for p, b in zip(df["projected"], df["budget"], strict=True)
     ]
     return df
+
+
+def without_budget(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the types of a ``budget_deviation`` table that have spend but no budget."""
+    types = table[table["intervention_type"].notna()]
+    return types[types["budget"].isna() & (types["projected"] != 0)]
+
+
+def unbudgeted_spend(table: pd.DataFrame) -> float:
+    """Return the projected spend on types without a budget in a ``budget_deviation`` table."""
+    return float(without_budget(table)["projected"].sum())
 
 
 # --- The change against last year: volume, mix and price -----------------------------------

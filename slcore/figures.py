@@ -262,9 +262,20 @@ def key_figures(
     period: Period,
     by: Sequence[str] = (),
     filters: Filters = Filters(),
+    *,
+    missing_budget_empty: bool = False,
 ) -> pd.DataFrame:
-    """Return the key figures table (metrics.md) for a period, grouped by ``by``."""
+    """Return the key figures table (metrics.md) for a period, grouped by ``by``.
+
+    A type without a budget row for the period's years has, in the table of metrics.md (the
+    command line and the sample figures), the budget 0 and its whole spend as deviation. The
+    pages pass ``missing_budget_empty``: such a type's budget and deviation are then empty,
+    and so are the total's when no type has a budget. The total's budget is the sum of the
+    budgets that exist either way, and its deviation all projected spend against it.
+    """
     by = _check_by(by)
+    # No budget row: empty for the pages, 0 in the table metrics.md defines.
+    no_budget = "NULL" if missing_budget_empty else "0"
     where, params = filter_sql(filters)
     params.update({"p_from": period.start, "p_to": period.end, "as_of": period.as_of})
     group_exprs = {c: f"m.{GROUP_SQL[c]}" for c in GROUP_COLUMNS}
@@ -319,13 +330,14 @@ def key_figures(
                 WITH {ENRICHED_SQL}, {measured}, agg AS ({agg_sql}), bud AS ({budget_sql})
                 SELECT coalesce(agg.intervention_type, bud.intervention_type) AS intervention_type,
                     agg.* EXCLUDE (intervention_type),
-                    coalesce(bud.budget_dkk, 0) AS budget_dkk
+                    coalesce(bud.budget_dkk, {no_budget}) AS budget_dkk
                 FROM agg FULL OUTER JOIN bud USING (intervention_type)
             """
         else:
             sql = f"""
                 WITH {ENRICHED_SQL}, {measured}, agg AS ({agg_sql}), bud AS ({budget_sql})
-                SELECT agg.*, (SELECT coalesce(sum(budget_dkk), 0) FROM bud) AS budget_dkk
+                SELECT agg.*,
+                    (SELECT coalesce(sum(budget_dkk), {no_budget}) FROM bud) AS budget_dkk
                 FROM agg
             """
         df = store.cursor().execute(sql, params).df()
@@ -472,7 +484,8 @@ def monthly_spend(
 
     The months are cut to the period, so they add up to the period's key figures.
     Columns: month (first day), month_start, month_end, [by], realized, committed, and
-    without ``by`` the month's budget (None when the filters rule budgets out).
+    without ``by`` the month's budget: empty (NaN) when no budget row covers the month's year
+    or the filters rule budgets out, so no month shows a budget of 0 kr. that was never set.
     """
     df = monthly_series(store, period, filters, by)
     df = df[["month", "month_start", "month_end", *([by] if by else []), "realized", "committed"]]
@@ -484,23 +497,28 @@ def monthly_spend(
 
 def _monthly_budget(
     store: Store, period: Period, filters: Filters, months: pd.DataFrame
-) -> list[float | None]:
+) -> pd.Series:
+    """Return each month's budget, NaN where no budget row covers it (see monthly_spend)."""
     if not filters.budget_applies:
-        return [None] * len(months)
+        return pd.Series([float("nan")] * len(months), index=months.index, dtype="float64")
     b_where, params = budget_filter_sql(filters)
     params.update({"p_from": period.start, "p_to": period.end})
+    # sum() over no joined budget row is NULL: the month has no budget, not one of 0 kr.
     sql = f"""
         WITH {MONTHS_SQL}
-        SELECT mo.month_start, coalesce(sum({budget_share_sql("mo.month_start", "mo.month_end")}), 0)
+        SELECT mo.month_start, sum({budget_share_sql("mo.month_start", "mo.month_end")})
         FROM months mo
         LEFT JOIN (budgets bu LEFT JOIN intervention_types t ON t.code = bu.intervention_type)
             ON bu.year = year(mo.month_start) AND {b_where}
         GROUP BY mo.month_start ORDER BY mo.month_start
     """
     rows = dict(store.cursor().execute(sql, params).fetchall())
-    return [
-        float(rows.get(d.date() if hasattr(d, "date") else d, 0.0)) for d in months["month_start"]
-    ]
+    values = [rows.get(d.date() if hasattr(d, "date") else d) for d in months["month_start"]]
+    return pd.Series(
+        [float("nan") if v is None else float(v) for v in values],
+        index=months.index,
+        dtype="float64",
+    )
 
 
 # --- Small helpers the pages and CLI share -------------------------------------------------
@@ -536,7 +554,11 @@ def teams(store: Store) -> list[str]:
 def budget_total(
     store: Store, start: dt.date, end: dt.date, filters: Filters = Filters()
 ) -> float | None:
-    """Return the budget for [start, end] (metrics.md), or None when filters rule budgets out."""
+    """Return the budget for [start, end] (metrics.md); None when there is none to compare with.
+
+    None when no budget row covers the interval's years for the filtered types (not 0 kr.,
+    which would read as a budget), or when the filters rule budgets out (age or team).
+    """
     if not filters.budget_applies:
         return None
     if end < start:
@@ -546,14 +568,14 @@ def budget_total(
     row = (
         store.cursor()
         .execute(
-            f"""SELECT coalesce(sum({budget_share_sql("$p_from", "$p_to")}), 0)
+            f"""SELECT sum({budget_share_sql("$p_from", "$p_to")})
             FROM budgets bu LEFT JOIN intervention_types t ON t.code = bu.intervention_type
             WHERE bu.year BETWEEN year($p_from) AND year($p_to) AND {b_where}""",
             params,
         )
         .fetchone()
     )
-    return float(row[0])
+    return None if row[0] is None else float(row[0])
 
 
 @dataclass(frozen=True)

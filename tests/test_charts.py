@@ -124,3 +124,46 @@ def test_waterfall_axis_holds_every_bar():
     fig = charts.decomposition_chart(totals, ("2024", "2025"), "t")
     low, high = fig.layout.yaxis.range
     assert low <= 40 and high >= 100  # the lowest running total is 40 mio. kr.
+
+
+# --- No budget, or not for every month (issue 12, defect 3) --------------------------------
+
+
+def test_cumulative_chart_without_a_budget_draws_no_budget_line(make_store):
+    from tests.conftest import registration
+
+    store = make_store([registration("r", cost_amount="100")])
+    fig = charts.cumulative_spend_chart(
+        figures.monthly_spend(store, YEAR_2025), YEAR_2025.as_of, "x"
+    )
+    assert "Budget" not in [t.name for t in fig.data]
+    assert fig.layout.title.text.startswith("Akkumuleret forbrug (intet budget)")
+    # A page names the reason when a filter rules the budget out.
+    fig = charts.cumulative_spend_chart(
+        figures.monthly_spend(store, YEAR_2025),
+        YEAR_2025.as_of,
+        "x",
+        show_budget=False,
+        no_budget="budgettet kan ikke opdeles på team",
+    )
+    assert "Budget" not in [t.name for t in fig.data]
+    assert "(budgettet kan ikke opdeles på team)" in fig.layout.title.text
+
+
+def test_cumulative_budget_line_is_drawn_only_where_there_is_a_budget(make_store):
+    from tests.conftest import registration
+
+    store = make_store(
+        [registration("r", cost_amount="100")],
+        budgets=[{"year": 2025, "intervention_type": "SI_KONTAKT", "budget_dkk": 365_000}],
+    )
+    p = Period(D(2025, 7, 1), D(2026, 6, 30), D(2025, 9, 30))
+    fig = charts.cumulative_spend_chart(figures.monthly_spend(store, p), p.as_of, "x")
+    budget = _trace(fig, "Budget")
+    drawn = [(x, y) for x, y in zip(budget.x, budget.y, strict=True) if y is not None]
+    # From 0 on the first day to 184,000 kr. at the end of 2025; nothing for 2026, not a
+    # flat line that would read as a budget of 0 kr.
+    assert drawn[0] == (D(2025, 7, 1), 0)
+    assert drawn[-1][0] == D(2025, 12, 31) and drawn[-1][1] * 1e6 == pytest.approx(184_000)
+    assert max(x for x, _ in drawn) == D(2025, 12, 31)
+    assert fig.layout.title.text.startswith("Akkumuleret forbrug mod budget")

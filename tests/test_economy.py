@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from slcore import economy
@@ -254,3 +255,45 @@ def test_provider_download_defuses_formulas(make_store):
     assert table["provider"][0] == '=HYPERLINK("x")'
     text = export.to_csv_bytes(table).decode("utf-8-sig")
     assert "'=HYPERLINK" in text
+
+
+# --- A type without a budget (issue 12, defect 3) ------------------------------------------
+
+
+def test_a_type_without_a_budget_has_no_deviation(sample_store):
+    table = economy.budget_deviation(sample_store, YEAR_2025, total=True)
+    types, total = table.iloc[:-1], table.iloc[-1]
+    kost = types.set_index("intervention_type").loc["ANB_KOST"]
+    assert pd.isna(kost["budget"]) and pd.isna(kost["deviation"])
+    assert pd.isna(kost["deviation_share"]) and kost["band"] == "no_budget"
+    assert kost["projected"] > 0
+    # The total holds all projected spend against the budgets that exist: the budgeted
+    # types' deviations plus the spend that has no budget, as the key figures' total.
+    row = key_figures(sample_store, YEAR_2025).iloc[0]
+    assert total["budget"] == pytest.approx(types["budget"].sum()) == row["budget_dkk"]
+    assert total["deviation"] == pytest.approx(types["deviation"].sum() + kost["projected"])
+    assert total["deviation"] == pytest.approx(row["budget_deviation_dkk"])
+    assert economy.unbudgeted_spend(table) == pytest.approx(kost["projected"])
+
+
+def test_budget_deviation_without_any_budget(make_store):
+    store = make_store([registration("r", cost_amount="100")])
+    table = economy.budget_deviation(store, YEAR_2025, total=True)
+    assert len(table) == 2
+    assert table["budget"].isna().all() and table["deviation"].isna().all()
+    assert set(table["band"]) == {"no_budget"}
+    assert economy.unbudgeted_spend(table) == pytest.approx(36_500)
+
+
+@pytest.mark.parametrize(
+    ("filters", "reason"),
+    [
+        (Filters(), None),
+        (Filters(intervention_types=("OEK",), categories=("anbringelse",)), None),
+        (Filters(teams=("Team Nord",)), "budgettet kan ikke opdeles på team"),
+        (Filters(age_bands=("0-5",)), "budgettet kan ikke opdeles på alder"),
+        (Filters(age_bands=("0-5",), teams=("A",)), "budgettet kan ikke opdeles på alder og team"),
+    ],
+)
+def test_why_a_budget_cannot_be_compared(filters, reason):
+    assert economy.no_budget_reason(filters) == reason

@@ -406,3 +406,59 @@ def test_sample_expected_figures(sample_store, path):
 
 def test_there_are_four_expected_files():
     assert len(_expected_files()) == 4
+
+
+# --- A type without a budget (issue 12, defect 3) ------------------------------------------
+
+SAMPLE_2025 = Period(D(2025, 1, 1), D(2025, 12, 31), D(2025, 9, 30))
+
+
+def test_a_type_without_a_budget_row_has_an_empty_budget_for_the_pages(sample_store):
+    # ANB_KOST has no budget for 2025 in the samples; SI_PRAKTIK has one and no registrations.
+    shown = key_figures(
+        sample_store, SAMPLE_2025, ("intervention_type",), missing_budget_empty=True
+    ).set_index("intervention_type")
+    kost = shown.loc["ANB_KOST"]
+    assert pd.isna(kost["budget_dkk"]) and pd.isna(kost["budget_deviation_dkk"])
+    assert kost["projected_spend_dkk"] == pytest.approx(765_677.87, abs=1)
+    assert shown.loc["SI_PRAKTIK", "budget_dkk"] == pytest.approx(250_000)
+    assert shown.loc["SI_PRAKTIK", "budget_deviation_dkk"] == pytest.approx(-250_000)
+    # The key figures table of metrics.md (command line, the sample files) keeps 0 kr.
+    table = key_figures(sample_store, SAMPLE_2025, ("intervention_type",))
+    assert table.set_index("intervention_type").loc["ANB_KOST", "budget_dkk"] == 0
+    # The total is the budgets that exist, against all the projected spend (metrics.md).
+    row = key_figures(sample_store, SAMPLE_2025, (), missing_budget_empty=True).iloc[0]
+    assert row["budget_dkk"] == pytest.approx(shown["budget_dkk"].sum())
+    assert row["budget_deviation_dkk"] == pytest.approx(
+        row["projected_spend_dkk"] - row["budget_dkk"]
+    )
+    kost_only = Filters(intervention_types=("ANB_KOST",))
+    assert budget_total(sample_store, SAMPLE_2025.start, SAMPLE_2025.end, kost_only) is None
+    months = monthly_spend(sample_store, SAMPLE_2025, kost_only)
+    assert months["budget"].isna().all()
+
+
+def test_no_budget_at_all_is_empty_not_zero(make_store):
+    store = make_store([registration("r", cost_amount="100")])
+    p = Period(D(2025, 1, 1), D(2025, 12, 31), D(2025, 6, 30))
+    row = key_figures(store, p, (), missing_budget_empty=True).iloc[0]
+    assert row["projected_spend_dkk"] == pytest.approx(36_500)
+    assert pd.isna(row["budget_dkk"]) and pd.isna(row["budget_deviation_dkk"])
+    by_type = key_figures(store, p, ("intervention_type",), missing_budget_empty=True)
+    assert by_type["budget_dkk"].isna().all() and by_type["budget_deviation_dkk"].isna().all()
+    assert budget_total(store, p.start, p.end) is None
+    months = monthly_spend(store, p)
+    assert len(months) == 12 and months["budget"].isna().all()
+
+
+def test_months_without_a_budget_row_are_empty(make_store):
+    store = make_store(
+        [registration("r", cost_amount="100")],
+        budgets=[{"year": 2025, "intervention_type": "SI_KONTAKT", "budget_dkk": 365_000}],
+    )
+    # A rolling year whose second half has no budget yet: its months have none, not 0 kr.
+    p = Period(D(2025, 7, 1), D(2026, 6, 30), D(2025, 9, 30))
+    months = monthly_spend(store, p)
+    assert months["budget"].iloc[:6].notna().all() and months["budget"].iloc[6:].isna().all()
+    row = key_figures(store, p, (), missing_budget_empty=True).iloc[0]
+    assert months["budget"].sum() == pytest.approx(row["budget_dkk"]) == pytest.approx(184_000)

@@ -15,12 +15,17 @@ if view.status.registrations == 0:
 
 filters = ui.drill_bar(PAGE, view)
 period, store, names, caption = view.period, view.store, view.type_names, view.caption
-total = figures.key_figures(store, period, (), filters).iloc[0]
+# A type without a budget has none here (not 0 kr.), nor a deviation of its whole spend.
+total = figures.key_figures(store, period, (), filters, missing_budget_empty=True).iloc[0]
+deviation = economy.budget_deviation(store, period, filters, total=True)
 decomposition = economy.change_decomposition(store, period, filters)
+# No budget to compare with: a filter on age or team rules it out, or none exists.
+split_reason = economy.no_budget_reason(filters)
+budget = None if split_reason or fmt.is_missing(total["budget_dkk"]) else total["budget_dkk"]
+no_budget = split_reason or "intet budget"
 
 # --- Key figures ---------------------------------------------------------------------------
 past_end = period.last_past_day
-budget = total["budget_dkk"] if filters.budget_applies else None
 k1, k2, k3, k4 = st.columns(4)
 k1.metric(
     f"Forbrug til og med {fmt.date(past_end)}",
@@ -47,14 +52,27 @@ else:
         fmt.mio_kr(total["projected_spend_dkk"]),
         border=True,
     )
-k3.metric(
-    "Budget for perioden",
-    fmt.mio_kr(budget) if budget is not None else "–",
-    border=True,
-    help="Årsbudgetter fordelt efter periodens dage."
-    if budget is not None
-    else "Budgetter findes pr. indsatstype; med filter på alder eller team er der intet budget.",
-)
+if budget is None:
+    k3.metric(
+        "Budget for perioden",
+        "–",
+        delta=no_budget,
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+        help="Budgetter findes pr. år og indsatstype; med filter på alder eller team kan "
+        "forbruget ikke sammenlignes med et budget."
+        if split_reason
+        else "Der er intet budget for periodens år og de valgte indsatstyper. Budgetter "
+        "lægges ind på siden Serviceniveau.",
+    )
+else:
+    k3.metric(
+        "Budget for perioden",
+        fmt.mio_kr(budget),
+        border=True,
+        help="Årsbudgetter fordelt efter periodens dage.",
+    )
 if decomposition is not None:
     change = decomposition.totals["change"]
     k4.metric(
@@ -69,6 +87,14 @@ if decomposition is not None:
         help=f"Forbruget på samme dage sidste år mod i år: fra {fmt.date(decomposition.previous.start)} – "
         f"{fmt.date(decomposition.previous.end)} til {fmt.date(decomposition.current.start)} – "
         f"{fmt.date(decomposition.current.end)}.",
+    )
+unbudgeted = economy.without_budget(deviation) if budget is not None else deviation.iloc[:0]
+if len(unbudgeted):
+    type_list = ", ".join(names.get(c, c) for c in unbudgeted["intervention_type"])
+    st.caption(
+        f"{fmt.kr(unbudgeted['projected'].sum())} af det forventede forbrug er på indsatstyper "
+        f"uden budget for perioden ({type_list}). De har ingen afvigelse hver for sig, men "
+        "tæller med i afvigelsen i alt: hele det forventede forbrug mod hele budgettet."
     )
 
 # --- Spend per month -----------------------------------------------------------------------
@@ -89,7 +115,7 @@ ui.drill_chart(
 monthly = figures.monthly_spend(store, period, filters)
 st.plotly_chart(
     charts.cumulative_spend_chart(
-        monthly, period.as_of, caption, show_budget=filters.budget_applies
+        monthly, period.as_of, caption, show_budget=filters.budget_applies, no_budget=no_budget
     ),
     key="oek_cumulative",
 )
@@ -103,7 +129,15 @@ with st.expander("Tal pr. måned"):
         "budget": budget,
     }
     table = pd.concat([table, pd.DataFrame([sums])], ignore_index=True)
-    st.caption("Månederne summer til periodens forbrug, disponeret og budget.")
+    if budget is None:
+        table = table.drop(columns="budget")
+        st.caption(
+            f"Månederne summer til periodens forbrug og disponeret; {no_budget}"
+            f"{'.' if split_reason else ' for perioden.'}"
+        )
+    else:
+        table["budget"] = table["budget"].astype("float64")  # a month without one: "–"
+        st.caption("Månederne summer til periodens forbrug, disponeret og budget.")
     ui.table_with_downloads(table, "forbrug_pr_maaned", key="oek_months")
 
 tabs = st.tabs(
@@ -117,12 +151,23 @@ tabs = st.tabs(
 )
 
 with tabs[0]:
-    deviation = economy.budget_deviation(store, period, filters, total=True)
-    if not filters.budget_applies:
-        st.info(
-            "Budgetter findes pr. indsatstype. Fjern filteret på alder eller team for at "
-            "sammenligne med budgettet."
-        )
+    table = deviation.copy()
+    table["intervention_type"] = table["intervention_type"].fillna("I alt")
+    table.insert(1, "intervention_name", table["intervention_type"].map(names).fillna(""))
+    if budget is None:
+        # Spend per type only: no columns of dashes and no "Intet budget" on every row.
+        if split_reason:
+            st.info(
+                f"{split_reason.capitalize()}: budgetter findes pr. indsatstype. Fjern "
+                "filteret på alder eller team for at sammenligne med budgettet."
+            )
+        else:
+            st.info(
+                "Der er intet budget for perioden for de valgte indsatstyper. Budgetter "
+                "lægges ind på siden Serviceniveau."
+            )
+        table = table.drop(columns=["budget", "deviation", "deviation_share", "band"])
+        ui.table_with_downloads(table, "forbrug_pr_indsatstype", key="oek_deviation")
     else:
         ui.drill_chart(
             charts.deviation_chart(
@@ -133,21 +178,20 @@ with tabs[0]:
             PAGE,
             "deviation",
         )
-    st.caption(
-        "Rød: mere end 5 % over budget. Gul: inden for ±5 %. Grøn: mere end 5 % under. "
-        "Forventet forbrug = forbrug indtil nu + disponeret resten af perioden."
-    )
-    table = deviation.copy()
-    table["intervention_type"] = table["intervention_type"].fillna("I alt")
-    table.insert(1, "intervention_name", table["intervention_type"].map(names).fillna(""))
-    colours = [charts.DEVIATION_COLORS[b] for b in table["band"]]
-    table["band"] = table["band"].map(economy.BANDS)
-    shown = table.rename(columns=fmt.FIGURE_LABELS)
-    styled = ui.danish_table(shown).apply(
-        lambda r: [f"background-color: {colours[r.name]}"] * len(r), axis=1
-    )
-    st.dataframe(styled, hide_index=True, height=38 + 35 * len(shown))
-    ui.downloads(shown, "afvigelse_pr_indsatstype", key="oek_deviation")
+        st.caption(
+            "Rød: mere end 5 % over budget. Gul: inden for ±5 %. Grøn: mere end 5 % under. "
+            "Forventet forbrug = forbrug indtil nu + disponeret resten af perioden. En "
+            "indsatstype uden budget har ingen afvigelse; I alt er hele det forventede "
+            "forbrug mod hele budgettet."
+        )
+        colours = [charts.DEVIATION_COLORS[b] for b in table["band"]]
+        table["band"] = table["band"].map(economy.BANDS)
+        shown = table.rename(columns=fmt.FIGURE_LABELS)
+        styled = ui.danish_table(shown).apply(
+            lambda r: [f"background-color: {colours[r.name]}"] * len(r), axis=1
+        )
+        st.dataframe(styled, hide_index=True, height=38 + 35 * len(shown))
+        ui.downloads(shown, "afvigelse_pr_indsatstype", key="oek_deviation")
 
 with tabs[1]:
     if decomposition is None:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from slcore import charts, figures, fmt
+from slcore import charts, economy, figures, fmt
 from slcore.fmt import FIGURE_LABELS
 
 view = ui.page("Overblik")
@@ -12,15 +12,21 @@ if view.status.registrations == 0:
     st.stop()
 
 period, filters, store = view.period, view.filters, view.store
-total = figures.key_figures(store, period, (), filters).iloc[0]
-by_type = figures.key_figures(store, period, ("intervention_type",), filters)
+# A type without a budget has none here (not 0 kr.), nor a deviation of its whole spend.
+total = figures.key_figures(store, period, (), filters, missing_budget_empty=True).iloc[0]
+by_type = figures.key_figures(
+    store, period, ("intervention_type",), filters, missing_budget_empty=True
+)
 past_end = period.last_past_day
 budget_same_days = figures.budget_total(store, period.start, past_end, filters)
 share = figures.within_frame_share(total)
+# No budget to compare with: a filter on age or team rules it out, or none exists.
+split_reason = economy.no_budget_reason(filters)
+budget = None if split_reason or fmt.is_missing(total["budget_dkk"]) else total["budget_dkk"]
+no_budget = split_reason or "intet budget"
 
 # --- KPI tiles: economy on the first row, activity and service level on the second ---------
 realized, projected = total["realized_spend_dkk"], total["projected_spend_dkk"]
-budget = total["budget_dkk"] if filters.budget_applies else None
 e1, e2, e3 = st.columns(3)
 if budget_same_days:
     diff = realized - budget_same_days
@@ -54,15 +60,37 @@ else:
         fmt.mio_kr(projected),
         border=True,
     )
-e3.metric(
-    "Budget for perioden",
-    fmt.mio_kr(budget) if budget is not None else "–",
-    border=True,
-    help="Budgetter findes pr. år og indsatstype; med filter på alder eller team kan "
-    "forbruget ikke sammenlignes med et budget."
-    if budget is None
-    else "Årsbudgetter fordelt efter periodens dage i hvert år.",
-)
+if budget is None:
+    e3.metric(
+        "Budget for perioden",
+        "–",
+        delta=no_budget,
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+        help="Budgetter findes pr. år og indsatstype; med filter på alder eller team kan "
+        "forbruget ikke sammenlignes med et budget."
+        if split_reason
+        else "Der er intet budget for periodens år og de valgte indsatstyper. Budgetter "
+        "lægges ind på siden Serviceniveau.",
+    )
+else:
+    e3.metric(
+        "Budget for perioden",
+        fmt.mio_kr(budget),
+        border=True,
+        help="Årsbudgetter fordelt efter periodens dage i hvert år.",
+    )
+if budget is not None:
+    unbudgeted = economy.without_budget(economy.deviation_table(by_type))
+    if len(unbudgeted):
+        type_list = ", ".join(view.type_names.get(c, c) for c in unbudgeted["intervention_type"])
+        st.caption(
+            f"{fmt.kr(unbudgeted['projected'].sum())} af det forventede forbrug er på "
+            f"indsatstyper uden budget for perioden ({type_list}). De har ingen afvigelse hver "
+            "for sig, men tæller med i afvigelsen i alt: hele det forventede forbrug mod hele "
+            "budgettet."
+        )
 a1, a2, a3, a4 = st.columns(4)
 a1.metric(
     "Aktive bevillinger",
@@ -94,7 +122,11 @@ monthly = figures.monthly_spend(store, period, filters)
 left, right = st.columns(2)
 left.plotly_chart(
     charts.cumulative_spend_chart(
-        monthly, period.as_of, view.caption, show_budget=filters.budget_applies
+        monthly,
+        period.as_of,
+        view.caption,
+        show_budget=filters.budget_applies,
+        no_budget=no_budget,
     ),
     key="cumulative",
 )
@@ -109,6 +141,14 @@ right.plotly_chart(
 st.subheader("Nøgletal pr. indsatstype")
 st.caption(view.caption)
 table = by_type.copy()
+if budget is None:
+    # No column of dashes: the caption says why there is no budget to compare with.
+    table = table.drop(columns=["budget_dkk", "budget_deviation_dkk"])
+    st.caption(
+        f"{split_reason.capitalize()}: budgetter findes pr. år og indsatstype."
+        if split_reason
+        else "Der er intet budget for perioden."
+    )
 table.insert(1, "intervention_name", table["intervention_type"].map(view.type_names))
 table["within_frame_share"] = [figures.within_frame_share(r) for _, r in table.iterrows()]
 shown = table.rename(columns=FIGURE_LABELS)
