@@ -230,12 +230,25 @@ def header(view: View, title: str) -> None:
 
 
 def empty_state() -> None:
-    """Tell the user what to do when the store holds no registrations."""
+    """Tell the user what to do when the store holds no registrations: go to Indlæs data."""
     st.info(
-        "Der er ingen bevillinger i databasen endnu. Indlæs et udtræk med "
-        "`python -m slcore import FIL`, eller byg demokommunen med `python -m slcore demo`.",
+        "Der er ingen bevillinger i databasen endnu. Indlæs et udtræk fra sagssystemet "
+        "(CSV eller Excel) på siden Indlæs data.",
         icon="📂",
     )
+    st.page_link(IMPORT_PAGE, label="Gå til Indlæs data", icon=":material/upload_file:")
+
+
+def flash(place: str, message: str) -> None:
+    """Keep a success message for the next run, shown where ``show_flash(place)`` is called."""
+    st.session_state[f"_flash_{place}"] = message
+
+
+def show_flash(place: str) -> None:
+    """Show (once) the success message kept for this place, if any."""
+    message = st.session_state.pop(f"_flash_{place}", None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
 
 
 def downloads(
@@ -247,8 +260,8 @@ def downloads(
 ) -> None:
     """Offer a table as CSV (for Danish Excel) and XLSX, its numbers as the screen shows them.
 
-    A period puts its dates and the as-of date in the file name, and after a title in the
-    files' first line (``export.file_stem``, ``export.heading``).
+    A period puts its dates and its as-of date in the file name; a title, followed by the
+    period in Danish, heads both files (``export.file_stem``, ``export.heading``).
     """
     line = export.heading(title, period)
     download_pair(

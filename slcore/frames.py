@@ -368,11 +368,17 @@ def parse_frames(source: Source, known_types: set[str]) -> list[dict[str, object
     return frames
 
 
-def add_frames(store: Store, frames: list[dict[str, object]], user: str = "") -> int:
-    """Add frame versions in one transaction; return how many were added."""
+def add_frames(
+    store: Store, frames: list[dict[str, object]], user: str = "", end_demo: bool = True
+) -> int:
+    """Add frame versions in one transaction; return how many were added.
+
+    On the demo store the first real frame ends the demo; with ``end_demo=False`` it
+    refuses instead (``DemoNotEnded``), so a page can ask first.
+    """
     with store.write() as cur:
         if user != "demo":
-            leave_demo(cur)
+            leave_demo(cur, confirmed=end_demo)
         known = _known_types(cur)
         for i, f in enumerate(frames, start=1):
             validate_frame(f, known, line=0 if len(frames) == 1 else i)
@@ -384,9 +390,9 @@ def add_frames(store: Store, frames: list[dict[str, object]], user: str = "") ->
     return len(frames)
 
 
-def import_frames(store: Store, source: Source, user: str = "") -> int:
+def import_frames(store: Store, source: Source, user: str = "", end_demo: bool = True) -> int:
     """Import a frames CSV or XLSX (a path, an upload or bytes) as new versions; return the count."""
-    return add_frames(store, parse_frames(source, _known_types(store.cursor())), user)
+    return add_frames(store, parse_frames(source, _known_types(store.cursor())), user, end_demo)
 
 
 def frames_csv(store: Store) -> str:
@@ -450,18 +456,21 @@ def _insert_budgets(cur: duckdb.DuckDBPyConnection, rows: list[list[object]]) ->
         )
 
 
-def set_budgets(store: Store, rows: list[list[object]], demo: bool = False) -> int:
+def set_budgets(
+    store: Store, rows: list[list[object]], demo: bool = False, end_demo: bool = True
+) -> int:
     """Insert or replace budgets per (year, type) in one transaction; return the count."""
     with store.write() as cur:
         if not demo:
-            leave_demo(cur)
+            leave_demo(cur, confirmed=end_demo)
         _insert_budgets(cur, rows)
     return len(rows)
 
 
-def import_budgets(store: Store, source: Source) -> int:
+def import_budgets(store: Store, source: Source, end_demo: bool = True) -> int:
     """Import a budgets CSV or XLSX (a path, an upload or bytes); a (year, type) present is replaced."""
-    return set_budgets(store, parse_budgets(source, _known_types(store.cursor())))
+    rows = parse_budgets(source, _known_types(store.cursor()))
+    return set_budgets(store, rows, end_demo=end_demo)
 
 
 def budgets_csv(store: Store) -> str:
@@ -590,6 +599,12 @@ def frames_on(store: Store, day: dt.date) -> pd.DataFrame:
     return _frames_df(rows, FRAME_COLUMNS)
 
 
+def first_valid_from(store: Store) -> dt.date | None:
+    """Return the day the earliest frame version starts to apply, None without frames."""
+    row = store.cursor().execute("SELECT min(valid_from) FROM frames_current").fetchone()
+    return row[0] if row else None
+
+
 def frame_versions(store: Store, intervention_type: str) -> pd.DataFrame:
     """Return every version (frames_current rows) of a type's frame, oldest first."""
     columns = (*FRAME_COLUMNS, "created_at", "created_by")
@@ -605,13 +620,15 @@ def frame_versions(store: Store, intervention_type: str) -> pd.DataFrame:
     return _frames_df(rows, columns)
 
 
-def save_frame_version(store: Store, frame: dict[str, object], user: str = "") -> None:
+def save_frame_version(
+    store: Store, frame: dict[str, object], user: str = "", end_demo: bool = True
+) -> None:
     """Validate and add one frame version from its valid_from date; history is never overwritten."""
     clean = _clean_frame(frame)
     if clean["valid_from"] is None:
         raise FrameError("Gælder fra-dato mangler.")
     _check_limits(clean)
-    add_frames(store, [clean], user)
+    add_frames(store, [clean], user, end_demo)
 
 
 def _version(store: Store, intervention_type: str, valid_from: dt.date) -> tuple[object, ...]:
@@ -728,7 +745,9 @@ def _budget_row(year: int, row: dict[str, object], known: set[str]) -> list[obje
     return [year, code, budget, None if planned is None else int(planned)]
 
 
-def save_budgets_for_year(store: Store, year: int, table: pd.DataFrame) -> int:
+def save_budgets_for_year(
+    store: Store, year: int, table: pd.DataFrame, end_demo: bool = True
+) -> int:
     """Replace a year's budgets with the table's non-empty rows (validated); return how many."""
     _check_year(year)
     for col in ("intervention_type", "budget_dkk"):
@@ -746,7 +765,7 @@ def save_budgets_for_year(store: Store, year: int, table: pd.DataFrame) -> int:
         seen.add(row[1])
         rows.append(row)
     with store.write() as cur:
-        leave_demo(cur)
+        leave_demo(cur, confirmed=end_demo)
         cur.execute("DELETE FROM budgets WHERE year = ?", [year])
         _insert_budgets(cur, rows)
     return len(rows)

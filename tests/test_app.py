@@ -588,3 +588,119 @@ def test_a_typed_date_that_is_no_date_says_so_and_keeps_the_default(app_db):
     at = run_app(opgjort="31-02-2026")
     assert any("»31-02-2026« er ikke en dato" in e.value for e in at.sidebar.error)
     assert any("Opgjort pr. **18-03-2026**" in c.value for c in at.caption)
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    from slcore.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo(path, scale=0.2, today=dt.date(2026, 3, 18))
+    return path
+
+
+@pytest.fixture
+def demo_copy(demo_db, tmp_path, monkeypatch):
+    import shutil
+
+    dst = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, dst)
+    key = demo_db.with_name(demo_db.name + ".key")
+    if key.exists():
+        shutil.copy(key, dst.with_name(dst.name + ".key"))
+    monkeypatch.setenv("SLCORE_DB", str(dst))
+    return dst
+
+
+def service_level_page() -> AppTest:
+    at = run_app()
+    at.switch_page("views/serviceniveau.py").run()
+    assert not at.exception
+    return at
+
+
+def test_a_save_on_the_demo_asks_before_it_ends_the_demo(demo_copy):
+    store = open_store(demo_copy)
+    demo_rows = store.registration_count()
+    at = service_level_page()
+    assert any("Dette afslutter demodata" in w.value for w in at.warning)
+    at.number_input(key="edit_cost").set_value(1000.0)
+    next(b for b in at.button if b.label == "Gem som ny version").click().run()
+    assert not at.exception
+    # Not confirmed: nothing is saved and the demo stays whole.
+    assert any("Bekræft det, før du gemmer" in e.value for e in at.error)
+    assert store.is_demo() and store.registration_count() == demo_rows
+    at.checkbox(key="end_demo").check().run()
+    next(b for b in at.button if b.label == "Gem som ny version").click().run()
+    assert not at.exception
+    assert not store.is_demo() and store.registration_count() == 0
+    assert any("Demodata er afsluttet" in s.value for s in at.success)
+    assert not any("Dette afslutter demodata" in w.value for w in at.warning)
+    # Every page's empty state now points to the Indlæs data page, not the command line.
+    at.switch_page("views/overblik.py").run()
+    assert any("på siden Indlæs data" in i.value for i in at.info)
+    assert not any("python -m slcore" in i.value for i in at.info)
+    links = at.get("page_link")
+    assert [link.proto.page for link in links] == ["indlaes"]
+
+
+def test_budgets_on_the_demo_are_not_saved_unconfirmed(demo_copy):
+    store = open_store(demo_copy)
+    at = service_level_page()
+    next(b for b in at.button if b.label == "Gem budgetterne").click().run()
+    assert any("Dette afslutter demodata" in e.value for e in at.error)
+    assert store.is_demo()
+
+
+def test_frames_from_a_later_date_are_not_called_missing(tmp_path, monkeypatch):
+    from tests.conftest import CANONICAL_HEADER, registration
+
+    db = tmp_path / "later.duckdb"
+    store = open_store(db)
+    from slcore.frames import save_frame_version
+    from slcore.importer import import_file
+    from tests.conftest import write_csv
+
+    import_file(store, write_csv(tmp_path / "r.csv", CANONICAL_HEADER, [registration("R1")]))
+    later = {"intervention_type": "SI_KONTAKT", "valid_from": dt.date(2027, 1, 1), "age_max": 17}
+    save_frame_version(store, later)
+    monkeypatch.setenv("SLCORE_DB", str(db))
+    at = service_level_page()
+    infos = [i.value for i in at.info]
+    assert not any("ingen rammer endnu" in i for i in infos), infos
+    assert any("den første gælder fra 01-01-2027" in i for i in infos), infos
+
+
+def test_tables_show_a_frame_file_import_at_once(tmp_path, monkeypatch):
+    from slcore.importer import import_file
+    from tests.conftest import CANONICAL_HEADER, SAMPLES, registration, write_csv
+
+    db = tmp_path / "noframes.duckdb"
+    import_file(
+        open_store(db), write_csv(tmp_path / "r.csv", CANONICAL_HEADER, [registration("R1")])
+    )
+    monkeypatch.setenv("SLCORE_DB", str(db))
+    at = service_level_page()
+    assert any("ingen rammer endnu" in i.value for i in at.info)
+    data = (SAMPLES / "serviceniveau_frames.csv").read_bytes()
+    at.file_uploader(key="rammer_upload").set_value(("rammer.csv", data, "text/csv")).run()
+    next(b for b in at.button if b.label == "Indlæs rammerne").click().run()
+    assert not at.exception
+    assert any("rammer.csv: 18 rammeversioner er tilføjet" in s.value for s in at.success)
+    assert not any("ingen rammer endnu" in i.value for i in at.info)
+    assert "Fast kontaktperson" in at.dataframe[0].value["Indsats"].tolist()
+
+
+def test_the_frame_editor_speaks_danish(app_db):
+    at = service_level_page()
+    at.selectbox(key="edit_type").set_value("SI_KONTAKT").run()
+    caption = next(c.value for c in at.caption if c.value.startswith("Nuværende ramme"))
+    assert "Højeste pris pr. måned:" in caption and " kr." in caption, caption
+    assert "\n" not in caption and "  " not in caption  # not a pandas dump
+    cost = at.number_input(key="edit_cost")
+    assert cost.proto.format == "%.0f"
+    at.selectbox(key="cmp_type").set_value("SI_KONTAKT").run()
+    diff = next(d.value for d in at.dataframe if "Felt" in d.value.columns)
+    values = [str(v) for col in diff.columns[1:3] for v in diff[col]]
+    assert not any(v in ("None", "nan", "") or v.endswith(".00") for v in values), values
+    assert any(v.endswith(" kr.") for v in values), values

@@ -10,6 +10,10 @@ import streamlit as st
 import ui
 from slcore import calibration, charts, compliance, fmt, frames
 from slcore.frames import EXTENT_UNITS, FrameError
+from slcore.store import DEMO_ENDS_TEXT, DemoNotEnded
+
+# What a save can refuse with: a frame or budget outside the rules, or an unconfirmed demo end.
+SAVE_ERRORS = (FrameError, DemoNotEnded)
 
 UNIT_LABELS = {
     "hours_per_week": "timer/uge",
@@ -21,6 +25,15 @@ UNIT_LABELS = {
 view = ui.page("Serviceniveau")
 store, names, period = view.store, view.type_names, view.period
 user = st.user.get("email") if st.user.get("is_logged_in") else "dashboard"
+
+# On the demo, the first save ends the demo: say so and let the user confirm once.
+end_demo = True
+if view.status.is_demo:
+    with st.container(border=True):
+        st.warning(f"**Demodata.** {DEMO_ENDS_TEXT}", icon=":material/warning:")
+        end_demo = st.checkbox(
+            "Ja, afslut demodata, når jeg gemmer en ramme eller et budget", key="end_demo"
+        )
 
 
 def _num(v: object) -> float | None:
@@ -54,6 +67,40 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def frame_text(frame: dict[str, object]) -> str:
+    """Return a frame as one line of a service-level document, or 'ingen.'."""
+    if not frame:
+        return "ingen."
+    row = readable(pd.DataFrame([frame])).iloc[0]
+    parts = [
+        f"{label}: {row[label]}"
+        for label in ("Målgruppe", "Højeste omfang", "Længste varighed")
+        if row[label]
+    ]
+    cost = _num(frame.get("max_monthly_cost"))
+    if cost is not None:
+        parts.append(f"Højeste pris pr. måned: {fmt.kr(cost)}")
+    parts.append(f"gælder fra {row['Gælder fra']}")
+    return " · ".join(parts)
+
+
+def version_value(field: str, value: object) -> str:
+    """Return a frame field's value in Danish for the version comparison ('–' for none)."""
+    if fmt.is_missing(value):
+        return "–"
+    if isinstance(value, dt.date):
+        return fmt.date(value)
+    if field == "extent_unit":
+        return UNIT_LABELS.get(str(value), str(value))
+    if isinstance(value, int | float):
+        return (
+            fmt.kr(value)
+            if field == "max_monthly_cost"
+            else fmt.number(value, 0 if float(value).is_integer() else 1)
+        )
+    return str(value)
+
+
 def frame_form(prefix: str, current: dict[str, object]) -> dict[str, object]:
     """Draw inputs for a frame's limits, prefilled; return the chosen values (None = no limit)."""
     c1, c2, c3 = st.columns(3)
@@ -79,6 +126,7 @@ def frame_form(prefix: str, current: dict[str, object]) -> dict[str, object]:
         0.0,
         value=_num(current.get("max_extent")),
         step=0.5,
+        format="%g",  # 10 or 2.5, not 10.00
         key=f"{prefix}_max_extent",
         placeholder="ingen grænse",
     )
@@ -103,6 +151,7 @@ def frame_form(prefix: str, current: dict[str, object]) -> dict[str, object]:
         0.0,
         value=_num(current.get("max_monthly_cost")),
         step=500.0,
+        format="%.0f",  # whole kroner, not 155000.00
         key=f"{prefix}_cost",
         placeholder="ingen grænse",
     )
@@ -125,16 +174,32 @@ def first_of_next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
+def saved(place: str, message: str) -> None:
+    """Rerun so every table, the sidebar and the header show the save; then say what was saved."""
+    if view.status.is_demo:
+        message += " Demodata er afsluttet; indlæs jeres udtræk under Indlæs data."
+    ui.flash(place, message)
+    st.rerun()
+
+
 def import_expander(what: str, help_text: str, load: Callable[[BinaryIO], int], done: str) -> None:
     """Offer to import a CSV or Excel file with ``load(upload) -> count``; show the outcome."""
+    ui.show_flash(f"{what}_import")
     with st.expander(f"Indlæs {what} fra en fil (CSV eller Excel)"):
         st.caption(help_text)
-        up = st.file_uploader(f"Fil med {what}", type=["csv", "xlsx"], key=f"{what}_upload")
+        up = st.file_uploader(
+            f"Fil med {what} (CSV eller Excel, højst 200 MB)",
+            type=["csv", "xlsx"],
+            key=f"{what}_upload",
+            help=help_text,
+        )
         if up is not None and st.button(f"Indlæs {what}ne", key=f"{what}_import"):
             try:  # read in memory: frames and budgets take the upload itself, no temp file
-                st.success(done.format(n=load(up)))
-            except FrameError as exc:
-                st.error(str(exc))
+                n = load(up)
+            except SAVE_ERRORS as exc:
+                st.error(f"**{up.name}** kan ikke indlæses. {exc}")
+            else:
+                saved(f"{what}_import", f"{up.name}: " + done.format(n=n))
 
 
 codes = sorted(names)
@@ -148,14 +213,21 @@ with tabs[0]:
         "Gældende pr.", value=period.as_of, key="frames_day", format="DD-MM-YYYY"
     )
     table = frames.frames_on(store, day)
-    if table.empty:
+    first = frames.first_valid_from(store)
+    if table.empty and first is not None:
+        st.info(
+            f"Ingen rammer gælder pr. {fmt.date(day)}; den første gælder fra "
+            f"{fmt.date(first)}. Vælg en senere dato.",
+            icon=":material/event:",
+        )
+    elif table.empty:
         st.info(
             "Der er ingen rammer endnu. Opret en under 'Ret en ramme', eller indlæs en "
             "fil med rammer herunder."
         )
     else:
         shown = readable(table)
-        st.dataframe(ui.danish_table(shown), hide_index=True)
+        st.dataframe(ui.danish_table(shown), hide_index=True, placeholder="–")
         missing = [names[c] for c in codes if c not in set(table["intervention_type"])]
         if missing:
             st.caption("Uden ramme: " + ", ".join(missing) + ".")
@@ -168,7 +240,7 @@ with tabs[0]:
     import_expander(
         "rammer",
         "Kolonner som i eksporten. Hver række bliver en ny version; intet slettes.",
-        lambda upload: frames.import_frames(store, upload, user=user),
+        lambda upload: frames.import_frames(store, upload, user=user, end_demo=end_demo),
         "{n} rammeversioner er tilføjet.",
     )
 
@@ -183,14 +255,8 @@ with tabs[1]:
         "Indsatstype", codes, format_func=lambda c: f"{names[c]} ({c})", key="edit_type"
     )
     current = current_frame(code, period.as_of)
-    st.caption(
-        "Nuværende ramme: "
-        + (
-            readable(pd.DataFrame([current])).iloc[0].drop("Indsats").to_string()
-            if current
-            else "ingen."
-        )
-    )
+    st.caption(f"Nuværende ramme pr. {fmt.date(period.as_of)}: {frame_text(current)}")
+    ui.show_flash("edit_frame")
     with st.form("edit_frame"):
         values = frame_form("edit", current)
         description = st.text_area(
@@ -215,12 +281,15 @@ with tabs[1]:
                         "description": description or None,
                     },
                     user=user,
+                    end_demo=end_demo,
                 )
-                st.success(
-                    f"Ny version af rammen for {names[code]} gælder fra {fmt.date(valid_from)}."
-                )
-            except FrameError as exc:
+            except SAVE_ERRORS as exc:
                 st.error(str(exc))
+            else:
+                saved(
+                    "edit_frame",
+                    f"Ny version af rammen for {names[code]} gælder fra {fmt.date(valid_from)}.",
+                )
 
 # --- What changed between two versions -------------------------------------------------------
 with tabs[2]:
@@ -248,8 +317,14 @@ with tabs[2]:
                 "changed": "Ændret",
             }
         )
+        fields = dict(zip(frames.FRAME_LABELS.values(), frames.FRAME_LABELS, strict=True))
+        for col in (f"Fra {fmt.date(a)}", f"Fra {fmt.date(b)}"):
+            diff[col] = [
+                version_value(fields.get(f, f), v)
+                for f, v in zip(diff["Felt"], diff[col], strict=True)
+            ]
         diff["Ændret"] = diff["Ændret"].map({True: "Ja", False: ""})
-        st.dataframe(diff.astype(str).replace({"None": "", "nan": ""}), hide_index=True)
+        st.dataframe(diff, hide_index=True, placeholder="–")
 
 # --- What-if -------------------------------------------------------------------------------
 with tabs[3]:
@@ -275,7 +350,7 @@ with tabs[3]:
             "Forbrug uden for rammen (kr.)": result["outside_dkk"],
         }
     )
-    st.dataframe(ui.danish_table(shown), hide_index=True)
+    st.dataframe(ui.danish_table(shown), hide_index=True, placeholder="–")
     st.caption(
         f"Aktive bevillinger af typen i perioden {view.caption}. Dagens ramme er den "
         "version, der gjaldt ved hver bevillings start."
@@ -287,6 +362,7 @@ with tabs[3]:
         format="DD-MM-YYYY",
         key="wi_from",
     )
+    ui.show_flash("wi_save")
     if c2.button("Gem den nye ramme", key="wi_save"):
         try:
             frames.save_frame_version(
@@ -298,10 +374,12 @@ with tabs[3]:
                     "description": current_frame(code, period.as_of).get("description"),
                 },
                 user=user,
+                end_demo=end_demo,
             )
-            st.success(f"Rammen for {names[code]} er gemt fra {fmt.date(wi_from)}.")
-        except FrameError as exc:
+        except SAVE_ERRORS as exc:
             st.error(str(exc))
+        else:
+            saved("wi_save", f"Rammen for {names[code]} er gemt fra {fmt.date(wi_from)}.")
 
 # --- Frames from data ------------------------------------------------------------------------
 with tabs[4]:
@@ -328,7 +406,7 @@ with tabs[4]:
                 "Rammens længste varighed (mdr.)": summary["max_duration_months"],
             }
         )
-        st.dataframe(ui.danish_table(table), hide_index=True)
+        st.dataframe(ui.danish_table(table), hide_index=True, placeholder="–")
         ui.downloads(table, "varigheder", key="surv")
         code = st.selectbox(
             "Indsatstype",
@@ -372,6 +450,7 @@ with tabs[4]:
                 )
             ),
             hide_index=True,
+            placeholder="–",
         )
         st.caption(
             "50 %, 80 % og 90 %: den værdi, som halvdelen, 80 % og 90 % af bevillingerne "
@@ -389,6 +468,7 @@ with tabs[5]:
         hide_index=True,
         disabled=["intervention_type", "name_da"],
         key=f"budget_editor_{year}",
+        placeholder="",  # an empty cell is no budget, as the caption says
         column_config={
             "intervention_type": "Indsatstype",
             "name_da": "Indsats",
@@ -400,18 +480,17 @@ with tabs[5]:
             ),
         },
     )
-    message = st.session_state.pop("budget_message", None)
-    if message:
-        st.success(message)
+    ui.show_flash("budgets")
     total = pd.to_numeric(edited["budget_dkk"], errors="coerce").sum()
     st.caption(f"I alt {fmt.kr(total)} for {int(year)}. Tomme felter betyder intet budget.")
     c1, c2 = st.columns([1, 3])
     if c1.button("Gem budgetterne", type="primary", key="budget_save"):
         try:
-            n = frames.save_budgets_for_year(store, int(year), edited)
-            st.success(f"{n} budgetter for {int(year)} er gemt.")
-        except FrameError as exc:
+            n = frames.save_budgets_for_year(store, int(year), edited, end_demo=end_demo)
+        except SAVE_ERRORS as exc:
             st.error(str(exc))
+        else:
+            saved("budgets", f"{n} budgetter for {int(year)} er gemt.")
     with st.expander(f"Kopiér budgetterne fra {int(year) - 1}"):
         factor = st.number_input(
             "Fremskrivning (fx 1,03 for 3 % pris- og lønudvikling)",
@@ -427,11 +506,10 @@ with tabs[5]:
         if st.button("Kopiér", key="budget_copy"):
             try:
                 n = frames.copy_budgets(store, int(year) - 1, int(year), factor, overwrite)
-                # Rerun so the table above shows the copy; the message survives the rerun.
-                st.session_state["budget_message"] = f"{n} budgetter er kopieret til {int(year)}."
-                st.rerun()
             except FrameError as exc:
                 st.error(str(exc))
+            else:
+                saved("budgets", f"{n} budgetter er kopieret til {int(year)}.")
     ui.download_pair(
         frames.budgets_csv(store).encode("utf-8"),
         frames.budgets_xlsx(store),
@@ -441,6 +519,6 @@ with tabs[5]:
     import_expander(
         "budgetter",
         "Kolonner som i eksporten; et (år, indsatstype), der findes, erstattes.",
-        lambda upload: frames.import_budgets(store, upload),
+        lambda upload: frames.import_budgets(store, upload, end_demo=end_demo),
         "{n} budgetter er indlæst.",
     )
