@@ -5,18 +5,31 @@ it, XLSX by writing it as text with Excel's (invisible) quote prefix. A formula-
 with ``=``, ``+``, ``-`` or ``@`` (also after leading spaces, which some spreadsheets trim), or
 with a tab, a line break or NUL (OWASP's CSV injection list and ASVS 1.2.10). Only text is
 changed; a number such as -5 stays a number.
+
+A table the user sees is downloaded ``as_shown``: by its Danish column names, kroner
+("... (kr.)") are whole kroner, shares ("Andel ...") are percent with one decimal, whole
+numbers (counts) are integers and other numbers have one decimal, as on the screen. In XLSX a
+share stays a real fraction with a percent format (Excel computes with it and shows
+``53,2 %``); CSV has no formats, so there it is the number in percent (53,2) and the column's
+name says "(%)". Without ``as_shown`` every value is written as it is (files to import back).
+
+A title (what, for which period, as of which day) can head both files: its own line, an empty
+line, then the table, so that the table stays one block that Excel can filter and sort.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import numbers
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import xlsxwriter
 
 from slcore import fmt
+from slcore.periods import Period
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 
@@ -44,55 +57,241 @@ def restore(text: str) -> str:
     return text
 
 
+# --- numbers as the screen shows them ----------------------------------------------------
+
+MONEY_SUFFIX = "(kr.)"
+SHARE_PREFIX = "Andel"
+PERCENT_SUFFIX = " (%)"
+WHOLE_FORMAT = "#,##0"  # Danish Excel shows 1.234.567
+PERCENT_FORMAT = "0.0 %"
+SIGNED_PERCENT_FORMAT = "+0.0 %;-0.0 %;0.0 %"
+DATE_FORMAT = "dd-mm-yyyy"
+DATETIME_FORMAT = "dd-mm-yyyy hh:mm:ss"
+
+
+def is_money(column: object) -> bool:
+    """Return whether a column holds kroner: its name ends with "(kr.)"."""
+    return str(column).endswith(MONEY_SUFFIX)
+
+
+def is_share(column: object) -> bool:
+    """Return whether a column holds shares (fractions): its name starts with "Andel"."""
+    return str(column).startswith(SHARE_PREFIX)
+
+
+def is_signed_share(column: object) -> bool:
+    """Return whether a share is a deviation, shown with its sign (+5,3 %) as on the screen."""
+    return is_share(column) and "afvigelse" in str(column)
+
+
+def _is_number(value: object) -> bool:
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and not fmt.is_missing(value)
+        and abs(float(value)) != float("inf")
+    )
+
+
+def _half_up(value: float, decimals: int) -> Decimal:
+    # As fmt.number, so a file says what the screen says (2,5 -> 3; Python's round gives 2).
+    return Decimal(str(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+
+
+def round_half_up(value: object, decimals: int = 0) -> object:
+    """Round a number half up as by hand (an int for none); keep anything else as it is."""
+    if not _is_number(value):
+        return value
+    rounded = _half_up(value, decimals)  # type: ignore[arg-type]
+    return int(rounded) if decimals == 0 else float(rounded) or 0.0  # never -0.0
+
+
+def share_as_shown(value: object) -> object:
+    """Round a share (0.53249) to the screen's 0.1 percentage point, as a fraction (0.532)."""
+    if not _is_number(value):
+        return value
+    return float(_half_up(float(value) * 100, 1) / 100) or 0.0  # type: ignore[arg-type]
+
+
+def _column(values: list[object], index: pd.Index) -> pd.Series:
+    # Whole numbers become a nullable integer column (written without decimals), other numbers
+    # a float column (written with the decimal comma); gaps stay empty.
+    present = [v for v in values if not fmt.is_missing(v)]
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return pd.Series([None if fmt.is_missing(v) else v for v in values], index, "Int64")
+    if all(_is_number(v) for v in present):
+        return pd.Series([None if fmt.is_missing(v) else v for v in values], index, "float64")
+    return pd.Series(values, index, dtype=object)
+
+
+def numbers_as_shown(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a table's numbers as the screen shows them (module docstring); shares stay fractions."""
+    out = df.copy()
+    for col in out.columns:
+        values = out[col].tolist()
+        if is_money(col):
+            out[col] = _column([round_half_up(v) for v in values], out.index)
+        elif is_share(col):
+            out[col] = _column([share_as_shown(v) for v in values], out.index)
+        elif pd.api.types.is_float_dtype(out[col]):
+            out[col] = _column(_one_decimal(values), out.index)
+    return out
+
+
+def _one_decimal(values: list[object]) -> list[object]:
+    # Other numbers get the screen's one decimal; a column of whole numbers (counts) gets none.
+    rounded = [round_half_up(v, 1) for v in values]
+    if all(not _is_number(v) or float(v).is_integer() for v in rounded):  # type: ignore[arg-type]
+        return [int(v) if _is_number(v) else v for v in rounded]  # type: ignore[call-overload]
+    return rounded
+
+
+def _in_percent(df: pd.DataFrame) -> pd.DataFrame:
+    # CSV has no number formats: a share is written in percent and its name says so.
+    out = df.copy()
+    for col in [c for c in out.columns if is_share(c)]:
+        percent = [float(Decimal(str(v)) * 100) or 0.0 if _is_number(v) else v for v in out[col]]
+        out[col] = _column(percent, out.index)
+    return out.rename(columns={c: f"{c}{PERCENT_SUFFIX}" for c in out.columns if is_share(c)})
+
+
+# --- what a file is: its name and its title -------------------------------------------------
+
+
+def file_stem(name: str, period: Period | None = None) -> str:
+    """Return a download's file name without extension, with the period and as-of date if given.
+
+    ISO dates, so the files of several meetings sort by date in a folder:
+    ``ikke_godkendte_afvigelser_2025-01-01_til_2025-12-31_opgjort_2026-03-18``.
+    """
+    if period is None:
+        return name
+    return (
+        f"{name}_{period.start:%Y-%m-%d}_til_{period.end:%Y-%m-%d}_opgjort_{period.as_of:%Y-%m-%d}"
+    )
+
+
+def heading(title: str | None, period: Period | None = None) -> str | None:
+    """Return a file's title line: the title, then the period and as-of date in Danish (if given)."""
+    if title is None or period is None:
+        return title
+    p = period
+    return f"{title} · {fmt.date(p.start)} – {fmt.date(p.end)}, opgjort pr. {fmt.date(p.as_of)}"
+
+
+# --- the files ------------------------------------------------------------------------------
+
+
+def _has_time(value: dt.date) -> bool:
+    return isinstance(value, dt.datetime) and value.time() != dt.time(0)
+
+
 def _csv_cell(value: object) -> object:
+    if fmt.is_missing(value):  # NaT too, which is a datetime
+        return value
     if isinstance(value, dt.date):  # also datetime and Timestamp
-        return fmt.date(value if type(value) is dt.date else pd.Timestamp(value).date())
+        day = value if type(value) is dt.date else pd.Timestamp(value).date()
+        return f"{fmt.date(day)} {value:%H:%M:%S}" if _has_time(value) else fmt.date(day)
     return defuse(value)
 
 
 def _safe(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(_csv_cell)
+        kind = out[col].dtype
+        if (
+            pd.api.types.is_object_dtype(kind)
+            or pd.api.types.is_string_dtype(kind)
+            or pd.api.types.is_datetime64_any_dtype(kind)
+        ):
+            out[col] = out[col].map(_csv_cell).astype(object)
     out.columns = [str(defuse(str(c))) for c in out.columns]
     return out
 
 
-def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """Return CSV for Danish Excel: UTF-8 with BOM, ``;``, decimal comma, dates dd-mm-yyyy."""
+def _csv_title(title: str | None) -> str:
+    if title is None:
+        return ""
+    line = io.StringIO()
+    csv.writer(line, delimiter=";", lineterminator="\r\n").writerow([defuse(title)])
+    return line.getvalue() + "\r\n"  # an empty line between the title and the table
+
+
+def to_csv_bytes(df: pd.DataFrame, *, title: str | None = None, as_shown: bool = False) -> bytes:
+    """Return CSV for Danish Excel: UTF-8 with BOM, ``;``, decimal comma, dates dd-mm-yyyy.
+
+    ``as_shown``: numbers as the screen shows them, shares in percent; ``title``: a first line.
+    """
+    if as_shown:
+        df = _in_percent(numbers_as_shown(df))
     text = _safe(df).to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n")
-    return ("\ufeff" + text).encode("utf-8")
+    return ("\ufeff" + _csv_title(title) + text).encode("utf-8")
 
 
-def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Data") -> bytes:
-    """Return an XLSX workbook: numbers as numbers, dates as dates, text as the very text."""
+def _number_formats(df: pd.DataFrame) -> dict[object, str]:
+    formats: dict[object, str] = {}
+    for col in df.columns:
+        if is_share(col):
+            formats[col] = SIGNED_PERCENT_FORMAT if is_signed_share(col) else PERCENT_FORMAT
+        elif is_money(col) or (
+            pd.api.types.is_integer_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
+        ):
+            formats[col] = WHOLE_FORMAT
+    return formats
+
+
+def to_xlsx_bytes(
+    df: pd.DataFrame, sheet: str = "Data", *, title: str | None = None, as_shown: bool = False
+) -> bytes:
+    """Return an XLSX workbook: numbers as numbers, dates as dates, text as the very text.
+
+    ``as_shown``: numbers as the screen shows them, with Danish number formats (shares as
+    percent); ``title``: a first row above the table, which then stays in view and is printed
+    on every page.
+    """
+    if as_shown:
+        df = numbers_as_shown(df)
     buf = io.BytesIO()
     options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(buf, options) as wb:
         ws = wb.add_worksheet(sheet[:31])
         bold = wb.add_format({"bold": True})
         as_text = wb.add_format({"quote_prefix": True})
-        as_date = wb.add_format({"num_format": "dd-mm-yyyy"})
+        as_date = wb.add_format({"num_format": DATE_FORMAT})
+        as_time = wb.add_format({"num_format": DATETIME_FORMAT})
+        styles = {c: wb.add_format({"num_format": f}) for c, f in _number_formats(df).items()}
+        styles = styles if as_shown else {}
+        top = 0
+        if title is not None:
+            big = {"bold": True, "font_size": 12, "quote_prefix": is_formula_like(title)}
+            ws.write_string(0, 0, title, wb.add_format(big))
+            top = 2  # the title, an empty row, then the table
+            ws.freeze_panes(top + 1, 0)
+            ws.repeat_rows(top)
+            ws.set_landscape()
+            ws.fit_to_pages(1, 0)
         for c, name in enumerate(df.columns):
-            ws.write_string(0, c, str(name), bold)
+            ws.write_string(top, c, str(name), bold)
             width = len(str(name))
-            for r, value in enumerate(df[name].tolist(), start=1):
+            style = styles.get(name)
+            for r, value in enumerate(df[name].tolist(), start=top + 1):
                 if fmt.is_missing(value):
                     continue
                 if isinstance(value, bool):
                     ws.write_boolean(r, c, value)
                 elif isinstance(value, numbers.Real):
-                    ws.write_number(r, c, float(value))
+                    ws.write_number(r, c, float(value), style)
+                    if style is not None:  # as wide as the shown number
+                        value = fmt.pct(value, 1) if is_share(name) else fmt.number(value)
                 elif isinstance(value, dt.date):
                     day = pd.Timestamp(value).to_pydatetime().replace(tzinfo=None)
-                    ws.write_datetime(r, c, day, as_date)
-                    value = fmt.date(day)  # as wide as the shown date
+                    ws.write_datetime(r, c, day, as_time if _has_time(day) else as_date)
+                    value = _csv_cell(day)  # as wide as the shown date
                 else:
                     value = str(value)
                     risky = is_formula_like(value)
                     ws.write_string(r, c, value, as_text if risky else None)
-                if r <= 200:
+                if r <= top + 200:
                     width = max(width, len(str(value)))
             ws.set_column(c, c, min(max(width, 8) + 2, 50))
     return buf.getvalue()

@@ -1,15 +1,42 @@
 """Rammeoverholdelse: which allocations fall outside the frame, why, and the committee's lists."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
 import ui
 from slcore import charts, compliance, figures, fmt
+from slcore.periods import Period
 
 
 def danish_dates(values: pd.Series) -> pd.Series:
     """Return dates as 31-12-2025 text (empty for none)."""
     return values.map(lambda v: fmt.date(pd.Timestamp(v).date()) if pd.notna(v) else "")
+
+
+def dates_as_text(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a table for the screen: its date columns as 31-12-2025 text.
+
+    The downloads keep real dates, which Excel sorts and filters as dates.
+    """
+    out = table.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = danish_dates(out[col])
+    return out
+
+
+def filter_words(view: ui.View) -> list[str]:
+    """Return the sidebar's filters in words, for the title of a list for the meeting."""
+    f = view.filters
+    words = [
+        ", ".join(ui.CATEGORY_LABELS.get(c, c) for c in f.categories),
+        ", ".join(view.type_names.get(c, c) for c in f.intervention_types),
+        ", ".join(f"{band} år" for band in f.age_bands),
+        ", ".join(f.teams),
+    ]
+    return [w for w in words if w]
 
 
 view = ui.page("Rammeoverholdelse")
@@ -92,7 +119,7 @@ with tabs[0]:
         }
     )
     st.dataframe(ui.danish_table(table), hide_index=True)
-    ui.downloads(table, "rammeoverholdelse", key="status")
+    ui.downloads(table, "rammeoverholdelse", key="status", period=period)
 
 with tabs[1]:
     reasons = compliance.reason_counts(store, period, filters)
@@ -111,7 +138,7 @@ with tabs[1]:
             }
         )
         st.dataframe(ui.danish_table(combos), hide_index=True)
-        ui.downloads(combos, "aarsager", key="combos")
+        ui.downloads(combos, "aarsager", key="combos", period=period)
 
 with tabs[2]:
     grid = compliance.status_by_type_age(store, period, filters)
@@ -176,8 +203,8 @@ with tabs[5]:
             "Indsats": dev["intervention_type"].map(names),
             "Team": dev["team"],
             "Sagsbehandler": dev["caseworker"],
-            "Startdato": danish_dates(dev["start_date"]),
-            "Slutdato": danish_dates(dev["end_date"]),
+            "Startdato": dev["start_date"],
+            "Slutdato": dev["end_date"],
             "Årsager": dev["reasons"],
             "Uden for rammen (kr.)": dev["outside_dkk"],
         }
@@ -185,8 +212,14 @@ with tabs[5]:
     if dev_table.empty:
         st.success("Ingen ikke-godkendte afvigelser i perioden.")
     else:
-        st.dataframe(ui.danish_table(dev_table), hide_index=True)
-        ui.downloads(dev_table, "ikke_godkendte_afvigelser", key="dev")
+        st.dataframe(ui.danish_table(dates_as_text(dev_table)), hide_index=True)
+        ui.downloads(
+            dev_table,
+            "ikke_godkendte_afvigelser",
+            key="dev",
+            period=period,
+            title=" · ".join(["Ikke-godkendte afvigelser", *filter_words(view)]),
+        )
 
     st.markdown("#### Når snart længste varighed")
     days = st.columns([1, 3])[0].number_input(
@@ -204,9 +237,9 @@ with tabs[5]:
             "Indsats": exp["intervention_type"].map(names),
             "Team": exp["team"],
             "Sagsbehandler": exp["caseworker"],
-            "Startdato": danish_dates(exp["start_date"]),
-            "Planlagt slut": danish_dates(exp["end_date"]),
-            "Rammens sidste dag": danish_dates(exp["frame_last_day"]),
+            "Startdato": exp["start_date"],
+            "Planlagt slut": exp["end_date"],
+            "Rammens sidste dag": exp["frame_last_day"],
             "Dage tilbage": exp["days_left"].astype("int64"),
             "Godkendt i udvalget": exp["committee_approved"].map({True: "Ja", False: "Nej"}),
         }
@@ -214,5 +247,14 @@ with tabs[5]:
     if exp_table.empty:
         st.success("Ingen bevillinger passerer længste varighed i den valgte periode.")
     else:
-        st.dataframe(ui.danish_table(exp_table), hide_index=True)
-        ui.downloads(exp_table, "naar_laengste_varighed", key="exp")
+        st.dataframe(ui.danish_table(dates_as_text(exp_table)), hide_index=True)
+        # The list covers the days from the as-of date to the horizon, seen as of that date.
+        horizon = Period(period.as_of, period.as_of + dt.timedelta(days=int(days)), period.as_of)
+        within = f"inden for {int(days)} {'dag' if int(days) == 1 else 'dage'}"
+        ui.downloads(
+            exp_table,
+            "naar_laengste_varighed",
+            key="exp",
+            period=horizon,
+            title=" · ".join([f"Når snart længste varighed ({within})", *filter_words(view)]),
+        )

@@ -1,0 +1,282 @@
+"""The real app's downloads through AppTest: the very bytes a user gets, read back.
+
+AppTest keeps the files behind the download buttons in an in-memory media store that it
+drops after each run; a subclass of that (real) store that remembers itself lets a test read
+the files, by the button's URL, with their file names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pandas as pd
+import pytest
+from python_calamine import CalamineWorkbook
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest, app_test
+
+from slcore import compliance, figures
+from slcore.periods import Period, preset_period
+from slcore.store import open_store
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+AS_OF = dt.date(2026, 3, 18)  # the sample's newest data date, the app's default as-of date
+THIS_YEAR = Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31), AS_OF)  # the default: "I år"
+# Files for re-import (frames, budgets) keep their exact, canonical form.
+RAW_FILES = {"rammer", "budgetter"}
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+
+
+@pytest.fixture
+def app_db(sample_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app at a private copy of the sample store."""
+    monkeypatch.setenv("SLCORE_DB", str(sample_copy))
+    return sample_copy
+
+
+@pytest.fixture
+def media(monkeypatch: pytest.MonkeyPatch) -> list[MemoryMediaFileStorage]:
+    """Keep the media stores AppTest makes (one per run), to read the downloads from."""
+    kept: list[MemoryMediaFileStorage] = []
+
+    class KeptStorage(MemoryMediaFileStorage):
+        def __init__(self, media_endpoint: str) -> None:
+            super().__init__(media_endpoint)
+            kept.append(self)
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", KeptStorage)
+    return kept
+
+
+def open_page(page: str) -> AppTest:
+    """Run the app and switch to a page (the default filters: this year as of the data date)."""
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def downloads(at: AppTest, media: list[MemoryMediaFileStorage]) -> dict[str, bytes]:
+    """Return the last run's downloads as {file name: bytes}."""
+    out: dict[str, bytes] = {}
+    for button in at.get("download_button"):
+        file = media[-1].get_file(button.proto.url.rsplit("/", 1)[-1])
+        assert file.filename not in out, file.filename
+        out[file.filename] = file.content
+    return out
+
+
+def half_up(value: float) -> int:
+    """Round to whole kroner as by hand (2,5 -> 3), like the screen."""
+    return int(Decimal(str(value)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def xlsx_rows(raw: bytes) -> list[list[object]]:
+    """Return the first sheet's values."""
+    return CalamineWorkbook.from_filelike(io.BytesIO(raw)).get_sheet_by_index(0).to_python()
+
+
+def xlsx_formats(raw: bytes) -> dict[str, str]:
+    """Return each cell's number format code ("General" when none), by reference (A1)."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        sheet = ElementTree.fromstring(z.read("xl/worksheets/sheet1.xml"))
+        styles = ElementTree.fromstring(z.read("xl/styles.xml"))
+    codes = {"0": "General", "14": "mm-dd-yy"}
+    for nf in styles.iterfind("m:numFmts/m:numFmt", NS):
+        codes[nf.get("numFmtId")] = nf.get("formatCode")
+    xfs = [xf.get("numFmtId", "0") for xf in styles.iterfind("m:cellXfs/m:xf", NS)]
+    return {
+        c.get("r"): codes.get(xfs[int(c.get("s", "0"))], "builtin")
+        for c in sheet.iterfind("m:sheetData/m:row/m:c", NS)
+    }
+
+
+def column_letter(index: int) -> str:
+    """Return the spreadsheet column name of a 0-based index (0 -> A, 26 -> AA)."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def read_csv(raw: bytes, skip: int = 0, **options: object) -> pd.DataFrame:
+    """Read a downloaded CSV the way Danish Excel does: ``;`` and decimal comma."""
+    return pd.read_csv(
+        io.BytesIO(raw), sep=";", decimal=",", skiprows=skip, encoding="utf-8-sig", **options
+    )
+
+
+# --- defect 10: numbers as the screen shows them ---------------------------------------------
+
+
+def test_key_figures_download_has_whole_kroner_and_shares_in_percent(app_db, media):
+    at = open_page("views/overblik.py")
+    got = downloads(at, media)
+    assert set(got) == {"noegletal.csv", "noegletal.xlsx"}
+    by_type = figures.key_figures(open_store(app_db), THIS_YEAR, ("intervention_type",))
+    by_type = by_type.set_index("intervention_type")
+
+    table = read_csv(got["noegletal.csv"]).set_index("Indsatstype")
+    assert "Andel inden for rammen" not in table.columns
+    share = table["Andel inden for rammen (%)"]
+    expected = [figures.within_frame_share(by_type.loc[code]) for code in table.index]
+    for code, value, fraction in zip(table.index, share, expected, strict=True):
+        if fraction is None:
+            assert pd.isna(value), code
+        else:
+            assert value == pytest.approx(round(fraction * 100, 1), abs=0.051), code
+    assert share.max() > 1  # percent, not a fraction
+    text_table = read_csv(got["noegletal.csv"], dtype=str)
+    for column in [c for c in table.columns if c.endswith("(kr.)")]:
+        assert text_table[column].dropna().str.fullmatch(r"-?\d+").all(), column
+    assert table["Forbrug (kr.)"].dtype == "int64"
+    assert table["Forbrug (kr.)"].to_dict() == {
+        code: half_up(v) for code, v in by_type["realized_spend_dkk"].items()
+    }
+    text = got["noegletal.csv"].decode("utf-8-sig")
+    assert not re.search(r";\d+,\d{2,}", text)  # no raw float anywhere
+    for column in ("Aktive bevillinger", "Nye bevillinger", "Ikke-godkendte afvigelser"):
+        assert pd.api.types.is_integer_dtype(table[column]), column
+
+    rows = xlsx_rows(got["noegletal.xlsx"])
+    header = rows[0]
+    formats = xlsx_formats(got["noegletal.xlsx"])
+    money = header.index("Forbrug (kr.)")
+    share_col = header.index("Andel inden for rammen")
+    for r, row in enumerate(rows[1:], start=2):
+        assert row[money] == int(row[money])
+        assert formats[f"{column_letter(money)}{r}"] == "#,##0"
+        if row[share_col] != "":
+            assert 0 <= row[share_col] <= 1  # a real fraction, shown as percent
+            assert row[share_col] == round(row[share_col], 3)
+            assert formats[f"{column_letter(share_col)}{r}"] == "0.0 %"
+
+
+PAGES = [
+    "views/overblik.py",
+    "views/aktivitet.py",
+    "views/oekonomi.py",
+    "views/rammeoverholdelse.py",
+    "views/serviceniveau.py",
+]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_table_download_looks_like_the_screen(app_db, media, page):
+    at = open_page(page)
+    got = downloads(at, media)
+    csvs = {n: b for n, b in got.items() if n.endswith(".csv")}
+    assert csvs and len(got) == 2 * len(csvs) == len(at.get("download_button"))
+    for name, raw in csvs.items():
+        if name.removesuffix(".csv").split("_20")[0] in RAW_FILES:
+            continue
+        lines = raw.decode("utf-8-sig").split("\r\n")
+        skip = 2 if lines[1] == "" else 0  # a title line and an empty line above the table
+        table = read_csv(raw, skip, dtype=str)
+        for column in table.columns:
+            values = table[column].dropna()
+            if column.endswith("(kr.)"):
+                assert values.str.fullmatch(r"-?\d+").all(), (name, column)
+            elif column.startswith("Andel"):
+                assert column.endswith(" (%)"), (name, column)
+                assert values.str.fullmatch(r"-?\d{1,4}(,\d)?").all(), (name, column)
+            else:
+                numbers = values[values.str.fullmatch(r"-?\d+(,\d+)?")]
+                # At most one decimal, as the screen, and a whole-number column has none.
+                assert not numbers.str.contains(r",\d\d").any(), (name, column)
+                assert not (len(numbers) and numbers.str.endswith(",0").all()), (name, column)
+        # XLSX: the same table; shares are fractions, shown as percent.
+        rows = xlsx_rows(got[name.removesuffix(".csv") + ".xlsx"])[skip:]
+        assert len(rows) == len(table) + 1, name
+        for c, column in enumerate(rows[0]):
+            if str(column).startswith("Andel"):
+                assert f"{column} (%)" in table.columns, (name, column)
+                values = [r[c] for r in rows[1:] if r[c] != ""]
+                assert all(-10 <= v <= 10 for v in values), (name, column)
+
+
+# --- defect 11: the committee's lists, for the meeting ---------------------------------------
+
+
+def test_committee_lists_carry_period_as_of_title_and_real_dates(app_db, media):
+    assert preset_period("this_year", AS_OF) == THIS_YEAR
+    at = open_page("views/rammeoverholdelse.py")
+    got = downloads(at, media)
+    stem = "ikke_godkendte_afvigelser_2026-01-01_til_2026-12-31_opgjort_2026-03-18"
+    horizon = AS_OF + dt.timedelta(days=60)
+    soon = f"naar_laengste_varighed_2026-03-18_til_{horizon.isoformat()}_opgjort_2026-03-18"
+    for name in (stem, soon):
+        assert f"{name}.csv" in got and f"{name}.xlsx" in got, sorted(got)
+    # The other tables of the page are dated too.
+    assert "rammeoverholdelse_2026-01-01_til_2026-12-31_opgjort_2026-03-18.xlsx" in got
+
+    dev = compliance.committee_deviations(open_store(app_db), THIS_YEAR)
+    title = "Ikke-godkendte afvigelser · 01-01-2026 – 31-12-2026, opgjort pr. 18-03-2026"
+
+    # XLSX: the title, an empty row, the table; dates are real dates shown as dd-mm-yyyy.
+    raw = got[f"{stem}.xlsx"]
+    rows = xlsx_rows(raw)
+    assert rows[0][0] == title
+    assert all(v == "" for v in rows[1])
+    header = rows[2]
+    assert header[:3] == ["Bevillings-id", "Borger (pseudonym)", "Indsats"]
+    assert len(rows) == 3 + len(dev)
+    start = header.index("Startdato")
+    formats = xlsx_formats(raw)
+    assert [r[start] for r in rows[3:]] == [d.date() for d in dev["start_date"]]
+    assert all(formats[f"{column_letter(start)}{r}"] == "dd-mm-yyyy" for r in range(4, 4 + 3))
+    end = header.index("Slutdato")
+    ends = [r[end] for r in rows[3:]]
+    assert any(isinstance(v, dt.date) for v in ends) and "" in ends  # open-ended: empty
+    money = header.index("Uden for rammen (kr.)")
+    assert [r[money] for r in rows[3:]] == [half_up(v) for v in dev["outside_dkk"]]
+
+    # CSV: the same title line above the header, dates as 31-12-2025.
+    lines = got[f"{stem}.csv"].decode("utf-8-sig").split("\r\n")
+    assert lines[0] == title and lines[1] == ""
+    assert lines[2].startswith("Bevillings-id;Borger (pseudonym);Indsats;Team")
+    table = read_csv(got[f"{stem}.csv"], skip=2)
+    assert len(table) == len(dev)
+    assert list(table["Startdato"]) == [f"{d:%d-%m-%Y}" for d in dev["start_date"]]
+
+    # The screen still shows Danish dates as text.
+    screen = next(d.value for d in at.dataframe if "Slutdato" in d.value.columns)
+    assert list(screen["Startdato"]) == [f"{d:%d-%m-%Y}" for d in dev["start_date"]]
+    assert "" in set(screen["Slutdato"])
+
+    # The list of those passing the longest duration soon: as-of date and horizon.
+    rows = xlsx_rows(got[f"{soon}.xlsx"])
+    assert rows[0][0] == (
+        "Når snart længste varighed (inden for 60 dage) · "
+        f"18-03-2026 – {horizon:%d-%m-%Y}, opgjort pr. 18-03-2026"
+    )
+    header = rows[2]
+    last = header.index("Rammens sidste dag")
+    left = header.index("Dage tilbage")
+    assert rows[3:] and all(AS_OF <= r[last] <= horizon for r in rows[3:])
+    assert all(r[left] == (r[last] - AS_OF).days for r in rows[3:])
+
+
+def test_committee_list_title_names_the_sidebar_filters(app_db, media):
+    at = open_page("views/rammeoverholdelse.py")
+    at.sidebar.multiselect(key="team").select("Team Nord").run()
+    assert not at.exception, [e.message for e in at.exception]
+    got = downloads(at, media)
+    name = "ikke_godkendte_afvigelser_2026-01-01_til_2026-12-31_opgjort_2026-03-18.csv"
+    lines = got[name].decode("utf-8-sig").split("\r\n")
+    assert lines[0] == (
+        "Ikke-godkendte afvigelser · Team Nord · 01-01-2026 – 31-12-2026, opgjort pr. 18-03-2026"
+    )
+    table = read_csv(got[name], skip=2)
+    assert set(table["Team"]) == {"Team Nord"}
