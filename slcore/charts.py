@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from slcore import fmt
+from slcore.periods import days_in_month
 
 FONT_SIZE = 16
 BUDGET_COLOR = "#444444"
@@ -89,29 +90,74 @@ def type_color(code: str) -> str:
     return TYPE_COLORS.get(code, "#999999")
 
 
-def month_labels(months: list[dt.date]) -> list[str]:
-    """Return short Danish month labels; with the year only where the year changes."""
+# A month not counted whole (the as-of month, or one the period cuts) is drawn hatched and
+# lighter, named with its days, and explained by this legend entry.
+PARTIAL_NOTE = "Skraveret: ikke en hel måned"
+PARTIAL_OPACITY = 0.45
+PARTIAL_PATTERN = {"fgcolor": "#333", "solidity": 0.3}
+
+
+def partial_label(days: int) -> str:
+    """Return the days of a partial month in Danish: ``1 dag``, ``18 dage``."""
+    return f"{days} dag" if days == 1 else f"{days} dage"
+
+
+def partial_months(months: pd.DataFrame, as_of: dt.date | None) -> dict[dt.date, int]:
+    """Return the months counted on fewer than all their days, with the days counted.
+
+    ``months`` has ``month``, ``month_start`` and ``month_end`` as ``figures.monthly_series``
+    (months cut to the period). A month counts from its start to its end or the as-of date,
+    whichever is first; a month wholly after the as-of date is the future, not partial.
+    """
+    if as_of is None or months.empty:
+        return {}
+    partial: dict[dt.date, int] = {}
+    rows = months.drop_duplicates("month")
+    for m, start, end in zip(rows["month"], rows["month_start"], rows["month_end"], strict=True):
+        month = pd.Timestamp(m).date()
+        last = min(pd.Timestamp(end).date(), as_of)
+        days = (last - pd.Timestamp(start).date()).days + 1
+        if 0 < days < days_in_month(month.year, month.month):
+            partial[month] = days
+    return partial
+
+
+def month_labels(months: list[dt.date], partial: dict[dt.date, int] | None = None) -> list[str]:
+    """Return short Danish month labels; the year where it changes, a partial month's days."""
+    partial = partial or {}
     labels = []
     for i, m in enumerate(months):
-        name = fmt.MONTHS_DA_SHORT[m.month - 1]
-        first = i == 0 or m.year != months[i - 1].year
-        labels.append(f"{name}<br>{m.year}" if first else name)
+        lines = [fmt.MONTHS_DA_SHORT[m.month - 1]]
+        if i == 0 or m.year != months[i - 1].year:
+            lines.append(str(m.year))
+        if m in partial:
+            lines.append(partial_label(partial[m]))
+        labels.append("<br>".join(lines))
     return labels
 
 
-def month_axis(months: list[dt.date]) -> dict[str, object]:
+def month_name(month: dt.date, partial: dict[dt.date, int]) -> str:
+    """Return a month's name for hovers and tables: ``dec 2025``, or ``dec 2025 (1 dag)``."""
+    label = fmt.month_label(month)
+    return f"{label} ({partial_label(partial[month])})" if month in partial else label
+
+
+def month_axis(
+    months: list[dt.date], partial: dict[dt.date, int] | None = None
+) -> dict[str, object]:
     """Return a time axis for monthly bars or points, named in Danish at the months' starts.
 
     A time axis keeps two Augusts apart however long the period; up to 18 months every
     month is named, a longer span every third (jan, apr, jul, okt) so names never collide.
-    The year stands under the first name and where it changes.
+    The year stands under the first name and where it changes; a partial month named on the
+    axis has its days under its name.
     """
     shown = months if len(months) <= 18 else [m for m in months if m.month % 3 == 1]
     return {
         "type": "date",
         "tickmode": "array",
         "tickvals": shown,
-        "ticktext": month_labels(shown),
+        "ticktext": month_labels(shown, partial),
         "tickangle": 0,
     }
 
@@ -177,8 +223,7 @@ def _legend_gap(fig: go.Figure) -> int:
     for trace in fig.data:
         if getattr(trace, "orientation", None) != "h" and getattr(trace, "x", None) is not None:
             labels.extend(trace.x)
-    two_lines = any(isinstance(x, str) and "<br>" in x for x in labels)
-    lines = 2 if two_lines else 1
+    lines = max([1, *(x.count("<br>") + 1 for x in labels if isinstance(x, str))])
     titled = bool(fig.layout.xaxis.title.text)
     return 16 + 22 * lines + (26 if titled else 0)
 
@@ -614,15 +659,32 @@ def monthly_stacked_chart(
     names: dict[object, str],
     title: str,
     money: bool = False,
+    as_of: dt.date | None = None,
 ) -> go.Figure:
     """Stacked bars per month, one segment per group; a click on a segment selects its group.
 
     ``series`` is ``figures.monthly_series`` grouped by ``dimension``; ``value`` a column.
-    Money is drawn in millions (legible on a wall) and hovered in whole kroner.
+    Money is drawn in millions (legible on a wall) and hovered in whole kroner. With
+    ``as_of``, a month counted on fewer than all its days (the as-of month, or one the period
+    cuts) is hatched and lighter and named with its days, so one day of December does not
+    pass for a month of low spend; the legend says what the hatching means.
     """
     all_months = sorted({pd.Timestamp(m).date() for m in series["month"]})
+    partial = partial_months(series, as_of)
     data = series.dropna(subset=[dimension])
     fig = go.Figure()
+    if partial:
+        # First, so it is the legend's last line (the legend reads top to bottom reversed).
+        fig.add_trace(
+            go.Bar(
+                x=[None],
+                y=[None],
+                name=PARTIAL_NOTE,
+                marker={"color": "#bbbbbb", "pattern": {"shape": "/", **PARTIAL_PATTERN}},
+                hoverinfo="skip",
+                showlegend=True,
+            )
+        )
     for group in group_order(dimension, list(data[dimension].unique())):
         rows = data[data[dimension] == group]
         rows = rows.set_index(rows["month"].map(lambda m: pd.Timestamp(m).date()))
@@ -630,19 +692,24 @@ def monthly_stacked_chart(
         y = rows[value].fillna(0)
         name = names.get(group, str(group))
         hover = "%{customdata[1]:,.0f} kr." if money else "%{y:,.0f}"
+        marker: dict[str, object] = {"color": group_color(dimension, group)}
+        if partial:
+            cut = [m in partial for m in all_months]
+            marker["opacity"] = [PARTIAL_OPACITY if c else 1.0 for c in cut]
+            marker["pattern"] = {"shape": ["/" if c else "" for c in cut], **PARTIAL_PATTERN}
         fig.add_trace(
             go.Bar(
                 x=all_months,
                 y=y / 1e6 if money else y,
                 name=name,
-                marker_color=group_color(dimension, group),
+                marker=marker,
                 customdata=[[f"{dimension}:{group}", v] for v in y],
-                hovertext=[fmt.month_label(m) for m in all_months],
+                hovertext=[month_name(m, partial) for m in all_months],
                 hovertemplate=f"%{{hovertext}}: {hover}<extra>{name}</extra>",
             )
         )
     fig.update_layout(barmode="stack", clickmode="event+select")
-    fig.update_xaxes(**month_axis(all_months))
+    fig.update_xaxes(**month_axis(all_months, partial))
     stacked = data.groupby(data["month"].map(lambda m: pd.Timestamp(m).date()))[value].sum()
     fig.update_yaxes(**value_axis(money, float(stacked.max()) if len(stacked) else 0.0))
     # Tall enough for a legend row per group beside the stack.
@@ -656,15 +723,22 @@ def year_over_year_chart(
     value: str,
     labels: tuple[str, str],
     title: str,
+    as_of: dt.date | None = None,
 ) -> go.Figure:
     """Lines per month: this period against the same months a year earlier.
 
     ``now`` and ``before`` are ``figures.monthly_series`` without grouping, the second for
     the period a year earlier; months are matched by position. ``labels`` name the two
-    periods (``before``, ``now``) in the legend.
+    periods (``before``, ``now``) in the legend. With ``as_of``, a month of ``now`` counted
+    on fewer than all its days (``activity.months_against_last_year`` compares it with the
+    same days a year earlier) is named with its days and drawn as an open point.
     """
     # Each month is drawn at this period's month; the earlier period's a year on. This
     # period may stop at the as-of date, so its line ends early.
+    partial_now = partial_months(now, as_of)
+    positions = [pd.Timestamp(m).date() for m in now["month"]]
+    # The same days a year earlier: the earlier month at the same position.
+    partial_at = {i: partial_now[m] for i, m in enumerate(positions) if m in partial_now}
     fig = go.Figure()
     axis_months: list[dt.date] = []
     for frame, shift, name, line in (
@@ -672,6 +746,7 @@ def year_over_year_chart(
         (now, 0, labels[1], {"color": REALIZED_COLOR, "width": 4}),
     ):
         months = [pd.Timestamp(m).date() for m in frame["month"]]
+        partial = {m: partial_at[i] for i, m in enumerate(months) if i in partial_at}
         x = [dt.date(m.year + shift, m.month, 1) for m in months]
         axis_months = sorted({*axis_months, *x})
         fig.add_trace(
@@ -681,12 +756,15 @@ def year_over_year_chart(
                 name=name,
                 mode="lines+markers",
                 line=line,
-                marker={"size": 8},
-                hovertext=[fmt.month_label(m) for m in months],
+                marker={
+                    "size": 8,
+                    "symbol": ["circle-open" if m in partial else "circle" for m in months],
+                },
+                hovertext=[month_name(m, partial) for m in months],
                 hovertemplate=f"%{{hovertext}}: %{{y:,.0f}}<extra>{name}</extra>",
             )
         )
-    fig.update_xaxes(**month_axis(axis_months))
+    fig.update_xaxes(**month_axis(axis_months, partial_now))
     fig.update_yaxes(tickformat=",.0f", rangemode="tozero")
     return base_layout(fig, title, height=420)
 

@@ -203,3 +203,49 @@ def test_overview_under_a_team_filter_says_the_budget_cannot_be_split(sample_app
     assert "Budget (kr.)" not in table.columns
     assert reason.capitalize() in texts(at)
     assert_no_raw_values(at)
+
+
+# --- Defect 12: the as-of month is not a whole month ---------------------------------------
+
+DEC_1 = dt.date(2025, 12, 1)
+PARTIAL_NOTE = "Skraveret: ikke en hel måned"
+
+
+def bars(spec: dict) -> list[dict]:
+    return [t for t in spec["data"] if t.get("name") != PARTIAL_NOTE]
+
+
+def assert_december_marked(spec: dict) -> None:
+    assert bars(spec)
+    for bar in bars(spec):
+        shape = bar["marker"].get("pattern", {}).get("shape", [])
+        assert shape, "December is drawn like a whole month"
+        assert shape[-1] == "/" and set(shape[:-1]) == {""}
+    assert spec["layout"]["xaxis"]["ticktext"][-1] == "dec<br>1 dag"
+    assert PARTIAL_NOTE in [t.get("name") for t in spec["data"]]
+
+
+def test_economy_marks_the_as_of_month_as_partial(sample_app):
+    at = open_page("views/oekonomi.py", as_of=DEC_1)
+    assert_december_marked(charts_by_title(at)["Forbrug pr. måned efter indsatstype (mio. kr.)"])
+    # The table still has every month, December named as partial, and adds up to the period.
+    months = table_with(at, "Disponeret (kr.)")
+    assert list(months["Måned"].iloc[-3:]) == ["nov 2025", "dec 2025 (1 dag)", "Hele perioden"]
+    raw = next(d.value for d in at.dataframe if "Disponeret (kr.)" in d.value.columns)
+    period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31), DEC_1)
+    row = figures.key_figures(open_store(sample_app), period).iloc[0]
+    assert raw.iloc[:-1]["Forbrug (kr.)"].sum() == pytest.approx(row["realized_spend_dkk"])
+    assert raw.iloc[:-1]["Disponeret (kr.)"].sum() == pytest.approx(row["committed_spend_dkk"])
+    assert "dec 2025 (1 dag)" in texts(at)
+
+
+def test_activity_marks_the_as_of_month_as_partial(sample_app):
+    at = open_page("views/aktivitet.py", as_of=DEC_1)
+    by_title = charts_by_title(at)
+    assert_december_marked(by_title["Aktive bevillinger pr. måned efter indsatstype"])
+    yoy = by_title["Børn og unge med en aktiv bevilling pr. måned, mod samme måned året før"]
+    assert yoy["layout"]["xaxis"]["ticktext"][-1] == "dec<br>1 dag"
+    months = table_with(at, "Barnedage")
+    assert list(months["Måned"].iloc[-2:]) == ["dec 2025 (1 dag)", "Hele perioden"]
+    raw = next(d.value for d in at.dataframe if "Barnedage" in d.value.columns)
+    assert raw.iloc[:-1]["Barnedage"].sum() == raw.iloc[-1]["Barnedage"]

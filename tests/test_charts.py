@@ -167,3 +167,67 @@ def test_cumulative_budget_line_is_drawn_only_where_there_is_a_budget(make_store
     assert drawn[-1][0] == D(2025, 12, 31) and drawn[-1][1] * 1e6 == pytest.approx(184_000)
     assert max(x for x, _ in drawn) == D(2025, 12, 31)
     assert fig.layout.title.text.startswith("Akkumuleret forbrug mod budget")
+
+
+# --- The month the as-of date cuts short (issue 12, defect 12) -----------------------------
+
+DEC_1 = Period(D(2025, 1, 1), D(2025, 12, 31), D(2025, 12, 1))
+
+
+def test_partial_months_are_the_months_not_counted_whole(sample_store):
+    months = figures.monthly_series(sample_store, DEC_1)
+    assert charts.partial_months(months, DEC_1.as_of) == {D(2025, 12, 1): 1}
+    # A rolling year cut at both ends: 19-30 September 2024 and 1-18 September 2025.
+    rolling = Period(D(2024, 9, 19), D(2025, 9, 18), D(2025, 9, 18))
+    months = figures.monthly_series(sample_store, rolling)
+    assert charts.partial_months(months, rolling.as_of) == {D(2024, 9, 1): 12, D(2025, 9, 1): 18}
+    # Months after the as-of date are the future, not partial; a month-end as-of cuts none.
+    months = figures.monthly_series(sample_store, YEAR_2025)
+    assert charts.partial_months(months, D(2025, 9, 30)) == {}
+
+
+def test_the_as_of_month_is_marked_as_partial_in_the_stacked_chart(sample_store):
+    series = figures.monthly_series(sample_store, DEC_1, by="intervention_type")
+    series = series[series["month_start"].dt.date <= DEC_1.as_of]
+    fig = charts.monthly_stacked_chart(
+        series, "intervention_type", "realized", {}, "t", money=True, as_of=DEC_1.as_of
+    )
+    bars = [t for t in fig.data if t.name != charts.PARTIAL_NOTE]
+    assert len(bars) > 5
+    for bar in bars:
+        # December, one day of it, hatched and lighter; the whole months plain.
+        assert list(bar.marker.pattern.shape) == [""] * 11 + ["/"]
+        assert bar.marker.opacity[-1] < bar.marker.opacity[0] == 1
+        assert bar.hovertext[-1] == "dec 2025 (1 dag)"
+    assert fig.layout.xaxis.ticktext[-1] == "dec<br>1 dag"
+    assert fig.layout.xaxis.ticktext[0] == "jan<br>2025"
+    note = _trace(fig, charts.PARTIAL_NOTE)
+    assert note.showlegend and note.name == "Skraveret: ikke en hel måned"
+    # Without an as-of date, or when every month is whole, nothing is marked.
+    plain = charts.monthly_stacked_chart(series, "intervention_type", "realized", {}, "t")
+    assert charts.PARTIAL_NOTE not in [t.name for t in plain.data]
+    assert "1 dag" not in "".join(plain.layout.xaxis.ticktext)
+
+
+def test_the_as_of_month_is_marked_in_the_year_over_year_chart(sample_store):
+    from slcore import activity
+
+    now, before = activity.months_against_last_year(sample_store, DEC_1)
+    fig = charts.year_over_year_chart(
+        now, before, "active_citizens", ("før", "nu"), "t", as_of=DEC_1.as_of
+    )
+    earlier, current = fig.data
+    # December is compared with the same one day a year earlier, and says so.
+    assert fig.layout.xaxis.ticktext[-1] == "dec<br>1 dag"
+    assert current.hovertext[-1] == "dec 2025 (1 dag)"
+    assert earlier.hovertext[-1] == "dec 2024 (1 dag)"
+    assert current.marker.symbol[-1] == "circle-open" and current.marker.symbol[0] == "circle"
+
+
+def test_month_labels_name_a_partial_month_on_three_lines_at_most():
+    months = [D(2024, 12, 1), D(2025, 1, 1)]
+    assert charts.month_labels(months, {D(2025, 1, 1): 5}) == [
+        "dec<br>2024",
+        "jan<br>2025<br>5 dage",
+    ]
+    assert charts.partial_label(1) == "1 dag" and charts.partial_label(18) == "18 dage"

@@ -81,6 +81,7 @@ ui.drill_chart(
         group_names,
         f"{MEASURES[measure]} pr. måned efter {DIMENSIONS[dimension].lower()}"
         f"<br><sup>{caption}</sup>",
+        as_of=period.as_of,
     ),
     PAGE,
     f"monthly_{dimension}",
@@ -99,6 +100,7 @@ st.plotly_chart(
         ),
         f"Børn og unge med en aktiv bevilling pr. måned, mod samme måned året før"
         f"<br><sup>{caption}</sup>",
+        as_of=period.as_of,
     ),
     key="akt_children",
 )
@@ -114,7 +116,10 @@ with st.expander("Tal pr. måned"):
             "child_days",
         ]
     ].copy()
-    table["month"] = table["month"].map(lambda m: fmt.month_label(pd.Timestamp(m).date()))
+    partial = charts.partial_months(totals, period.as_of)
+    table["month"] = table["month"].map(
+        lambda m: charts.month_name(pd.Timestamp(m).date(), partial)
+    )
     # The period's own line: new, ended and child-days are the months' sums; active
     # registrations and children are counted once over the period (one runs many months).
     whole = {
@@ -129,6 +134,13 @@ with st.expander("Tal pr. måned"):
     st.caption(
         "Aktive bevillinger og børn tælles én gang for hele perioden, så de er ikke "
         "summen af månederne; nye, afsluttede og barnedage er."
+        + (
+            f" {', '.join(charts.month_name(m, partial) for m in partial)}: ikke en hel "
+            "måned; kun dagene i perioden til og med opgørelsesdagen "
+            f"{fmt.date(period.as_of)} er talt."
+            if partial
+            else ""
+        )
     )
     ui.table_with_downloads(table, "aktivitet_pr_maaned", key="akt_months")
 

@@ -108,6 +108,7 @@ ui.drill_chart(
         names,
         f"Forbrug pr. måned efter indsatstype (mio. kr.)<br><sup>{caption}</sup>",
         money=True,
+        as_of=period.as_of,
     ),
     PAGE,
     "monthly",
@@ -120,8 +121,12 @@ st.plotly_chart(
     key="oek_cumulative",
 )
 with st.expander("Tal pr. måned"):
+    # Every month stays, so the months add up to the period; a partial one says so.
+    partial = charts.partial_months(monthly, period.as_of)
     table = monthly.drop(columns=["month_start", "month_end"]).copy()
-    table["month"] = table["month"].map(lambda m: fmt.month_label(pd.Timestamp(m).date()))
+    table["month"] = table["month"].map(
+        lambda m: charts.month_name(pd.Timestamp(m).date(), partial)
+    )
     sums = {
         "month": "Hele perioden",
         "realized": total["realized_spend_dkk"],
@@ -138,6 +143,12 @@ with st.expander("Tal pr. måned"):
     else:
         table["budget"] = table["budget"].astype("float64")  # a month without one: "–"
         st.caption("Månederne summer til periodens forbrug, disponeret og budget.")
+    if partial:
+        st.caption(
+            f"{', '.join(charts.month_name(m, partial) for m in partial)}: ikke en hel "
+            "måned; forbruget er kun dagene i perioden til og med opgørelsesdagen "
+            f"{fmt.date(period.as_of)}, resten af perioden er disponeret."
+        )
     ui.table_with_downloads(table, "forbrug_pr_maaned", key="oek_months")
 
 tabs = st.tabs(
