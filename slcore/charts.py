@@ -274,11 +274,12 @@ def cumulative_spend_chart(
     itself, so a half-run month is neither drawn as a whole one nor against a whole month's
     budget; the projection (realised + committed) goes on from there. The budget line runs
     through the months that have a budget; without any (or with ``show_budget`` off) there is
-    none, and the title says why in ``no_budget``.
+    none, and a note in the plot's empty upper left corner says why (``no_budget``): a title
+    would be cut off at half the page's width.
     """
     ends = [pd.Timestamp(d).date() for d in monthly["month_end"]]
     with_budget = show_budget and bool(len(monthly)) and monthly["budget"].notna().any()
-    name = "Akkumuleret forbrug mod budget" if with_budget else f"Akkumuleret forbrug ({no_budget})"
+    name = "Akkumuleret forbrug mod budget" if with_budget else "Akkumuleret forbrug"
     title = f"{name}<br><sup>{caption}</sup>"
     if not ends:
         return base_layout(go.Figure(), title)
@@ -356,6 +357,18 @@ def cumulative_spend_chart(
     named = {m: e for m, e in zip(months, ends, strict=True)}
     fig.update_xaxes(**{**axis, "tickvals": [named[m] for m in axis["tickvals"]]})
     fig.update_yaxes(**value_axis(money=True), rangemode="tozero")
+    if not with_budget:
+        fig.add_annotation(
+            text=no_budget[:1].upper() + no_budget[1:],
+            xref="paper",
+            yref="paper",
+            x=0.01,
+            y=0.99,
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            font={"size": FONT_SIZE, "color": BUDGET_COLOR},
+        )
     return base_layout(fig, title)
 
 

@@ -137,7 +137,8 @@ def test_cumulative_chart_without_a_budget_draws_no_budget_line(make_store):
         figures.monthly_spend(store, YEAR_2025), YEAR_2025.as_of, "x"
     )
     assert "Budget" not in [t.name for t in fig.data]
-    assert fig.layout.title.text.startswith("Akkumuleret forbrug (intet budget)")
+    assert fig.layout.title.text.startswith("Akkumuleret forbrug<br>")
+    assert [a.text for a in fig.layout.annotations] == ["Intet budget"]
     # A page names the reason when a filter rules the budget out.
     fig = charts.cumulative_spend_chart(
         figures.monthly_spend(store, YEAR_2025),
@@ -147,7 +148,7 @@ def test_cumulative_chart_without_a_budget_draws_no_budget_line(make_store):
         no_budget="budgettet kan ikke opdeles på team",
     )
     assert "Budget" not in [t.name for t in fig.data]
-    assert "(budgettet kan ikke opdeles på team)" in fig.layout.title.text
+    assert [a.text for a in fig.layout.annotations] == ["Budgettet kan ikke opdeles på team"]
 
 
 def test_cumulative_budget_line_is_drawn_only_where_there_is_a_budget(make_store):
@@ -167,6 +168,7 @@ def test_cumulative_budget_line_is_drawn_only_where_there_is_a_budget(make_store
     assert drawn[-1][0] == D(2025, 12, 31) and drawn[-1][1] * 1e6 == pytest.approx(184_000)
     assert max(x for x, _ in drawn) == D(2025, 12, 31)
     assert fig.layout.title.text.startswith("Akkumuleret forbrug mod budget")
+    assert not fig.layout.annotations
 
 
 # --- The month the as-of date cuts short (issue 12, defect 12) -----------------------------

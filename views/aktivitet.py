@@ -142,7 +142,7 @@ with st.expander("Tal pr. måned"):
             else ""
         )
     )
-    ui.table_with_downloads(table, "aktivitet_pr_maaned", key="akt_months")
+    ui.table_with_downloads(table, "aktivitet_pr_maaned", key="akt_months", placeholder="–")
 
 tabs = st.tabs(
     ["Alder", "Indsatstrappen", "Varighed", "Teams og bevillinger", "I år mod sidste år"]
@@ -192,6 +192,7 @@ with tabs[0]:
         ],
         "aktivitet_alder",
         key="akt_age",
+        placeholder="–",
     )
 
 with tabs[1]:
@@ -224,7 +225,7 @@ with tabs[1]:
         table = mix.copy()
         table["month"] = table["month"].map(lambda m: fmt.month_label(pd.Timestamp(m).date()))
         table["ladder_step"] = table["ladder_step"].map(activity.ladder_label)
-        ui.table_with_downloads(table, "indsatstrappen", key="akt_ladder")
+        ui.table_with_downloads(table, "indsatstrappen", key="akt_ladder", placeholder="–")
 
 with tabs[2]:
     lengths = activity.durations(store, period, filters)
@@ -257,7 +258,7 @@ with tabs[2]:
                 "p90": "90 %-fraktil (dage)",
             }
         )
-        ui.table_with_downloads(table, "varighed", key="akt_durations_table")
+        ui.table_with_downloads(table, "varighed", key="akt_durations_table", placeholder="–")
 
 with tabs[3]:
     by_team = figures.key_figures(store, period, ("team",), filters)
@@ -283,7 +284,9 @@ with tabs[3]:
             "ended_registrations",
             "median_duration_days",
         ]
-        ui.table_with_downloads(by_team[team_columns], "aktivitet_pr_team", key="akt_teams")
+        ui.table_with_downloads(
+            by_team[team_columns], "aktivitet_pr_team", key="akt_teams", placeholder="–"
+        )
     ui.allocation_list(PAGE, view, filters)
 
 with tabs[4]:
@@ -314,4 +317,6 @@ with tabs[4]:
         f"{fmt.date(comparison.current.start)} – {fmt.date(comparison.current.end)} mod "
         f"{since} (samme dage året før), begge opgjort pr. {fmt.date(period.as_of)}."
     )
-    ui.table_with_downloads(table.rename(columns=renamed), "i_aar_mod_sidste_aar", key="akt_yoy")
+    ui.table_with_downloads(
+        table.rename(columns=renamed), "i_aar_mod_sidste_aar", key="akt_yoy", placeholder="–"
+    )

@@ -56,7 +56,7 @@ if budget is None:
     k3.metric(
         "Budget for perioden",
         "–",
-        delta=no_budget,
+        delta="kan ikke opdeles" if split_reason else "intet budget",
         delta_color="off",
         delta_arrow="off",
         border=True,
@@ -88,6 +88,8 @@ if decomposition is not None:
         f"{fmt.date(decomposition.previous.end)} til {fmt.date(decomposition.current.start)} – "
         f"{fmt.date(decomposition.current.end)}.",
     )
+if split_reason:
+    st.caption(f"{split_reason.capitalize()}: budgetter findes pr. år og indsatstype.")
 unbudgeted = economy.without_budget(deviation) if budget is not None else deviation.iloc[:0]
 if len(unbudgeted):
     type_list = ", ".join(names.get(c, c) for c in unbudgeted["intervention_type"])
@@ -149,7 +151,7 @@ with st.expander("Tal pr. måned"):
             "måned; forbruget er kun dagene i perioden til og med opgørelsesdagen "
             f"{fmt.date(period.as_of)}, resten af perioden er disponeret."
         )
-    ui.table_with_downloads(table, "forbrug_pr_maaned", key="oek_months")
+    ui.table_with_downloads(table, "forbrug_pr_maaned", key="oek_months", placeholder="–")
 
 tabs = st.tabs(
     [
@@ -178,7 +180,9 @@ with tabs[0]:
                 "lægges ind på siden Serviceniveau."
             )
         table = table.drop(columns=["budget", "deviation", "deviation_share", "band"])
-        ui.table_with_downloads(table, "forbrug_pr_indsatstype", key="oek_deviation")
+        ui.table_with_downloads(
+            table, "forbrug_pr_indsatstype", key="oek_deviation", placeholder="–"
+        )
     else:
         ui.drill_chart(
             charts.deviation_chart(
@@ -201,7 +205,7 @@ with tabs[0]:
         styled = ui.danish_table(shown).apply(
             lambda r: [f"background-color: {colours[r.name]}"] * len(r), axis=1
         )
-        st.dataframe(styled, hide_index=True, height=38 + 35 * len(shown))
+        st.dataframe(styled, hide_index=True, height=38 + 35 * len(shown), placeholder="–")
         ui.downloads(shown, "afvigelse_pr_indsatstype", key="oek_deviation")
 
 with tabs[1]:
@@ -249,7 +253,9 @@ with tabs[1]:
                 "change": "Ændring i alt (kr.)",
             }
         )
-        ui.table_with_downloads(table, "forklaring_af_aendringen", key="oek_decomposition")
+        ui.table_with_downloads(
+            table, "forklaring_af_aendringen", key="oek_decomposition", placeholder="–"
+        )
 
 with tabs[2]:
     steps = economy.spend_by_step(store, period, filters)
@@ -281,7 +287,7 @@ with tabs[2]:
         )
         table = steps.copy()
         table["ladder_step"] = table["ladder_step"].map(activity.ladder_label)
-        ui.table_with_downloads(table, "forbrug_pr_trin", key="oek_steps_table")
+        ui.table_with_downloads(table, "forbrug_pr_trin", key="oek_steps_table", placeholder="–")
 
 with tabs[3]:
     providers = economy.top_providers(store, period, filters)
@@ -301,7 +307,9 @@ with tabs[3]:
             ),
             key="oek_providers",
         )
-        ui.table_with_downloads(providers, "leverandoerer", key="oek_providers_table")
+        ui.table_with_downloads(
+            providers, "leverandoerer", key="oek_providers_table", placeholder="–"
+        )
 
 with tabs[4]:
     by_team = figures.key_figures(store, period, ("team",), filters)
@@ -328,5 +336,7 @@ with tabs[4]:
             "committed_spend_dkk",
             "projected_spend_dkk",
         ]
-        ui.table_with_downloads(by_team[team_columns], "forbrug_pr_team", key="oek_teams")
+        ui.table_with_downloads(
+            by_team[team_columns], "forbrug_pr_team", key="oek_teams", placeholder="–"
+        )
     ui.allocation_list(PAGE, view, filters)

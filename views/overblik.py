@@ -64,7 +64,7 @@ if budget is None:
     e3.metric(
         "Budget for perioden",
         "–",
-        delta=no_budget,
+        delta="kan ikke opdeles" if split_reason else "intet budget",
         delta_color="off",
         delta_arrow="off",
         border=True,
@@ -81,6 +81,8 @@ else:
         border=True,
         help="Årsbudgetter fordelt efter periodens dage i hvert år.",
     )
+if split_reason:
+    st.caption(f"{split_reason.capitalize()}: budgetter findes pr. år og indsatstype.")
 if budget is not None:
     unbudgeted = economy.without_budget(economy.deviation_table(by_type))
     if len(unbudgeted):
@@ -145,12 +147,12 @@ if budget is None:
     # No column of dashes: the caption says why there is no budget to compare with.
     table = table.drop(columns=["budget_dkk", "budget_deviation_dkk"])
     st.caption(
-        f"{split_reason.capitalize()}: budgetter findes pr. år og indsatstype."
+        f"{split_reason.capitalize()}, så tabellen viser ikke budget og afvigelse."
         if split_reason
         else "Der er intet budget for perioden."
     )
 table.insert(1, "intervention_name", table["intervention_type"].map(view.type_names))
 table["within_frame_share"] = [figures.within_frame_share(r) for _, r in table.iterrows()]
 shown = table.rename(columns=FIGURE_LABELS)
-st.dataframe(ui.danish_table(shown), hide_index=True, height=38 + 35 * len(shown))
+st.dataframe(ui.danish_table(shown), hide_index=True, height=38 + 35 * len(shown), placeholder="–")
 ui.downloads(shown, "noegletal", key="kf")
