@@ -46,6 +46,7 @@ from slcore.store import (
 __all__ = ["ImportRefused", "ImportResult", "Inspection", "import_file", "inspect_file"]
 
 MODES = ("upsert", "replace")
+MODE_LABELS = {"upsert": "Opdatér", "replace": "Erstat"}
 MODE_TEXTS = {
     "upsert": "Opdatér: bevillinger i filen tilføjes eller opdateres; andre bevillinger i "
     "databasen bliver, som de er.",
@@ -137,6 +138,8 @@ class Inspection:
     preview: pd.DataFrame
     already_imported_as: int | None
     replace_removal: Removal
+    # Required fields no column is mapped to: nothing is checked until the user maps them.
+    missing_required: tuple[str, ...] = ()
 
     @property
     def reason_counts(self) -> list[tuple[str, int]]:
@@ -156,11 +159,22 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def check_required(mapping: dict[str, str]) -> None:
-    """Refuse the file when a required column is missing."""
+def is_required(field: str) -> bool:
+    """Return whether an extract must have a column for the field (CPR-nr or citizen id)."""
+    return field in REQUIRED or field in ("cpr", "citizen_id")
+
+
+def missing_required(mapping: dict[str, str]) -> list[str]:
+    """Return the required fields a mapping leaves out (``cpr`` for CPR-nr or citizen id)."""
     missing = [c for c in REQUIRED if c not in mapping]
     if "citizen_id" not in mapping and "cpr" not in mapping:
         missing.append("cpr")
+    return missing
+
+
+def check_required(mapping: dict[str, str]) -> None:
+    """Refuse the file when a required column is missing."""
+    missing = missing_required(mapping)
     if missing:
         names = ", ".join(COLUMN_LABELS[c] for c in missing)
         raise ImportRefused(f"Filen mangler en påkrævet kolonne: {names}.")
@@ -552,8 +566,12 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes
             return privacy.mask_cpr_sql(val)
         return privacy.mask_cprs_sql(f"{val}::VARCHAR")
 
+    def column(col: str) -> str:
+        # The column as the file names it ("Takst"), else our word for the field ("Pris").
+        return privacy.mask_cprs(mapping[col]) if col in mapping else COLUMN_LABELS[col]
+
     whens = "\n".join(
-        f"WHEN {cond} THEN {{'column_name': {sql_literal(COLUMN_LABELS[col])}, "
+        f"WHEN {cond} THEN {{'column_name': {sql_literal(column(col))}, "
         f"'value': {shown(val)}, 'reason': {sql_literal(reason)}}}"
         for col, cond, val, reason in checks
     )
@@ -610,11 +628,14 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes
     )
 
 
+REJECTION_FIELDS = ("line_no", "registration_id", "column_name", "value", "reason")
+
+
 def _fetch_rejections(cur: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
     rows = cur.execute(
-        "SELECT line_no, column_name, value, reason FROM rejects ORDER BY line_no"
+        f"SELECT {', '.join(REJECTION_FIELDS)} FROM rejects ORDER BY line_no"
     ).fetchall()
-    return [dict(zip(("line_no", "column_name", "value", "reason"), r, strict=True)) for r in rows]
+    return [dict(zip(REJECTION_FIELDS, r, strict=True)) for r in rows]
 
 
 def _unknown_types(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
@@ -738,10 +759,12 @@ def _prepare(
     mapping: dict[str, str] | None,
     max_bytes: int,
     progress: Progress,
+    allow_missing: bool = False,
 ) -> tuple[Detection, dict[str, str], int, bytes]:
     """Read, map and validate a file on this thread's cursor; refuse unusable files.
 
-    Return what was detected, the mapping used, the rows read and the store's key.
+    Return what was detected, the mapping used, the rows read and the store's key. With
+    ``allow_missing`` a mapping without a required field returns unvalidated instead.
     """
     _check_size(path, max_bytes)
     key = store_key(store)
@@ -755,6 +778,8 @@ def _prepare(
     unknown = [h for h in final.values() if h not in det.columns]
     if unknown:
         raise ImportRefused(f"Kolonnen '{unknown[0]}' findes ikke i filen.")
+    if allow_missing and missing_required(final):
+        return det, final, rows_read, key
     check_required(final)
     progress(0.35, f"Kontrollerer {fmt.number(rows_read)} rækker …")
     validate(cur, final, key)
@@ -839,9 +864,25 @@ def inspect_file(
     try:
         with _refusals_masked():
             det, final, rows_read, _key = _prepare(
-                store, path, sheet, mapping, max_bytes, lambda *_: None
+                store, path, sheet, mapping, max_bytes, lambda *_: None, allow_missing=True
             )
         sha = file_sha256(path)
+        missing = missing_required(final)
+        if missing:  # show the file and its mapping so the user can point out the column
+            return Inspection(
+                file_name=privacy.mask_cprs(file_name or path.name),
+                sha256=sha,
+                detection=det,
+                mapping=final,
+                rows_read=rows_read,
+                valid=0,
+                rejections=[],
+                unknown_types=[],
+                preview=_preview(cur, det, final),
+                already_imported_as=_previous_batch(store, sha),
+                replace_removal=Removal(removed=0, current=0),
+                missing_required=tuple(missing),
+            )
         return Inspection(
             file_name=privacy.mask_cprs(file_name or path.name),
             sha256=sha,
@@ -1084,12 +1125,17 @@ def import_history(store: Store) -> pd.DataFrame:
     return (
         store.cursor()
         .execute(
-            """SELECT batch_id AS "Import nr.", file_name AS "Fil", imported_by AS "Indlæst af",
-                  imported_at AS "Tidspunkt", mode AS "Tilstand", rows_read AS "Læst",
+            f"""SELECT batch_id AS "Import nr.", file_name AS "Fil",
+                  coalesce(imported_by, '') AS "Indlæst af",
+                  strftime(imported_at, '%d-%m-%Y kl. %H:%M') AS "Tidspunkt",
+                  CASE mode {" ".join(f"WHEN '{m}' THEN '{t}'" for m, t in MODE_LABELS.items())}
+                       ELSE mode END AS "Tilstand",
+                  rows_read AS "Læst",
                   inserted AS "Indsat", updated AS "Opdateret", unchanged AS "Uændret",
                   rejected AS "Afvist", removed AS "Fjernet",
                   CASE WHEN removal_confirmed THEN 'Ja' ELSE '' END AS "Fjernelse bekræftet",
-                  CASE WHEN undone_at IS NULL THEN '' ELSE 'Fortrudt' END AS "Status"
+                  CASE WHEN undone_at IS NULL THEN ''
+                       ELSE 'Fortrudt ' || strftime(undone_at, '%d-%m-%Y') END AS "Status"
            FROM import_batches WHERE kind = 'import' ORDER BY batch_id DESC"""
         )
         .df()

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from slcore import privacy
+
 PREFIX = "upload-"
+MAX_NAME = 200  # characters of the user's file name kept on disk (most file systems: 255 bytes)
 
 
 def upload_dir(db_path: Path) -> Path:
@@ -22,20 +27,35 @@ def upload_dir(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".uploads")
 
 
+def disk_name(file_name: str) -> str:
+    """Return the user's file name as safe on disk: no folders, no CPR number, not too long."""
+    name = privacy.mask_cprs(Path(file_name.replace("\\", "/")).name)
+    name = re.sub(r"[\x00-\x1f/]", "_", name).strip()
+    if len(name) > MAX_NAME:
+        stem, suffix = os.path.splitext(name)
+        name = stem[: MAX_NAME - len(suffix[:20])] + suffix[:20]
+    return name if name.strip(".") else "upload"
+
+
 @contextlib.contextmanager
-def staged(db_path: Path, data: bytes, suffix: str = "") -> Iterator[Path]:
-    """Write an upload to a private file for the block; delete it afterwards, whatever happens."""
+def staged(db_path: Path, data: bytes, file_name: str = "upload") -> Iterator[Path]:
+    """Write an upload to a private file for the block; delete it afterwards, whatever happens.
+
+    The file keeps the user's name (in a private folder of its own), so every message about
+    it names the file the user chose, not a temporary name.
+    """
     folder = upload_dir(db_path)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder.chmod(0o700)
-    fd, name = tempfile.mkstemp(prefix=PREFIX, suffix=suffix, dir=folder)
-    path = Path(name)
+    own = Path(tempfile.mkdtemp(prefix=PREFIX, dir=folder))
+    path = own / disk_name(file_name)
     try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         yield path
     finally:
-        path.unlink(missing_ok=True)
+        shutil.rmtree(own, ignore_errors=True)
 
 
 def clean(db_path: Path) -> int:
@@ -49,6 +69,9 @@ def clean(db_path: Path) -> int:
         return 0
     removed = 0
     for path in folder.glob(f"{PREFIX}*"):
-        path.unlink(missing_ok=True)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:  # an upload staged by an earlier release, directly in the folder
+            path.unlink(missing_ok=True)
         removed += 1
     return removed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -553,8 +554,9 @@ def test_economy_page_with_a_team_filter_has_no_budget(app_db):
     assert tiles["Budget for perioden"] == "–"
     assert tiles["Forbrug til og med 30-09-2025"] == fmt.mio_kr(row["realized_spend_dkk"])
     assert any("Fjern filteret på alder eller team" in i.value for i in at.info)
-    deviation = frame_with(at, "Vurdering")
-    assert set(deviation["Vurdering"]) == {"Intet budget"}
+    assert any(i.value.startswith("Budgettet kan ikke opdeles på team") for i in at.info)
+    table = frame_with(at, "Indsatstype")
+    assert "Vurdering" not in table.columns and table.iloc[-1]["Indsatstype"] == "I alt"
 
 
 def test_the_importing_session_follows_the_new_data_date(app_db, tmp_path):
@@ -704,3 +706,79 @@ def test_the_frame_editor_speaks_danish(app_db):
     values = [str(v) for col in diff.columns[1:3] for v in diff[col]]
     assert not any(v in ("None", "nan", "") or v.endswith(".00") for v in values), values
     assert any(v.endswith(" kr.") for v in values), values
+
+
+def dubu_with(old: str, new: str) -> bytes:
+    from tests.conftest import SAMPLES
+
+    text = (SAMPLES / "udtraek_dubu_cp1252.csv").read_bytes().decode("cp1252")
+    lines = text.splitlines(keepends=True)
+    lines[1] = lines[1].replace(old, new, 1)
+    return "".join(lines).encode("cp1252")
+
+
+def test_a_required_column_under_another_name_can_be_mapped(tmp_path, monkeypatch):
+    db = tmp_path / "map.duckdb"
+    open_store(db).close()
+    at = upload_page(db, monkeypatch)
+    data = dubu_with(";Startdato;", ";Bevilget fra;")
+    at.file_uploader[0].set_value(("dubu.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert any("mangler en påkrævet kolonne: Startdato" in e.value for e in at.error)
+    # The inspection is shown: what was found, the mapping with the missing field marked.
+    assert any("Windows-1252" in m.value for m in at.markdown)
+    editor = next(d for d in at.dataframe if "Påkrævet" in d.value.columns)
+    marks = dict(zip(editor.value["Felt"], editor.value["Påkrævet"], strict=True))
+    assert marks["Startdato"] == "Ja – mangler" and marks["Bevillings-id"] == "Ja"
+    assert "Bevilget fra" in at.dataframe[-1].value.columns  # the preview, as in the file
+    assert not any(b.label.startswith("Indlæs ") for b in at.button)
+    # Mapping the column (what "Brug denne tilknytning" stores) makes the file importable.
+    from slcore.columns import map_headers
+
+    header = dubu_with(";Startdato;", ";Bevilget fra;").decode("cp1252").splitlines()[1]
+    mapping = map_headers(header.split(";"))
+    at.session_state["mapping"] = {**mapping, "start_date": "Bevilget fra"}
+    at.run()
+    assert not at.error, [e.value for e in at.error]
+    assert metrics(at)["Kan indlæses"] == "600"
+
+
+def test_refusals_name_the_users_file_not_a_temporary_one(tmp_path, monkeypatch):
+    db = tmp_path / "empty.duckdb"
+    open_store(db).close()
+    at = upload_page(db, monkeypatch)
+    at.file_uploader[0].set_value(("maj-udtræk.csv", b"", "text/csv")).run()
+    errors = " ".join(e.value for e in at.error)
+    assert "maj-udtræk.csv" in errors and "upload-" not in errors, errors
+
+
+def test_the_rejected_rows_report_names_the_registration_and_the_files_column(
+    tmp_path, monkeypatch
+):
+    db = tmp_path / "rej.duckdb"
+    open_store(db).close()
+    at = upload_page(db, monkeypatch)
+    data = dubu_with(";Afdeling;", ";Team;")  # as exported, but a column renamed
+    at.file_uploader[0].set_value(("dubu.csv", data, "text/csv")).run()
+    rejected = next(d.value for d in at.dataframe if "Værdi" in d.value.columns)
+    assert list(rejected.columns) == ["Linje", "Bevillings-id", "Kolonne i filen", "Værdi", "Årsag"]
+    assert sorted(rejected["Bevillings-id"]) == [f"BAD-{i}" for i in range(1, 9)]
+    columns = set(rejected["Kolonne i filen"])
+    assert {"Takst", "Takstenhed", "CPR-nr"} <= columns, columns
+    assert not columns & {"Pris", "Prisenhed"}, columns
+
+
+def test_the_import_history_speaks_danish(tmp_path, monkeypatch):
+    from tests.conftest import CANONICAL_HEADER, registration, write_csv
+
+    db = tmp_path / "hist.duckdb"
+    from slcore.importer import import_file
+
+    import_file(
+        open_store(db), write_csv(tmp_path / "r.csv", CANONICAL_HEADER, [registration("R1")])
+    )
+    at = upload_page(db, monkeypatch)
+    history = at.dataframe[-1].value
+    row = history.iloc[0]
+    assert row["Tilstand"] == "Opdatér"
+    assert re.fullmatch(r"\d\d-\d\d-\d{4} kl\. \d\d:\d\d", row["Tidspunkt"]), row["Tidspunkt"]

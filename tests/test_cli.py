@@ -192,7 +192,9 @@ def test_rejects_and_undo(tmp_path):
     r = slcore("import", str(f1), db=db)
     assert r.returncode == 0 and "afvist 1" in r.stdout and "linje 3" in r.stdout
     rej = slcore("rejects", "1", "--format", "csv", db=db).stdout.splitlines()
-    assert rej[0] == "line,column,value,reason" and rej[1].startswith("3,Pris,'-5,")  # defused text
+    assert rej[0] == "line,column,value,reason" and rej[1].startswith(
+        "3,cost_amount,'-5,"
+    )  # defused text
     assert slcore("rejects", "99", db=db).returncode == 1
     f2 = write_csv(tmp_path / "two.csv", CANONICAL_HEADER, [registration("C", cost_amount="10")])
     replace = ("import", str(f2), "--mode", "replace")

@@ -50,8 +50,9 @@ def test_every_row_is_imported_or_rejected_with_line_column_reason(store, tmp_pa
     ]
     result = import_file(store, write_csv(tmp_path / "f.csv", CANONICAL_HEADER, rows))
     by_line = {r["line_no"]: r for r in result.rejections}
-    assert by_line[3]["column_name"] == "Bevillings-id"
-    assert by_line[4]["column_name"] == "Startdato" and "forstås" in by_line[4]["reason"]
+    # The column as the file names it (this file has the canonical header).
+    assert by_line[3]["column_name"] == "registration_id"
+    assert by_line[4]["column_name"] == "start_date" and "forstås" in by_line[4]["reason"]
     assert by_line[5]["reason"] == "Slutdatoen ligger før startdatoen."
     assert by_line[6]["reason"] == "Prisen må ikke være negativ."
     assert (
@@ -346,8 +347,8 @@ def test_nan_infinite_and_absurd_prices_are_rejected_not_summed(store, tmp_path)
     result = import_file(store, write_csv(tmp_path / "p.csv", CANONICAL_HEADER, rows))
     assert result.inserted == 1 and result.rejected == 7
     got = reasons(result)
-    assert got[3] == ("Pris", "Prisen er ikke et tal.")  # NaN
-    assert got[5] == ("Pris", "Prisen er ikke et tal.")  # inf
+    assert got[3] == ("cost_amount", "Prisen er ikke et tal.")  # NaN
+    assert got[5] == ("cost_amount", "Prisen er ikke et tal.")  # inf
     assert got[7][1].startswith("Prisen er urimeligt høj: over 3.000.000 kr. pr. måned")
     assert got[8][1].startswith("Prisen er urimeligt høj")  # 1e15
     assert got[9][1] == "Prisen er ikke et tal."  # 1e400 overflows to infinity
@@ -377,12 +378,12 @@ def test_prices_and_extents_at_the_bounds_are_kept(store, tmp_path):
     got = reasons(result)
     assert result.inserted == 2
     assert got[3] == (
-        "Pris",
+        "cost_amount",
         "Prisen er urimeligt høj: over 100.000 kr. pr. døgn. Tjek beløb og prisenhed.",
     )
-    assert got[5] == ("Omfang", "Omfanget er for stort: højst 168 timer pr. uge.")
-    assert got[6] == ("Omfang", "Omfanget er for stort: højst 31 dage pr. måned.")
-    assert got[7] == ("Omfang", "Omfanget er for stort: højst 168.")
+    assert got[5] == ("extent", "Omfanget er for stort: højst 168 timer pr. uge.")
+    assert got[6] == ("extent", "Omfanget er for stort: højst 31 dage pr. måned.")
+    assert got[7] == ("extent", "Omfanget er for stort: højst 168.")
 
 
 def test_two_digit_and_implausible_years_are_rejected_with_a_reason(store, tmp_path):
@@ -401,14 +402,14 @@ def test_two_digit_and_implausible_years_are_rejected_with_a_reason(store, tmp_p
     got = reasons(result)
     two_digits = "Året skal skrives med fire cifre (fx 22-01-2025, ikke 22-01-25)."
     out_of_range = "Datoen ligger uden for årene 1900-2100; tjek årstallet."
-    assert got[2] == ("Startdato", two_digits)
-    assert got[3] == ("Startdato", two_digits)
-    assert got[4] == ("Startdato", out_of_range)
-    assert got[5] == ("Startdato", out_of_range)
+    assert got[2] == ("start_date", two_digits)
+    assert got[3] == ("start_date", two_digits)
+    assert got[4] == ("start_date", out_of_range)
+    assert got[5] == ("start_date", out_of_range)
     assert 6 not in got  # 31-12-9999: the case system's "no end"
-    assert got[7] == ("Slutdato", out_of_range)
-    assert got[8] == ("Fødselsdato", out_of_range)
-    assert got[9] == ("Bevillingsdato", two_digits)
+    assert got[7] == ("end_date", out_of_range)
+    assert got[8] == ("birth_date", out_of_range)
+    assert got[9] == ("decision_date", two_digits)
     assert 10 not in got, got[10]
     kept = dict(
         store.cursor()
@@ -437,7 +438,7 @@ def test_ages_outside_0_to_30_are_rejected(store, tmp_path):
     got = reasons(result)
     assert result.inserted == 2
     assert {line for line in got} == {4, 5, 6}
-    assert got[5] == ("Alder ved start", "Alderen skal være et helt tal fra 0 til 30.")
+    assert got[5] == ("age_at_start", "Alderen skal være et helt tal fra 0 til 30.")
 
 
 # --- replace (issue 11) ----------------------------------------------------------------------

@@ -407,7 +407,7 @@ def test_a_cpr_number_in_free_text_rejects_the_row_and_is_masked(tmp_path, monke
     assert result.inserted == 2  # OK, and N (the note is not stored)
     assert {line: col for line, (col, _, _) in got.items()} == {
         3: "Bevillings-id",
-        4: "Team",
+        4: "Afdeling",  # the column as the file names it
         5: "Sagsbehandler",
         6: "Leverandør",
         7: "Paragraf",
@@ -415,7 +415,7 @@ def test_a_cpr_number_in_free_text_rejects_the_row_and_is_masked(tmp_path, monke
         9: "Startdato",
     }
     assert got[4] == (
-        "Team",
+        "Afdeling",
         "Team 010203-****",
         "Team indeholder et CPR-nummer, som aldrig må gemmes. Fjern det i kildesystemet eller "
         "i filen, og indlæs igen.",
@@ -558,23 +558,38 @@ def test_an_upload_lives_on_disk_only_while_it_is_read(tmp_path):
     from slcore import uploads
 
     db = tmp_path / "x.duckdb"
-    with uploads.staged(db, b"data", ".csv") as path:
-        assert path.read_bytes() == b"data" and path.parent == uploads.upload_dir(db)
+    with uploads.staged(db, b"data", "udtraek.csv") as path:
+        assert path.read_bytes() == b"data" and path.parent.parent == uploads.upload_dir(db)
+        assert path.name == "udtraek.csv"  # messages name the user's file
+        assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert not path.exists()
+    assert not path.exists() and list(uploads.upload_dir(db).iterdir()) == []
     with pytest.raises(RuntimeError), uploads.staged(db, b"data") as path:
         raise RuntimeError("the import failed")
     assert not path.exists()
 
 
+def test_an_upload_on_disk_keeps_the_users_name_without_folders_or_cpr():
+    from slcore.uploads import disk_name
+
+    assert disk_name("Udtræk maj.csv") == "Udtræk maj.csv"
+    assert disk_name("../../etc/passwd") == "passwd"
+    assert disk_name("C:\\Users\\ab\\udtraek.xlsx") == "udtraek.xlsx"
+    assert disk_name("barn_170421-9462.csv") == "barn_170421-****.csv"
+    assert disk_name("..") == "upload" and disk_name("") == "upload"
+    long = disk_name("a" * 300 + ".csv")
+    assert len(long) <= 200 and long.endswith(".csv")
+
+
 def test_files_left_by_a_killed_process_are_deleted_at_the_next_start(tmp_path):
     from slcore.store import spill_dir
+    from slcore.uploads import upload_dir as uploads_dir
 
     db = tmp_path / "x.duckdb"
     script = (
         "import os, sys; from pathlib import Path; from slcore import uploads\n"
-        "with uploads.staged(Path(sys.argv[1]), b'170421-9462', '.csv') as p:\n"
+        "with uploads.staged(Path(sys.argv[1]), b'170421-9462', 'x.csv') as p:\n"
         "    print(p, flush=True); os.kill(os.getpid(), 9)\n"
     )
     killed = subprocess.run(
@@ -592,6 +607,7 @@ def test_files_left_by_a_killed_process_are_deleted_at_the_next_start(tmp_path):
     spilled.write_bytes(b"170421-9462")
     open_store(db).close()  # ... and the next start removes it, and DuckDB's leftovers
     assert not left.exists() and not spilled.exists()
+    assert list(uploads_dir(db).iterdir()) == []
 
 
 # --- the hostile set (issue 11) --------------------------------------------------------------

@@ -33,12 +33,17 @@ if view.status.is_demo:
     )
 
 uploaded = st.file_uploader(
-    "Vælg fil (CSV, XLSX eller Parquet)",
+    "Vælg udtrækket af bevillinger (CSV, Excel eller Parquet)",
     type=["csv", "txt", "xlsx", "parquet"],
-    help=f"Højst {limit_mb} MB. Semikolon, komma eller tabulator; UTF-8 eller Windows-1252.",
+    help="Ét udtræk med én række pr. bevilling, fx fra DUBU, Nexus eller SBSYS. "
+    f"Højst {limit_mb} MB. CSV med semikolon, komma eller tabulator; UTF-8 eller Windows-1252.",
     key="upload",
 )
-st.caption(f"Største filstørrelse: {limit_mb} MB.")
+st.caption(
+    "Træk filen hertil, eller klik for at vælge den. Filen skal have en overskriftsrække "
+    "med fx Bevillings-id, CPR-nr (eller borger-id), Indsatstype, Startdato og Pris. "
+    f"Største filstørrelse: {limit_mb} MB."
+)
 
 
 def forget_mapping_on_new_file(file) -> None:
@@ -47,6 +52,15 @@ def forget_mapping_on_new_file(file) -> None:
     if st.session_state.get("upload_digest") != digest:
         st.session_state["upload_digest"] = digest
         st.session_state.pop("mapping", None)
+
+
+def required_text(field: str, missing: tuple[str, ...]) -> str:
+    """Return whether a field is required, for the mapping table ("Ja – mangler" if unmapped)."""
+    if field in ("cpr", "citizen_id"):  # one of the two is enough
+        return "CPR-nr eller Borger ID" + (" – mangler" if "cpr" in missing else "")
+    if not importer.is_required(field):
+        return ""
+    return "Ja – mangler" if field in missing else "Ja"
 
 
 def show_upload(uploaded, path: Path) -> None:
@@ -91,19 +105,28 @@ def show_upload(uploaded, path: Path) -> None:
                 key="sheet",
             )
 
-        with st.expander("Kolonner: hvilken kolonne i filen er hvad", expanded=False):
+        missing = ins.missing_required
+        if missing:
+            names = ", ".join(COLUMN_LABELS[c] for c in missing)
+            st.error(
+                f"**Filen mangler en påkrævet kolonne: {names}.** Hedder den noget andet i "
+                "filen, så vælg den under Kolonner herunder og tryk *Brug denne tilknytning*.",
+                icon=":material/block:",
+            )
+        with st.expander("Kolonner: hvilken kolonne i filen er hvad", expanded=bool(missing)):
             st.caption("Ret tilknytningen, hvis en kolonne er gættet forkert; tjek igen bagefter.")
             options = [NO_COLUMN, *det.columns]
             table = pd.DataFrame(
                 {
                     "Felt": [COLUMN_LABELS[c] for c in COLUMN_LABELS],
+                    "Påkrævet": [required_text(c, missing) for c in COLUMN_LABELS],
                     "Kolonne i filen": [ins.mapping.get(c, NO_COLUMN) for c in COLUMN_LABELS],
                 }
             )
             edited = st.data_editor(
                 table,
                 hide_index=True,
-                disabled=["Felt"],
+                disabled=["Felt", "Påkrævet"],
                 key="mapping_editor",
                 column_config={
                     "Kolonne i filen": st.column_config.SelectboxColumn(
@@ -121,7 +144,9 @@ def show_upload(uploaded, path: Path) -> None:
                 st.rerun()
 
         st.caption("De første rækker, som de står i filen (CPR-numre skjult):")
-        st.dataframe(ins.preview, hide_index=True)
+        st.dataframe(ins.preview, hide_index=True, placeholder="")
+        if missing:
+            return  # nothing is checked until every required field has a column
 
         # --- Validation report --------------------------------------------------------
         st.subheader("2. Kontrol")
@@ -135,12 +160,13 @@ def show_upload(uploaded, path: Path) -> None:
                 pd.DataFrame(ins.reason_counts, columns=["Årsag", "Rækker"]), hide_index=True
             )
             rejected = (
-                pd.DataFrame(ins.rejections)
+                pd.DataFrame(ins.rejections, columns=list(importer.REJECTION_FIELDS))
                 .fillna("")
                 .rename(
                     columns={
                         "line_no": "Linje",
-                        "column_name": "Kolonne",
+                        "registration_id": "Bevillings-id",
+                        "column_name": "Kolonne i filen",
                         "value": "Værdi",
                         "reason": "Årsag",
                     }
@@ -191,7 +217,7 @@ def show_upload(uploaded, path: Path) -> None:
             mode = st.radio(
                 "Hvordan skal filen indlæses?",
                 importer.MODES,
-                format_func=lambda m: {"upsert": "Opdatér", "replace": "Erstat"}[m],
+                format_func=importer.MODE_LABELS.get,
                 captions=[importer.MODE_TEXTS[m] for m in importer.MODES],
                 key="mode",
             )
@@ -239,7 +265,7 @@ def show_upload(uploaded, path: Path) -> None:
 if uploaded is not None:
     forget_mapping_on_new_file(uploaded)
     # The upload holds CPR numbers: it exists on disk only while this run reads it.
-    with uploads.staged(store.path, uploaded.getvalue(), Path(uploaded.name).suffix) as path:
+    with uploads.staged(store.path, uploaded.getvalue(), uploaded.name) as path:
         show_upload(uploaded, path)
 
 last = st.session_state.pop("last_result", None)
@@ -259,7 +285,7 @@ history = importer.import_history(store)
 if history.empty:
     st.caption("Der er ikke indlæst nogen filer endnu.")
 else:
-    st.dataframe(history, hide_index=True)
+    st.dataframe(history, hide_index=True, placeholder="")
     ui.downloads(history, "importhistorik", key="hist")
     live = history.loc[history["Status"] == "", "Import nr."].tolist()
     if live:
