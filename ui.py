@@ -184,6 +184,20 @@ def sidebar(store: Store) -> View:
     return View(store=store, period=period, filters=filters, status=status, type_names=names)
 
 
+# Streamlit's file uploader has English words no parameter changes ("Upload", "200MB per
+# file • CSV"); CSS puts Danish in their place, and each uploader's label and help say what
+# to upload and how large it may be.
+DANISH_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+    content: "Træk filen hertil, eller vælg den"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
+    display: none; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {
+    content: "Vælg fil"; }
+</style>"""
+
+
 def start() -> None:
     """Open the store and draw the shared sidebar filters; ``app.py`` calls this each run.
 
@@ -195,6 +209,7 @@ def start() -> None:
     except StoreError as exc:
         st.error(str(exc), icon=":material/error:")
         st.stop()
+    st.html(DANISH_UPLOADER_CSS)
     _this_run.view = sidebar(store)
 
 
@@ -464,8 +479,8 @@ def allocation_list(page_key: str, view: View, filters: Filters) -> None:
     table["status"] = table["status"].map(STATUS_LABELS)
     shown = table.rename(columns=fmt.FIGURE_LABELS)
     st.markdown(f"**Bevillinger ({fmt.number(len(shown))})**, dyreste først")
-    st.dataframe(danish_table(shown), hide_index=True)
-    downloads(shown, "bevillinger", key=f"{page_key}_alloc")
+    st.dataframe(danish_table(shown), hide_index=True, placeholder="–")
+    downloads(shown, "bevillinger", key=f"{page_key}_alloc", period=view.period)
 
 
 def table_with_downloads(
@@ -478,5 +493,6 @@ def table_with_downloads(
 ) -> None:
     """Show a table with Danish labels and numbers, and offer it as CSV and Excel (``downloads``)."""
     shown = df.rename(columns=fmt.FIGURE_LABELS)
+    dataframe_args.setdefault("placeholder", "–")  # the browser would draw an empty cell "None"
     st.dataframe(danish_table(shown), hide_index=True, **dataframe_args)  # type: ignore[arg-type]
     downloads(shown, name, key=key, period=period, title=title)

@@ -190,8 +190,8 @@ def test_upload_report_import_and_overview_changes(page, empty_app_url):
         page.get_by_role("button", name="Hent CSV").first.click()
     lines = Path(info.value.path()).read_bytes().decode("utf-8-sig").splitlines()
     assert rejected_tile.inner_text().split()[-1] == "8", lines
-    assert lines[0] == "Linje;Kolonne;Værdi;Årsag" and len(lines) == 9
-    assert any(x.startswith("576;CPR-nr;***;Ugyldigt CPR-nummer") for x in lines)
+    assert lines[0] == "Linje;Bevillings-id;Kolonne i filen;Værdi;Årsag" and len(lines) == 9
+    assert any(x.startswith("576;BAD-6;CPR-nr;***;Ugyldigt CPR-nummer") for x in lines)
     assert "0606204678" not in "".join(lines) and "060620-4678" not in "".join(lines)
 
     page.get_by_role("button", name="Indlæs 600 rækker").click()
@@ -235,10 +235,14 @@ def test_compliance_committee_list_renders_and_downloads(page, app_url):
     with page.expect_download() as info:
         # Hidden tabs keep their buttons in the page; take the first visible one.
         page.get_by_role("button", name="Hent CSV").filter(visible=True).first.click()
-    assert info.value.suggested_filename == "ikke_godkendte_afvigelser.csv"
+    name = "ikke_godkendte_afvigelser_2025-01-01_til_2025-12-31_opgjort_2025-09-30.csv"
+    assert info.value.suggested_filename == name
     lines = Path(info.value.path()).read_bytes().decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("Bevillings-id;Borger (pseudonym);Indsats;Team")
-    assert len(lines) == 1 + 127  # the unapproved deviations of 2025 as of 30-09-2025
+    # A title line for the meeting's papers, an empty line, then the table.
+    assert lines[0] == "Ikke-godkendte afvigelser · 01-01-2025 – 31-12-2025, opgjort pr. 30-09-2025"
+    assert lines[1] == ""
+    assert lines[2].startswith("Bevillings-id;Borger (pseudonym);Indsats;Team")
+    assert len(lines) == 3 + 127  # the unapproved deviations of 2025 as of 30-09-2025
 
 
 def _open(page, url: str) -> None:
@@ -307,7 +311,8 @@ def test_activity_month_table_downloads(page, app_url):
     wait_for_script(page)
     with page.expect_download(timeout=90_000) as info:
         button.click()
-    assert info.value.suggested_filename == "aktivitet_pr_maaned.csv"
+    name = "aktivitet_pr_maaned_2026-01-01_til_2026-12-31_opgjort_2026-03-18.csv"
+    assert info.value.suggested_filename == name
     lines = Path(info.value.path()).read_bytes().decode("utf-8-sig").splitlines()
     assert lines[0] == (
         "Måned;Aktive bevillinger;Aktive borgere;Nye bevillinger;Afsluttede bevillinger;Barnedage"
@@ -421,3 +426,21 @@ def test_a_typed_date_applies_on_enter_and_tab(page, app_url, key):
     start.press(key)
     expect(sidebar.get_by_text("01-04-2025 – 30-09-2025")).to_be_visible(timeout=60_000)
     assert "fra=01-04-2025" in page.url and "opgjort=30-09-2025" in page.url
+
+
+def test_the_upload_page_speaks_danish(page, app_url):
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_url}/indlaes")
+    zone = page.locator('[data-testid="stFileUploaderDropzone"]')
+    expect(zone).to_be_visible(timeout=60_000)
+    # Streamlit's own English words are hidden and Danish ones drawn in their place.
+    expect(zone.get_by_text("per file", exact=False)).to_be_hidden()
+    expect(zone.locator("button p")).to_be_hidden()
+    after = zone.locator("button [data-testid='stMarkdownContainer']").evaluate(
+        "e => getComputedStyle(e, '::after').content"
+    )
+    assert after == '"Vælg fil"'
+    history = page.locator('[data-testid="stDataFrame"]').last
+    expect(history).to_contain_text("Opdatér", timeout=60_000)
+    assert "upsert" not in history.inner_text()

@@ -142,7 +142,9 @@ with st.expander("Tal pr. måned"):
             else ""
         )
     )
-    ui.table_with_downloads(table, "aktivitet_pr_maaned", key="akt_months", placeholder="–")
+    ui.table_with_downloads(
+        table, "aktivitet_pr_maaned", period=period, key="akt_months", placeholder="–"
+    )
 
 tabs = st.tabs(
     ["Alder", "Indsatstrappen", "Varighed", "Teams og bevillinger", "I år mod sidste år"]
@@ -191,6 +193,7 @@ with tabs[0]:
             ]
         ],
         "aktivitet_alder",
+        period=period,
         key="akt_age",
         placeholder="–",
     )
@@ -225,7 +228,9 @@ with tabs[1]:
         table = mix.copy()
         table["month"] = table["month"].map(lambda m: fmt.month_label(pd.Timestamp(m).date()))
         table["ladder_step"] = table["ladder_step"].map(activity.ladder_label)
-        ui.table_with_downloads(table, "indsatstrappen", key="akt_ladder", placeholder="–")
+        ui.table_with_downloads(
+            table, "indsatstrappen", period=period, key="akt_ladder", placeholder="–"
+        )
 
 with tabs[2]:
     lengths = activity.durations(store, period, filters)
@@ -258,7 +263,9 @@ with tabs[2]:
                 "p90": "90 %-fraktil (dage)",
             }
         )
-        ui.table_with_downloads(table, "varighed", key="akt_durations_table", placeholder="–")
+        ui.table_with_downloads(
+            table, "varighed", period=period, key="akt_durations_table", placeholder="–"
+        )
 
 with tabs[3]:
     by_team = figures.key_figures(store, period, ("team",), filters)
@@ -285,7 +292,11 @@ with tabs[3]:
             "median_duration_days",
         ]
         ui.table_with_downloads(
-            by_team[team_columns], "aktivitet_pr_team", key="akt_teams", placeholder="–"
+            by_team[team_columns],
+            "aktivitet_pr_team",
+            period=period,
+            key="akt_teams",
+            placeholder="–",
         )
     ui.allocation_list(PAGE, view, filters)
 
@@ -318,5 +329,9 @@ with tabs[4]:
         f"{since} (samme dage året før), begge opgjort pr. {fmt.date(period.as_of)}."
     )
     ui.table_with_downloads(
-        table.rename(columns=renamed), "i_aar_mod_sidste_aar", key="akt_yoy", placeholder="–"
+        table.rename(columns=renamed),
+        "i_aar_mod_sidste_aar",
+        period=period,
+        key="akt_yoy",
+        placeholder="–",
     )

@@ -40,7 +40,7 @@ uploaded = st.file_uploader(
     key="upload",
 )
 st.caption(
-    "Træk filen hertil, eller klik for at vælge den. Filen skal have en overskriftsrække "
+    "Filen skal have en overskriftsrække "
     "med fx Bevillings-id, CPR-nr (eller borger-id), Indsatstype, Startdato og Pris. "
     f"Største filstørrelse: {limit_mb} MB."
 )

@@ -151,7 +151,9 @@ with st.expander("Tal pr. måned"):
             "måned; forbruget er kun dagene i perioden til og med opgørelsesdagen "
             f"{fmt.date(period.as_of)}, resten af perioden er disponeret."
         )
-    ui.table_with_downloads(table, "forbrug_pr_maaned", key="oek_months", placeholder="–")
+    ui.table_with_downloads(
+        table, "forbrug_pr_maaned", period=period, key="oek_months", placeholder="–"
+    )
 
 tabs = st.tabs(
     [
@@ -181,7 +183,7 @@ with tabs[0]:
             )
         table = table.drop(columns=["budget", "deviation", "deviation_share", "band"])
         ui.table_with_downloads(
-            table, "forbrug_pr_indsatstype", key="oek_deviation", placeholder="–"
+            table, "forbrug_pr_indsatstype", period=period, key="oek_deviation", placeholder="–"
         )
     else:
         ui.drill_chart(
@@ -206,7 +208,7 @@ with tabs[0]:
             lambda r: [f"background-color: {colours[r.name]}"] * len(r), axis=1
         )
         st.dataframe(styled, hide_index=True, height=38 + 35 * len(shown), placeholder="–")
-        ui.downloads(shown, "afvigelse_pr_indsatstype", key="oek_deviation")
+        ui.downloads(shown, "afvigelse_pr_indsatstype", period=period, key="oek_deviation")
 
 with tabs[1]:
     if decomposition is None:
@@ -254,7 +256,11 @@ with tabs[1]:
             }
         )
         ui.table_with_downloads(
-            table, "forklaring_af_aendringen", key="oek_decomposition", placeholder="–"
+            table,
+            "forklaring_af_aendringen",
+            period=period,
+            key="oek_decomposition",
+            placeholder="–",
         )
 
 with tabs[2]:
@@ -287,7 +293,9 @@ with tabs[2]:
         )
         table = steps.copy()
         table["ladder_step"] = table["ladder_step"].map(activity.ladder_label)
-        ui.table_with_downloads(table, "forbrug_pr_trin", key="oek_steps_table", placeholder="–")
+        ui.table_with_downloads(
+            table, "forbrug_pr_trin", period=period, key="oek_steps_table", placeholder="–"
+        )
 
 with tabs[3]:
     providers = economy.top_providers(store, period, filters)
@@ -308,7 +316,7 @@ with tabs[3]:
             key="oek_providers",
         )
         ui.table_with_downloads(
-            providers, "leverandoerer", key="oek_providers_table", placeholder="–"
+            providers, "leverandoerer", period=period, key="oek_providers_table", placeholder="–"
         )
 
 with tabs[4]:
@@ -337,6 +345,10 @@ with tabs[4]:
             "projected_spend_dkk",
         ]
         ui.table_with_downloads(
-            by_team[team_columns], "forbrug_pr_team", key="oek_teams", placeholder="–"
+            by_team[team_columns],
+            "forbrug_pr_team",
+            period=period,
+            key="oek_teams",
+            placeholder="–",
         )
     ui.allocation_list(PAGE, view, filters)

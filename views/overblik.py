@@ -155,4 +155,4 @@ table.insert(1, "intervention_name", table["intervention_type"].map(view.type_na
 table["within_frame_share"] = [figures.within_frame_share(r) for _, r in table.iterrows()]
 shown = table.rename(columns=FIGURE_LABELS)
 st.dataframe(ui.danish_table(shown), hide_index=True, height=38 + 35 * len(shown), placeholder="–")
-ui.downloads(shown, "noegletal", key="kf")
+ui.downloads(shown, "noegletal", period=period, key="kf")
