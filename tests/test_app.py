@@ -782,3 +782,17 @@ def test_the_import_history_speaks_danish(tmp_path, monkeypatch):
     row = history.iloc[0]
     assert row["Tilstand"] == "Opdatér"
     assert re.fullmatch(r"\d\d-\d\d-\d{4} kl\. \d\d:\d\d", row["Tidspunkt"]), row["Tidspunkt"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_table_draws_a_missing_cell_as_none(app_db, page):
+    at = run_app(opgjort="30-09-2025")
+    at.switch_page(page).run()
+    assert not at.exception
+    for element in at.dataframe:
+        table = element.value
+        shown = table.astype(str).isin(["None", "nan", "NaN", "<NA>", "NaT"])
+        assert not shown.any().any(), (page, list(table.columns))
+        # The browser draws a missing cell as "None" unless the table has a placeholder.
+        if table.isna().any().any():
+            assert element.proto.HasField("placeholder"), (page, list(table.columns))

@@ -173,7 +173,9 @@ def show_upload(uploaded, path: Path) -> None:
                 )
             )
             st.markdown("**Afviste rækker** (ret dem i kildesystemet eller i filen)")
-            st.dataframe(rejected, hide_index=True, height=min(400, 38 + 35 * len(rejected)))
+            st.dataframe(
+                rejected, hide_index=True, height=min(400, 38 + 35 * len(rejected)), placeholder=""
+            )
             ui.downloads(rejected, "afviste_raekker", key="rej")
         else:
             st.success("Alle rækker kan indlæses.", icon=":material/check_circle:")

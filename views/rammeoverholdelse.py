@@ -118,7 +118,7 @@ with tabs[0]:
             "outside_dkk": "Uden for rammen (kr.)",
         }
     )
-    st.dataframe(ui.danish_table(table), hide_index=True)
+    st.dataframe(ui.danish_table(table), hide_index=True, placeholder="–")
     ui.downloads(table, "rammeoverholdelse", key="status", period=period)
 
 with tabs[1]:
@@ -137,7 +137,7 @@ with tabs[1]:
                 "outside_dkk": "Uden for rammen (kr.)",
             }
         )
-        st.dataframe(ui.danish_table(combos), hide_index=True)
+        st.dataframe(ui.danish_table(combos), hide_index=True, placeholder="–")
         ui.downloads(combos, "aarsager", key="combos", period=period)
 
 with tabs[2]:
@@ -212,7 +212,7 @@ with tabs[5]:
     if dev_table.empty:
         st.success("Ingen ikke-godkendte afvigelser i perioden.")
     else:
-        st.dataframe(ui.danish_table(dates_as_text(dev_table)), hide_index=True)
+        st.dataframe(ui.danish_table(dates_as_text(dev_table)), hide_index=True, placeholder="–")
         ui.downloads(
             dev_table,
             "ikke_godkendte_afvigelser",
@@ -247,7 +247,7 @@ with tabs[5]:
     if exp_table.empty:
         st.success("Ingen bevillinger passerer længste varighed i den valgte periode.")
     else:
-        st.dataframe(ui.danish_table(dates_as_text(exp_table)), hide_index=True)
+        st.dataframe(ui.danish_table(dates_as_text(exp_table)), hide_index=True, placeholder="–")
         # The list covers the days from the as-of date to the horizon, seen as of that date.
         horizon = Period(period.as_of, period.as_of + dt.timedelta(days=int(days)), period.as_of)
         within = f"inden for {int(days)} {'dag' if int(days) == 1 else 'dage'}"
