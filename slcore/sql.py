@@ -54,7 +54,8 @@ def literal(value: Constant | Sequence[Constant]) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"Not a finite number: {value!r}")
-        return repr(value)
+        # A bare 30.416666666666668 would be read as a DECIMAL; from text it is the double.
+        return f"'{value!r}'::DOUBLE"
     if isinstance(value, dt.datetime):
         raise TypeError("A timestamp is not a date literal; bind it as a parameter.")
     if isinstance(value, dt.date):
