@@ -63,7 +63,7 @@ def literal(value: Constant | Sequence[Constant]) -> str:
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     if isinstance(value, Sequence):
-        return "[" + ", ".join(literal(v) for v in value) + "]"  # type: ignore[arg-type]
+        return "[" + ", ".join(literal(v) for v in value) + "]"
     raise TypeError(f"No SQL literal for {type(value).__name__}")
 
 
