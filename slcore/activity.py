@@ -83,6 +83,7 @@ def ladder_mix(store: Store, period: Period, filters: Filters = Filters()) -> pd
         child_counts AS (
             SELECT month, step, count(*) AS children FROM children GROUP BY ALL
         ),
+        -- Realised spend only (not sql.touches_period_sql): committed spend is not shown here.
         spend AS (
             SELECT month, coalesce(ladder_step, 0) AS step, sum(realized) AS realized
             FROM measured WHERE active OR realized <> 0 GROUP BY ALL

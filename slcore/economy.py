@@ -161,6 +161,7 @@ def _spend_and_days(
             SELECT e.intervention_type, {measures_sql("$p_from", "$p_to")}
             FROM enriched e WHERE {where}
         ),
+        -- Past days only (not sql.touches_period_sql): the comparison has no committed spend.
         per_type AS (
             SELECT intervention_type, sum(past_days) AS child_days, sum(realized) AS spend
             FROM measured WHERE active OR realized <> 0 GROUP BY ALL
