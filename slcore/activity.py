@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from slcore import sql
 from slcore.figures import (
     ENRICHED_SQL,
     MONTHS_SQL,
@@ -53,12 +54,6 @@ def ladder_label(step: object) -> str:
     return LADDER_STEPS.get(int(step), f"Trin {int(step)}")  # type: ignore[call-overload]
 
 
-def _params(period: Period, filters: Filters) -> tuple[str, dict[str, object]]:
-    where, params = filter_sql(filters)
-    params.update({"p_from": period.start, "p_to": period.end, "as_of": period.as_of})
-    return where, params
-
-
 def ladder_mix(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return, per month up to the as-of date, children and realised spend on each ladder step.
 
@@ -68,16 +63,15 @@ def ladder_mix(store: Store, period: Period, filters: Filters = Filters()) -> pd
     realised spend. Columns: month, ladder_step (NULL: no step), children, child_share,
     realized, spend_share.
     """
-    where, params = _params(period, filters)
-    sql = f"""
+    where, params = filter_sql(filters)
+    params.update(sql.period_params(period))
+    query = f"""
         WITH {ENRICHED_SQL}, {MONTHS_SQL},
         measured AS (
             SELECT mo.month, e.citizen_id, e.ladder_step,
                 {measures_sql("mo.month_start", "mo.month_end")}
             FROM enriched e
-            JOIN months mo
-                ON e.start_date <= mo.month_end
-                AND coalesce(e.end_date, mo.month_end) >= mo.month_start
+            JOIN months mo ON {sql.runs_in_sql("e", "mo.month_start", "mo.month_end")}
             WHERE {where} AND mo.month_start <= $as_of
         ),
         -- The highest step per child and month. Support for young adults has no step (NULL):
@@ -89,6 +83,7 @@ def ladder_mix(store: Store, period: Period, filters: Filters = Filters()) -> pd
         child_counts AS (
             SELECT month, step, count(*) AS children FROM children GROUP BY ALL
         ),
+        -- Realised spend only (not sql.touches_period_sql): committed spend is not shown here.
         spend AS (
             SELECT month, coalesce(ladder_step, 0) AS step, sum(realized) AS realized
             FROM measured WHERE active OR realized <> 0 GROUP BY ALL
@@ -104,7 +99,7 @@ def ladder_mix(store: Store, period: Period, filters: Filters = Filters()) -> pd
         WINDOW w AS (PARTITION BY month)
         ORDER BY month, step = 0, step
     """
-    df = store.cursor().execute(sql, params).df()
+    df = store.df(query, params)
     df["children"] = df["children"].astype("int64")
     df["ladder_step"] = df["ladder_step"].astype("Int64")
     return df
@@ -112,9 +107,11 @@ def ladder_mix(store: Store, period: Period, filters: Filters = Filters()) -> pd
 
 def _band_sql(days: str) -> str:
     whens = " ".join(
-        f"WHEN {days} <= {last} THEN '{label}'" for label, _, last in DURATION_BANDS if last
+        f"WHEN {days} <= {sql.literal(last)} THEN {sql.literal(label)}"
+        for label, _, last in DURATION_BANDS
+        if last
     )
-    return f"CASE {whens} ELSE '{DURATION_BANDS[-1][0]}' END"
+    return f"CASE {whens} ELSE {sql.literal(DURATION_BANDS[-1][0])} END"
 
 
 def durations(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
@@ -126,16 +123,19 @@ def durations(store: Store, period: Period, filters: Filters = Filters()) -> pd.
     intervention_type, state, registrations, p10, p25, median, p75, p90 (days), and one
     column per duration band with its count.
     """
-    where, params = _params(period, filters)
+    where, params = filter_sql(filters)
+    params.update(sql.period_params(period))
     last_past = "least($p_to, $as_of)"
     days = (
         f"CASE WHEN m.is_ended THEN date_diff('day', m.start_date, m.end_date) + 1 "
         f"ELSE date_diff('day', m.start_date, {last_past}) + 1 END"
     )
+    labels = [label for label, _, _ in DURATION_BANDS]
     bands = ",\n".join(
-        f"count(*) FILTER (WHERE band = '{label}') AS \"{label}\"" for label, _, _ in DURATION_BANDS
+        f"count(*) FILTER (WHERE band = {sql.literal(label)}) AS {sql.quote_ident(label, labels)}"
+        for label in labels
     )
-    sql = f"""
+    query = f"""
         WITH {ENRICHED_SQL},
         measured AS (
             SELECT e.intervention_type, e.start_date, e.end_date,
@@ -158,7 +158,7 @@ def durations(store: Store, period: Period, filters: Filters = Filters()) -> pd.
             {bands}
         FROM with_band GROUP BY ALL ORDER BY intervention_type, state
     """
-    df = store.cursor().execute(sql, params).df()
+    df = store.df(query, params)
     df["registrations"] = df["registrations"].astype("int64")
     for label, _, _ in DURATION_BANDS:
         df[label] = df[label].astype("int64")
@@ -285,24 +285,25 @@ def allocations(
     Only pseudonymised ids leave the store: ``citizen_id`` is the pseudonym made on import.
     Those that count in the key figures are listed: active ones and planned ones with spend.
     """
-    where, params = _params(period, filters)
+    where, params = filter_sql(filters)
+    params.update(sql.period_params(period))
     params["limit"] = limit
-    sql = f"""
+    query = f"""
         WITH {ENRICHED_SQL},
         measured AS (
             SELECT e.*, {measures_sql("$p_from", "$p_to")} FROM enriched e WHERE {where}
         )
         SELECT registration_id, citizen_id, intervention_type, team_group AS team,
-            coalesce(nullif(trim(provider), ''), '(ukendt)') AS provider, age_band,
+            {sql.unknown_group_sql("provider")} AS provider, age_band,
             start_date, end_date,
             CASE WHEN cost_period = 'once' THEN NULL ELSE monthly_cost END AS monthly_cost,
             realized, committed, status
         FROM measured
-        WHERE active OR realized <> 0 OR committed <> 0
+        WHERE {sql.touches_period_sql()}
         ORDER BY realized + committed DESC, registration_id
         LIMIT $limit
     """
-    df = store.cursor().execute(sql, params).df()
+    df = store.df(query, params)
     for c in ("start_date", "end_date"):
         df[c] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in df[c]]
     return df[list(ALLOCATION_COLUMNS)]

@@ -16,12 +16,13 @@ import datetime as dt
 
 import pandas as pd
 
+from slcore import sql
 from slcore.figures import ENRICHED_SQL, Filters, filter_sql, frame_checks_sql
 from slcore.store import Store
 
 MEASURES = ("age", "extent", "monthly_cost", "duration_months")
 UNIT_LABELS = {"age": "år", "monthly_cost": "kr. pr. måned", "duration_months": "måneder"}
-DAYS_PER_MONTH = 365 / 12
+DAYS_PER_MONTH = sql.DAYS_PER_MONTH
 # Points of the survival summary: 6, 12 and 24 months in days.
 SUMMARY_DAYS = {"still_running_6m": 182, "still_running_12m": 365, "still_running_24m": 730}
 # S(t) is a product of fractions; 5/6 * 3/5 may come out as 0.5000000000000001, which must
@@ -55,11 +56,9 @@ SUMMARY_COLUMNS = (
 )
 
 # The frame in force as of $as_of per type: the newest version that has started by then.
-CURRENT_FRAME_SQL = """
+CURRENT_FRAME_SQL = f"""
 current_frame AS (
-    SELECT * FROM frames_current
-    WHERE valid_from <= $as_of
-    QUALIFY row_number() OVER (PARTITION BY intervention_type ORDER BY valid_from DESC) = 1
+    {sql.frame_in_force_sql("$as_of")}
 )"""
 
 
@@ -74,12 +73,12 @@ def _population_sql(
         # Added only when given: a NULL parameter in a comparison has no type to bind to.
         conds.append("e.start_date >= $started_from")
         params["started_from"] = started_from
-    sql = f"""{ENRICHED_SQL},
+    query = f"""{ENRICHED_SQL},
 {CURRENT_FRAME_SQL},
 pop AS (
     SELECT e.* FROM enriched e WHERE {" AND ".join(conds)}
 )"""
-    return sql, params
+    return query, params
 
 
 def distributions(
@@ -103,7 +102,7 @@ def distributions(
         "c.max_duration_months",
         "c.max_monthly_cost",
     )
-    sql = f"""
+    query = f"""
 WITH {pop_sql},
 framed AS (
     SELECT p.*,
@@ -155,7 +154,7 @@ vals AS (
     UNION ALL
     -- Ended ones only (ongoing ones are in the survival curve); one-off payments last no time.
     SELECT intervention_type, 'duration_months', 'måneder',
-        (date_diff('day', start_date, end_date) + 1) / {DAYS_PER_MONTH},
+        {sql.months_sql("(date_diff('day', start_date, end_date) + 1)")},
         cur_max_duration_months::DOUBLE, NULL, over_duration
     FROM framed WHERE end_date <= $as_of AND cost_period <> 'once'
 )
@@ -174,7 +173,7 @@ GROUP BY intervention_type, measure, unit, lim, lim_min
 ORDER BY intervention_type,
     CASE measure WHEN 'age' THEN 1 WHEN 'extent' THEN 2 WHEN 'monthly_cost' THEN 3 ELSE 4 END
 """
-    df = store.cursor().execute(sql, params).df()
+    df = store.df(query, params)
     df["n"] = df["n"].astype("int64")
     for c in ("p50", "p80", "p90", "limit", "limit_min", "share_over_limit"):
         df[c] = df[c].astype("float64")
@@ -186,7 +185,7 @@ def _survival_ctes(
 ) -> tuple[str, dict[str, object]]:
     """Return the CTEs of the Kaplan–Meier curve (``curve``, ``durations``) and parameters."""
     pop_sql, params = _population_sql(as_of, filters, started_from)
-    sql = f"""{pop_sql},
+    query = f"""{pop_sql},
 -- Duration observed as of $as_of; an allocation not ended by then is censored there: we only
 -- know it lasted at least this long.
 durations AS (
@@ -230,7 +229,7 @@ curve AS (
     SELECT intervention_type, day, at_risk, ended, censored, survival
     FROM steps
 )"""
-    return sql, params
+    return query, params
 
 
 def survival(
@@ -241,8 +240,7 @@ def survival(
 ) -> pd.DataFrame:
     """Return the Kaplan–Meier survival curve of durations per type, ongoing ones censored at as_of."""
     ctes, params = _survival_ctes(as_of, filters, started_from)
-    sql = f"WITH {ctes} SELECT * FROM curve ORDER BY intervention_type, day"
-    df = store.cursor().execute(sql, params).df()
+    df = store.df(f"WITH {ctes} SELECT * FROM curve ORDER BY intervention_type, day", params)
     for c in ("day", "at_risk", "ended", "censored"):
         df[c] = df[c].astype("int64")
     df["survival"] = df["survival"].astype("float64")
@@ -261,11 +259,12 @@ def survival_summary(
     # duration the curve is unknown (NULL) unless it has already reached 0: then everyone
     # has ended and 0 holds for every later day.
     points = ",\n    ".join(
-        f"""CASE WHEN max(c.day) >= {days} OR arg_max(c.survival, c.day) <= 0 THEN
-            arg_max(c.survival, c.day) FILTER (WHERE c.day <= {days}) END AS {name}"""
+        f"""CASE WHEN max(c.day) >= {sql.literal(days)} OR arg_max(c.survival, c.day) <= 0 THEN
+            arg_max(c.survival, c.day) FILTER (WHERE c.day <= {sql.literal(days)})
+            END AS {sql.quote_ident(name, SUMMARY_DAYS)}"""
         for name, days in SUMMARY_DAYS.items()
     )
-    sql = f"""
+    query = f"""
 WITH {ctes},
 counts AS (
     SELECT intervention_type, count(*) AS n,
@@ -276,7 +275,8 @@ counts AS (
 ),
 km AS (
     SELECT c.intervention_type,
-        min(c.day) FILTER (WHERE c.survival <= 0.5 + {_EPS} AND c.day > 0) AS km_median_days,
+        min(c.day) FILTER (WHERE c.survival <= 0.5 + {sql.literal(_EPS)} AND c.day > 0)
+            AS km_median_days,
         {points}
     FROM curve c GROUP BY c.intervention_type
 )
@@ -288,7 +288,7 @@ JOIN km USING (intervention_type)
 LEFT JOIN current_frame f USING (intervention_type)
 ORDER BY n.intervention_type
 """
-    df = store.cursor().execute(sql, params).df()
+    df = store.df(query, params)
     for c in ("n", "ended", "ongoing"):
         df[c] = df[c].astype("int64")
     for c in SUMMARY_COLUMNS[4:]:

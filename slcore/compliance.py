@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from slcore import sql
 from slcore.figures import (
     ENRICHED_SQL,
     REASONS,
@@ -39,10 +40,6 @@ STATUS_LABELS = {
 }
 
 
-def _days_sql(lo: str, hi: str) -> str:
-    return f"greatest(0, date_diff('day', {lo}, {hi}) + 1)"
-
-
 def outside_amount_sql(
     fail: dict[str, str], last_day: str, max_extent: str, max_monthly_cost: str
 ) -> str:
@@ -50,18 +47,20 @@ def outside_amount_sql(
 
     ``e`` is a registration with its measures (realized, committed) for the period.
     """
-    in_p = _days_sql("greatest(e.start_date, $p_from)", "least(coalesce(e.end_date, $p_to), $p_to)")
+    in_p = sql.days_sql(
+        "greatest(e.start_date, $p_from)", "least(coalesce(e.end_date, $p_to), $p_to)"
+    )
     beyond = (
         f"CASE WHEN {fail['duration']} THEN "
-        + _days_sql(
+        + sql.days_sql(
             f"greatest(e.start_date, {last_day} + 1, $p_from)",
             "least(coalesce(e.end_date, $p_to), $p_to)",
         )
         + " ELSE 0 END"
     )
     price_share = (
-        f"CASE WHEN {fail['price']} THEN 1 - {max_monthly_cost} / (e.daily_cost * 365 / 12) "
-        "ELSE 0 END"
+        f"CASE WHEN {fail['price']} THEN 1 - {max_monthly_cost} / "
+        f"{sql.monthly_cost_sql('e.daily_cost')} ELSE 0 END"
     )
     extent_share = f"CASE WHEN {fail['extent']} THEN 1 - {max_extent} / e.extent ELSE 0 END"
     return f"""CASE
@@ -80,14 +79,16 @@ def _current_outside_sql() -> str:
 
 def _reasons_sql(prefix: str = "e.fail_") -> str:
     """SQL for the failed checks as a Danish list, e.g. 'varighed, pris'."""
-    parts = ", ".join(f"CASE WHEN {prefix}{r} THEN '{REASON_LABELS[r]}' END" for r in REASONS)
+    parts = ", ".join(
+        f"CASE WHEN {prefix}{r} THEN {sql.literal(REASON_LABELS[r])} END" for r in REASONS
+    )
     return f"concat_ws(', ', {parts})"
 
 
 def _active_sql(filters: Filters, extra_select: str = "") -> tuple[str, dict[str, object]]:
     """SQL selecting the registrations active in P, with status, measures and outside amount."""
     where, params = filter_sql(filters)
-    sql = f"""
+    query = f"""
         WITH {ENRICHED_SQL},
         measured AS (
             SELECT e.*, {measures_sql("$p_from", "$p_to")}
@@ -99,21 +100,14 @@ def _active_sql(filters: Filters, extra_select: str = "") -> tuple[str, dict[str
                 {extra_select}
             FROM measured e WHERE e.active
         )"""
-    return sql, params
-
-
-def _params(period: Period, params: dict[str, object]) -> dict[str, object]:
-    params.update({"p_from": period.start, "p_to": period.end, "as_of": period.as_of})
-    return params
+    return query, params
 
 
 def status_by_type(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return per type the active registrations by status and the within-frame share."""
-    sql, params = _active_sql(filters)
-    return (
-        store.cursor()
-        .execute(
-            f"""{sql}
+    query, params = _active_sql(filters)
+    return store.df(
+        f"""{query}
         SELECT intervention_type,
             count(*) AS active_registrations,
             count(*) FILTER (WHERE status = 'within_frame') AS within_frame,
@@ -124,69 +118,55 @@ def status_by_type(store: Store, period: Period, filters: Filters = Filters()) -
                 / nullif(count(*) FILTER (WHERE status <> 'no_frame'), 0) AS within_frame_share,
             sum(outside_dkk) AS outside_dkk
         FROM active GROUP BY intervention_type ORDER BY intervention_type""",
-            _params(period, params),
-        )
-        .df()
+        params | sql.period_params(period),
     )
 
 
 def reason_counts(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return per type and reason how many active registrations fail that check, by approval."""
-    sql, params = _active_sql(filters)
+    query, params = _active_sql(filters)
     unions = " UNION ALL ".join(
-        f"SELECT intervention_type, '{REASON_LABELS[r]}' AS reason, status FROM active "
+        f"SELECT intervention_type, {sql.literal(REASON_LABELS[r])} AS reason, status FROM active "
         f"WHERE fail_{r} AND status <> 'no_frame'"
         for r in REASONS
     )
-    return (
-        store.cursor()
-        .execute(
-            f"""{sql}, per_reason AS ({unions})
+    return store.df(
+        f"""{query}, per_reason AS ({unions})
         SELECT intervention_type, reason,
             count(*) FILTER (WHERE status = 'approved_exception') AS approved_exceptions,
             count(*) FILTER (WHERE status = 'unapproved_deviation') AS unapproved_deviations
         FROM per_reason GROUP BY ALL ORDER BY intervention_type, reason""",
-            _params(period, params),
-        )
-        .df()
+        params | sql.period_params(period),
     )
 
 
 def reason_combinations(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return how often each combination of failed checks occurs, by approval."""
-    sql, params = _active_sql(filters)
-    return (
-        store.cursor()
-        .execute(
-            f"""{sql}
+    query, params = _active_sql(filters)
+    return store.df(
+        f"""{query}
         SELECT reasons,
             count(*) FILTER (WHERE status = 'approved_exception') AS approved_exceptions,
             count(*) FILTER (WHERE status = 'unapproved_deviation') AS unapproved_deviations,
             count(*) AS total, sum(outside_dkk) AS outside_dkk
         FROM active WHERE status IN ('approved_exception', 'unapproved_deviation')
         GROUP BY reasons ORDER BY total DESC, reasons""",
-            _params(period, params),
-        )
-        .df()
+        params | sql.period_params(period),
     )
 
 
 def status_by_type_age(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return per type and age band the registrations with a frame and the share outside it."""
-    sql, params = _active_sql(filters)
-    return (
-        store.cursor()
-        .execute(
-            f"""{sql}
+    query, params = _active_sql(filters)
+    return store.df(
+        f"""{query}
         SELECT intervention_type, age_band,
             count(*) FILTER (WHERE status <> 'no_frame') AS with_frame,
             count(*) FILTER (WHERE status IN ('approved_exception', 'unapproved_deviation'))
                 AS outside,
             outside / nullif(with_frame, 0) AS outside_share
         FROM active GROUP BY ALL ORDER BY intervention_type, age_band""",
-            _params(period, params),
-        )
-        .df()
+        params | sql.period_params(period),
     )
 
 
@@ -195,10 +175,8 @@ def trend_by_start_month(
 ) -> pd.DataFrame:
     """Return per start month (registrations started in P up to the as-of date) the statuses."""
     where, params = filter_sql(filters)
-    return (
-        store.cursor()
-        .execute(
-            f"""WITH {ENRICHED_SQL}
+    return store.df(
+        f"""WITH {ENRICHED_SQL}
         SELECT date_trunc('month', e.start_date)::DATE AS month,
             count(*) AS started,
             count(*) FILTER (WHERE status = 'within_frame') AS within_frame,
@@ -208,9 +186,7 @@ def trend_by_start_month(
         FROM enriched e
         WHERE e.start_date BETWEEN $p_from AND least($p_to, $as_of) AND {where}
         GROUP BY month ORDER BY month""",
-            _params(period, params),
-        )
-        .df()
+        params | sql.period_params(period),
     )
 
 
@@ -226,7 +202,7 @@ def limit_points(
         raise ValueError(f"Ukendt mål: {measure}")
     value, limit = {
         "duration": (
-            "date_diff('day', start_date, coalesce(end_date, $as_of)) / (365 / 12)",
+            sql.months_sql("date_diff('day', start_date, coalesce(end_date, $as_of))"),
             "frame_max_duration_months",
         ),
         "price": (
@@ -240,18 +216,14 @@ def limit_points(
         age_bands=filters.age_bands,
         teams=filters.teams,
     )
-    sql, params = _active_sql(f)
-    return (
-        store.cursor()
-        .execute(
-            f"""{sql}
+    query, params = _active_sql(f)
+    return store.df(
+        f"""{query}
         SELECT registration_id, citizen_id, start_date, status,
             {value} AS value, {limit} AS limit_value
         FROM active WHERE {value} IS NOT NULL
         ORDER BY value""",
-            _params(period, params),
-        )
-        .df()
+        params | sql.period_params(period),
     )
 
 
@@ -259,19 +231,15 @@ def committee_deviations(
     store: Store, period: Period, filters: Filters = Filters()
 ) -> pd.DataFrame:
     """Return the unapproved deviations active in P, largest amount outside the frame first."""
-    sql, params = _active_sql(filters)
-    return (
-        store.cursor()
-        .execute(
-            f"""{sql}
+    query, params = _active_sql(filters)
+    return store.df(
+        f"""{query}
         SELECT registration_id, citizen_id, intervention_type,
-            coalesce(nullif(trim(team), ''), '(ukendt)') AS team, caseworker,
+            {sql.unknown_group_sql("team")} AS team, caseworker,
             start_date, end_date, reasons, outside_dkk
         FROM active WHERE status = 'unapproved_deviation'
         ORDER BY outside_dkk DESC, registration_id""",
-            _params(period, params),
-        )
-        .df()
+        params | sql.period_params(period),
     )
 
 
@@ -284,12 +252,10 @@ def committee_expiring(
         raise ValueError("Antal dage skal være 0 eller derover.")
     where, params = filter_sql(filters)
     params.update({"as_of": as_of, "horizon": as_of + dt.timedelta(days=days)})
-    return (
-        store.cursor()
-        .execute(
-            f"""WITH {ENRICHED_SQL}
+    return store.df(
+        f"""WITH {ENRICHED_SQL}
         SELECT e.registration_id, e.citizen_id, e.intervention_type,
-            coalesce(nullif(trim(e.team), ''), '(ukendt)') AS team, e.caseworker,
+            {sql.unknown_group_sql("e.team")} AS team, e.caseworker,
             e.start_date, e.end_date, e.frame_last_day,
             date_diff('day', $as_of, e.frame_last_day) AS days_left,
             e.frame_max_duration_months, e.committee_approved,
@@ -300,9 +266,7 @@ def committee_expiring(
             AND e.frame_last_day BETWEEN $as_of AND $horizon
             AND coalesce(e.end_date, DATE '9999-12-31') > e.frame_last_day
         ORDER BY e.frame_last_day, e.registration_id""",
-            params,
-        )
-        .df()
+        params,
     )
 
 
@@ -350,9 +314,9 @@ def whatif(
         sb["max_duration_months"],
         sb["max_monthly_cost"],
     )
-    last_day = f"(e.start_date + to_months({sb['max_duration_months']}))::DATE - 1"
+    last_day = sql.frame_last_day_sql("e.start_date", sb["max_duration_months"])
     outside = outside_amount_sql(fail, last_day, sb["max_extent"], sb["max_monthly_cost"])
-    extra = ", " + ", ".join(f"{sql} AS sb_fail_{r}" for r, sql in fail.items())
+    extra = ", " + ", ".join(f"{check} AS sb_fail_{r}" for r, check in fail.items())
     extra += f", {outside} AS sb_outside_dkk"
     f = Filters(
         intervention_types=(intervention_type,),
@@ -360,17 +324,15 @@ def whatif(
         age_bands=filters.age_bands,
         teams=filters.teams,
     )
-    sql, params = _active_sql(f, extra_select=extra)
+    query, params = _active_sql(f, extra_select=extra)
     params.update({f"sb_{k}": getattr(limits, k) for k in sb})
     today = ", ".join(
         f"count(*) FILTER (WHERE status <> 'no_frame' AND fail_{r}) AS {r}" for r in REASONS
     )
     sandbox = ", ".join(f"count(*) FILTER (WHERE sb_fail_{r}) AS {r}" for r in REASONS)
     any_sb = " OR ".join(f"sb_fail_{r}" for r in REASONS)
-    return (
-        store.cursor()
-        .execute(
-            f"""{sql}
+    return store.df(
+        f"""{query}
         SELECT 'today' AS scenario,
             count(*) FILTER (WHERE status <> 'no_frame') AS judged,
             count(*) FILTER (WHERE status IN ('approved_exception', 'unapproved_deviation'))
@@ -382,7 +344,5 @@ def whatif(
         SELECT 'sandbox', count(*), count(*) FILTER (WHERE {any_sb}), {sandbox},
             coalesce(sum(sb_outside_dkk), 0)
         FROM active""",
-            _params(period, params),
-        )
-        .df()
+        params | sql.period_params(period),
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from slcore import sql
 from slcore.activity import same_days_last_year
 from slcore.figures import ENRICHED_SQL, Filters, filter_sql, key_figures, measures_sql
 from slcore.periods import Period
@@ -152,28 +153,26 @@ def _spend_and_days(
 ) -> pd.DataFrame:
     """Return child-days and realised spend per type for a period, with the frame's price."""
     where, params = filter_sql(filters)
-    params.update(
-        {"p_from": period.start, "p_to": period.end, "as_of": period.as_of, "fday": frame_day}
-    )
-    sql = f"""
+    params.update(sql.period_params(period))
+    params["fday"] = frame_day
+    query = f"""
         WITH {ENRICHED_SQL},
         measured AS (
             SELECT e.intervention_type, {measures_sql("$p_from", "$p_to")}
             FROM enriched e WHERE {where}
         ),
+        -- Past days only (not sql.touches_period_sql): the comparison has no committed spend.
         per_type AS (
             SELECT intervention_type, sum(past_days) AS child_days, sum(realized) AS spend
             FROM measured WHERE active OR realized <> 0 GROUP BY ALL
         ),
         -- The frame in force on the comparison's last day, per type.
-        frame AS (
-            SELECT f.intervention_type, arg_max(f.max_monthly_cost, f.valid_from) AS monthly
-            FROM frames_current f WHERE f.valid_from <= $fday GROUP BY ALL
-        )
-        SELECT p.intervention_type, p.child_days, p.spend, fr.monthly * 12 AS frame_price_year
+        frame AS ({sql.frame_in_force_sql("$fday")})
+        SELECT p.intervention_type, p.child_days, p.spend,
+            fr.max_monthly_cost * 12 AS frame_price_year
         FROM per_type p LEFT JOIN frame fr USING (intervention_type)
     """
-    return store.cursor().execute(sql, params).df()
+    return store.df(query, params)
 
 
 def change_decomposition(
@@ -246,10 +245,9 @@ def _grouped_spend(
     store: Store, period: Period, filters: Filters, group_sql: str, limit: int | None = None
 ) -> pd.DataFrame:
     where, params = filter_sql(filters)
-    params.update(
-        {"p_from": period.start, "p_to": period.end, "as_of": period.as_of, "limit": limit}
-    )
-    sql = f"""
+    params.update(sql.period_params(period))
+    params["limit"] = limit
+    query = f"""
         WITH {ENRICHED_SQL},
         measured AS (
             SELECT {group_sql} AS grp, e.citizen_id, e.intervention_type,
@@ -264,12 +262,12 @@ def _grouped_spend(
             coalesce(sum(committed), 0) AS committed,
             coalesce(sum(realized + committed), 0) AS projected
         FROM measured
-        WHERE active OR realized <> 0 OR committed <> 0
+        WHERE {sql.touches_period_sql()}
         GROUP BY grp
         ORDER BY projected DESC, grp
         LIMIT $limit
     """
-    df = store.cursor().execute(sql, params).df()
+    df = store.df(query, params)
     for c in ("active_registrations", "active_citizens", "intervention_types"):
         df[c] = df[c].astype("int64")
     return df
@@ -289,7 +287,7 @@ def spend_by_step(store: Store, period: Period, filters: Filters = Filters()) ->
     return df.sort_values("ladder_step", na_position="last").reset_index(drop=True)
 
 
-UNKNOWN_PROVIDER = "(ukendt)"
+UNKNOWN_PROVIDER = sql.UNKNOWN_GROUP
 
 
 def top_providers(
@@ -301,7 +299,7 @@ def top_providers(
     active_citizens, intervention_types (how many types they deliver), realized, committed,
     projected, share (of the period's projected spend under the filters).
     """
-    grp = f"coalesce(nullif(trim(e.provider), ''), '{UNKNOWN_PROVIDER}')"
+    grp = sql.unknown_group_sql("e.provider")
     df = _grouped_spend(store, period, filters, grp, limit).rename(columns={"grp": "provider"})
     total = key_figures(store, period, (), filters)["projected_spend_dkk"].iloc[0]
     df["share"] = df["projected"] / total if total else 0.0

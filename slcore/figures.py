@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from slcore import sql
 from slcore.periods import Period
 from slcore.store import Store
 
@@ -26,7 +27,7 @@ GROUP_COLUMNS = ("intervention_type", "age_band", "team")
 AGE_BANDS = ("0-5", "6-11", "12-17", "18-22", "23+", "ukendt")
 STATUSES = ("within_frame", "approved_exception", "unapproved_deviation", "no_frame")
 REASONS = ("age", "extent", "duration", "price")
-UNKNOWN_TEAM = "(ukendt)"
+UNKNOWN_TEAM = sql.UNKNOWN_GROUP
 # The enriched column behind each grouping (an empty team is grouped as "(ukendt)").
 GROUP_SQL = {"intervention_type": "intervention_type", "age_band": "age_band", "team": "team_group"}
 # The series (monthly figures, activity, economy) can also be split by category and ladder step.
@@ -109,9 +110,9 @@ def frame_checks_sql(
         "extent": f"coalesce({row}.extent_unit = {extent_unit} "
         f"AND {row}.extent > {max_extent}, false)",
         "duration": f"coalesce(coalesce({row}.end_date, $as_of) > "
-        f"({row}.start_date + to_months({max_duration_months}))::DATE - 1, false)",
+        f"{sql.frame_last_day_sql(f'{row}.start_date', max_duration_months)}, false)",
         "price": f"coalesce({row}.cost_period <> 'once' "
-        f"AND {row}.daily_cost * 365 / 12 > {max_monthly_cost} + 0.005, false)",
+        f"AND {sql.monthly_cost_sql(f'{row}.daily_cost')} > {max_monthly_cost} + 0.005, false)",
     }
 
 
@@ -133,7 +134,7 @@ base AS (
     SELECT r.*,
         {DAILY_COST_SQL} AS daily_cost,
         {AGE_SQL} AS age,
-        coalesce(nullif(trim(r.team), ''), '{UNKNOWN_TEAM}') AS team_group,
+        {sql.unknown_group_sql("r.team")} AS team_group,
         t.category, t.ladder_step
     FROM registrations r
     LEFT JOIN intervention_types t ON t.code = r.intervention_type
@@ -157,15 +158,14 @@ checked AS (
         f.max_extent AS frame_max_extent, f.extent_unit AS frame_extent_unit,
         f.max_duration_months AS frame_max_duration_months,
         f.max_monthly_cost AS frame_max_monthly_cost,
-        (b.start_date + to_months(f.max_duration_months))::DATE - 1 AS frame_last_day,
+        {sql.frame_last_day_sql("b.start_date", "f.max_duration_months")} AS frame_last_day,
         {_checks_as_columns("b", "f")}
     FROM banded b
-    ASOF LEFT JOIN frames_current f
-        ON b.intervention_type = f.intervention_type AND b.start_date >= f.valid_from
+    {sql.frame_in_force_join_sql("b", "b.start_date", "f")}
 ),
 enriched AS (
     SELECT *,
-        daily_cost * 365 / 12 AS monthly_cost,
+        {sql.monthly_cost_sql("daily_cost")} AS monthly_cost,
         CASE
             WHEN frame_valid_from IS NULL THEN 'no_frame'
             WHEN fail_age OR fail_extent OR fail_duration OR fail_price THEN
@@ -184,13 +184,11 @@ def measures_sql(start: str, end: str) -> str:
     """
     last_past = f"least({end}, $as_of)"
     first_future = f"greatest({start}, $as_of + 1)"
-    past_days = (
-        f"greatest(0, date_diff('day', greatest(e.start_date, {start}),"
-        f" least(coalesce(e.end_date, {last_past}), {last_past})) + 1)"
+    past_days = sql.days_sql(
+        f"greatest(e.start_date, {start})", f"least(coalesce(e.end_date, {last_past}), {last_past})"
     )
-    future_days = (
-        f"greatest(0, date_diff('day', greatest(e.start_date, {first_future}),"
-        f" least(coalesce(e.end_date, {end}), {end})) + 1)"
+    future_days = sql.days_sql(
+        f"greatest(e.start_date, {first_future})", f"least(coalesce(e.end_date, {end}), {end})"
     )
     is_once = "e.cost_period = 'once'"
     return f"""
@@ -240,10 +238,8 @@ def budget_share_sql(start: str, end: str) -> str:
     """Return the budget's share for [start, end] (metrics.md: days of P in Y / days in Y)."""
     y_start = "make_date(bu.year, 1, 1)"
     y_end = "make_date(bu.year, 12, 31)"
-    return (
-        f"bu.budget_dkk * greatest(0, date_diff('day', greatest({start}, {y_start}),"
-        f" least({end}, {y_end})) + 1) / (date_diff('day', {y_start}, {y_end}) + 1)"
-    )
+    in_p = sql.days_sql(f"greatest({start}, {y_start})", f"least({end}, {y_end})")
+    return f"bu.budget_dkk * {in_p} / (date_diff('day', {y_start}, {y_end}) + 1)"
 
 
 # --- Key figures ---------------------------------------------------------------------------
@@ -277,9 +273,9 @@ def key_figures(
     # No budget row: empty for the pages, 0 in the table metrics.md defines.
     no_budget = "NULL" if missing_budget_empty else "0"
     where, params = filter_sql(filters)
-    params.update({"p_from": period.start, "p_to": period.end, "as_of": period.as_of})
-    group_exprs = {c: f"m.{GROUP_SQL[c]}" for c in GROUP_COLUMNS}
-    sel_groups = ", ".join(f"{group_exprs[c]} AS {c}" for c in by)
+    params.update(sql.period_params(period))
+    group_exprs = {c: f"m.{sql.quote_ident(GROUP_SQL[c], GROUP_SQL.values())}" for c in by}
+    sel_groups = ", ".join(f"{group_exprs[c]} AS {sql.quote_ident(c, GROUP_COLUMNS)}" for c in by)
     group_by = f"GROUP BY {', '.join(group_exprs[c] for c in by)}" if by else ""
     with_budget = by in ((), ("intervention_type",)) and filters.budget_applies
 
@@ -309,12 +305,12 @@ def key_figures(
                 SELECT e.*, {measures_sql("$p_from", "$p_to")}
                 FROM enriched e
                 WHERE {where})
-            WHERE active OR realized <> 0 OR committed <> 0
+            WHERE {sql.touches_period_sql()}
         )
     """
     if not with_budget:
-        sql = f"WITH {ENRICHED_SQL}, {measured}, agg AS ({agg_sql}) SELECT * FROM agg"
-        df = store.cursor().execute(sql, params).df()
+        query = f"WITH {ENRICHED_SQL}, {measured}, agg AS ({agg_sql}) SELECT * FROM agg"
+        df = store.df(query, params)
         df["budget_dkk"] = None
     else:
         b_where, b_params = budget_filter_sql(filters)
@@ -326,7 +322,7 @@ def key_figures(
             GROUP BY bu.intervention_type
         """
         if by:
-            sql = f"""
+            query = f"""
                 WITH {ENRICHED_SQL}, {measured}, agg AS ({agg_sql}), bud AS ({budget_sql})
                 SELECT coalesce(agg.intervention_type, bud.intervention_type) AS intervention_type,
                     agg.* EXCLUDE (intervention_type),
@@ -334,13 +330,13 @@ def key_figures(
                 FROM agg FULL OUTER JOIN bud USING (intervention_type)
             """
         else:
-            sql = f"""
+            query = f"""
                 WITH {ENRICHED_SQL}, {measured}, agg AS ({agg_sql}), bud AS ({budget_sql})
                 SELECT agg.*,
                     (SELECT coalesce(sum(budget_dkk), {no_budget}) FROM bud) AS budget_dkk
                 FROM agg
             """
-        df = store.cursor().execute(sql, params).df()
+        df = store.df(query, params)
     return _finish_key_figures(df, by, with_budget)
 
 
@@ -427,19 +423,19 @@ def monthly_series(
     if by is not None and by not in SERIES_SQL:
         raise ValueError(f"Ukendt gruppering: {by}")
     where, params = filter_sql(filters)
-    params.update({"p_from": period.start, "p_to": period.end, "as_of": period.as_of})
-    sel_group = f", e.{SERIES_SQL[by]} AS {by}" if by else ""
-    grp = f", {by}" if by else ""
-    s_grp = f", s.{by}" if by else ""
-    sql = f"""
+    params.update(sql.period_params(period))
+    column = sql.quote_ident(SERIES_SQL[by], SERIES_SQL.values()) if by else ""
+    name = sql.quote_ident(by, SERIES_SQL) if by else ""
+    sel_group = f", e.{column} AS {name}" if by else ""
+    grp = f", {name}" if by else ""
+    s_grp = f", s.{name}" if by else ""
+    query = f"""
         WITH {ENRICHED_SQL}, {MONTHS_SQL},
         measured AS (
             SELECT mo.month, e.citizen_id {sel_group},
                 {measures_sql("mo.month_start", "mo.month_end")}
             FROM enriched e
-            JOIN months mo
-                ON e.start_date <= mo.month_end
-                AND coalesce(e.end_date, mo.month_end) >= mo.month_start
+            JOIN months mo ON {sql.runs_in_sql("e", "mo.month_start", "mo.month_end")}
             WHERE {where}
         ),
         agg AS (
@@ -452,7 +448,7 @@ def monthly_series(
                 sum(realized) AS realized,
                 sum(committed) AS committed
             FROM measured
-            WHERE active OR realized <> 0 OR committed <> 0
+            WHERE {sql.touches_period_sql()}
             GROUP BY ALL
         )
         SELECT mo.month, mo.month_start, mo.month_end {s_grp},
@@ -467,7 +463,7 @@ def monthly_series(
         LEFT JOIN agg s USING (month)
         ORDER BY mo.month {s_grp} NULLS LAST
     """
-    df = store.cursor().execute(sql, params).df()
+    df = store.df(query, params)
     counts = ["active_registrations", "active_citizens", "new_registrations"]
     for c in [*counts, "ended_registrations", "child_days"]:
         df[c] = df[c].astype("int64")
@@ -504,7 +500,7 @@ def _monthly_budget(
     b_where, params = budget_filter_sql(filters)
     params.update({"p_from": period.start, "p_to": period.end})
     # sum() over no joined budget row is NULL: the month has no budget, not one of 0 kr.
-    sql = f"""
+    query = f"""
         WITH {MONTHS_SQL}
         SELECT mo.month_start, sum({budget_share_sql("mo.month_start", "mo.month_end")})
         FROM months mo
@@ -512,7 +508,7 @@ def _monthly_budget(
             ON bu.year = year(mo.month_start) AND {b_where}
         GROUP BY mo.month_start ORDER BY mo.month_start
     """
-    rows = dict(store.cursor().execute(sql, params).fetchall())
+    rows = dict(store.cursor().execute(query, params).fetchall())
     values = [rows.get(d.date() if hasattr(d, "date") else d) for d in months["month_start"]]
     return pd.Series(
         [float("nan") if v is None else float(v) for v in values],
@@ -526,16 +522,12 @@ def _monthly_budget(
 
 def default_as_of(store: Store) -> dt.date:
     """Return the default as-of date: the data date of the newest live import, else today."""
-    row = (
-        store.cursor()
-        .execute(
-            """SELECT data_as_of FROM import_batches
+    day = store.scalar(
+        """SELECT data_as_of FROM import_batches
            WHERE undone_at IS NULL AND data_as_of IS NOT NULL
            ORDER BY batch_id DESC LIMIT 1"""
-        )
-        .fetchone()
     )
-    return row[0] if row else dt.date.today()
+    return day if day is not None else dt.date.today()
 
 
 def teams(store: Store) -> list[str]:
@@ -543,7 +535,7 @@ def teams(store: Store) -> list[str]:
     rows = (
         store.cursor()
         .execute(
-            f"""SELECT DISTINCT coalesce(nullif(trim(team), ''), '{UNKNOWN_TEAM}') AS t
+            f"""SELECT DISTINCT {sql.unknown_group_sql("team")} AS t
             FROM registrations ORDER BY t"""
         )
         .fetchall()
@@ -565,17 +557,13 @@ def budget_total(
         return 0.0
     b_where, params = budget_filter_sql(filters)
     params.update({"p_from": start, "p_to": end})
-    row = (
-        store.cursor()
-        .execute(
-            f"""SELECT sum({budget_share_sql("$p_from", "$p_to")})
+    budget = store.scalar(
+        f"""SELECT sum({budget_share_sql("$p_from", "$p_to")})
             FROM budgets bu LEFT JOIN intervention_types t ON t.code = bu.intervention_type
             WHERE bu.year BETWEEN year($p_from) AND year($p_to) AND {b_where}""",
-            params,
-        )
-        .fetchone()
+        params,
     )
-    return None if row[0] is None else float(row[0])
+    return None if budget is None else float(budget)
 
 
 @dataclass(frozen=True)

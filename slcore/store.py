@@ -19,14 +19,18 @@ import contextlib
 import csv
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from slcore import privacy, uploads
+
+if TYPE_CHECKING:  # pandas is loaded by whoever asks for a DataFrame, not by every store user
+    import pandas as pd
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "slcore.duckdb"
@@ -204,6 +208,19 @@ class Store:
             cur = self.con.cursor()
             self._local.cursor = cur
         return cur
+
+    def df(
+        self, sql: str, params: Mapping[str, object] | Sequence[object] | None = None
+    ) -> pd.DataFrame:
+        """Run a query on this thread's cursor and return its result as a DataFrame."""
+        return self.cursor().execute(sql, params).df()
+
+    def scalar(
+        self, sql: str, params: Mapping[str, object] | Sequence[object] | None = None
+    ) -> Any:
+        """Run a query and return the first column of its first row; None without a row."""
+        row = self.cursor().execute(sql, params).fetchone()
+        return None if row is None else row[0]
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
