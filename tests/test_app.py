@@ -448,7 +448,7 @@ def test_activity_page_with_a_category_filter(app_db):
     assert whole["Nye bevillinger"] == row["new_registrations"]
     assert months.iloc[:-1]["Nye bevillinger"].sum() == row["new_registrations"]
     assert months.iloc[:-1]["Afsluttede bevillinger"].sum() == row["ended_registrations"]
-    assert whole["Aktive borgere"] == row["active_citizens"]
+    assert whole["Aktive børn og unge"] == row["active_citizens"]
     # Switching the chart to new allocations by category redraws it.
     at.segmented_control(key="akt_maal").set_value("new_registrations").run()
     at.segmented_control(key="akt_opdeling").set_value("category").run()
