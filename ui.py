@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
 
-from slcore import export, figures, fmt
+from slcore import economy, export, figures, fmt, labels
 from slcore.figures import AGE_BANDS, Filters
+from slcore.labels import Column, Format
 from slcore.periods import PRESETS, Period, preset_period
 from slcore.store import Store, StoreError, intervention_types, open_store, resolve_db_path
 
@@ -37,12 +39,7 @@ def pages() -> list[st.Page]:
     ]
 
 
-CATEGORY_LABELS = {
-    "tidlig_forebyggende": "Tidlig forebyggende indsats",
-    "stottende": "Støttende indsats",
-    "anbringelse": "Anbringelse",
-    "ungestotte": "Ungestøtte (18-22 år)",
-}
+CATEGORY_LABELS = labels.CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -272,16 +269,18 @@ def downloads(
     key: str,
     period: Period | None = None,
     title: str | None = None,
+    formats: Mapping[str, Format] | None = None,
 ) -> None:
     """Offer a table as CSV (for Danish Excel) and XLSX, its numbers as the screen shows them.
 
-    A period puts its dates and its as-of date in the file name; a title, followed by the
-    period in Danish, heads both files (``export.file_stem``, ``export.heading``).
+    ``formats`` gives each Danish column's format (else those ``labels`` registers). A period
+    puts its dates and its as-of date in the file name; a title, followed by the period in
+    Danish, heads both files (``export.file_stem``, ``export.heading``).
     """
     line = export.heading(title, period)
     download_pair(
-        export.to_csv_bytes(df, title=line, as_shown=True),
-        export.to_xlsx_bytes(df, sheet=name, title=line, as_shown=True),
+        export.to_csv_bytes(df, title=line, as_shown=True, formats=formats),
+        export.to_xlsx_bytes(df, sheet=name, title=line, as_shown=True, formats=formats),
         export.file_stem(name, period),
         key,
     )
@@ -308,29 +307,31 @@ def download_pair(csv_bytes: bytes, xlsx_bytes: bytes, name: str, key: str) -> N
     )
 
 
-def danish_table(df: pd.DataFrame) -> pd.io.formats.style.Styler:
-    """Return a Styler showing money, counts, shares and other numbers in Danish notation."""
+def _one_decimal_if_needed(v: object) -> str:
+    if fmt.is_missing(v):
+        return "–"
+    return fmt.number(v, 1 if float(v) % 1 else 0)  # type: ignore[arg-type]
 
-    def one_decimal_if_needed(v: object) -> str:
-        if v is None or pd.isna(v):
-            return "–"
-        return fmt.number(v, 1 if float(v) % 1 else 0)
 
-    formats = {}
-    for col in df.columns:
-        if col.endswith("(kr.)"):
-            formats[col] = fmt.kr
-        elif col.startswith("Andel"):
-            # One decimal, so -5,3 % (under budget) never reads as the -5 % of "within".
-            signed = "afvigelse" in col
-            formats[col] = lambda v, signed=signed: fmt.pct(v, 1, signed=signed)
-        elif pd.api.types.is_integer_dtype(df[col]):
-            formats[col] = fmt.number
-        elif pd.api.types.is_float_dtype(df[col]):
-            formats[col] = one_decimal_if_needed
-        elif any(isinstance(v, dt.date) for v in df[col].head(50)):
-            formats[col] = fmt.date
-    return df.style.format(formats, na_rep="–")
+# How the screen shows each format; one decimal for shares, so -5,3 % (under budget) never
+# reads as the -5 % of "within".
+SCREEN_FORMATS: dict[Format, Callable[[object], str]] = {
+    Format.KR: fmt.kr,  # type: ignore[dict-item]
+    Format.COUNT: fmt.number,  # type: ignore[dict-item]
+    Format.SHARE: lambda v: fmt.pct(v, 1),  # type: ignore[arg-type]
+    Format.SIGNED_SHARE: lambda v: fmt.pct(v, 1, signed=True),  # type: ignore[arg-type]
+    Format.DECIMAL: _one_decimal_if_needed,
+    Format.DATE: lambda v: fmt.date(v) if isinstance(v, dt.date) else str(v),
+}
+
+
+def danish_table(
+    df: pd.DataFrame, formats: Mapping[str, Format] | None = None
+) -> pd.io.formats.style.Styler:
+    """Return a Styler showing each column in Danish notation by its format (``labels``)."""
+    kinds = {**labels.formats_of(df), **(formats or {})}
+    shown = {c: SCREEN_FORMATS[k] for c, k in kinds.items() if k in SCREEN_FORMATS}
+    return df.style.format(shown, na_rep="–")
 
 
 # --- Drill-down: a click on a bar filters the page ------------------------------------------
@@ -444,12 +445,6 @@ def drill_bar(page_key: str, view: View) -> Filters:
     return drilled(view.filters, levels)
 
 
-STATUS_LABELS = {
-    "within_frame": "Inden for rammen",
-    "approved_exception": "Godkendt undtagelse",
-    "unapproved_deviation": "Ikke-godkendt afvigelse",
-    "no_frame": "Uden ramme",
-}
 ALLOCATION_LIMIT = 2000
 
 
@@ -476,11 +471,9 @@ def allocation_list(page_key: str, view: View, filters: Filters) -> None:
         rows = rows.head(ALLOCATION_LIMIT)
     table = rows.copy()
     table.insert(3, "intervention_name", table["intervention_type"].map(view.type_names))
-    table["status"] = table["status"].map(STATUS_LABELS)
-    shown = table.rename(columns=fmt.FIGURE_LABELS)
-    st.markdown(f"**Bevillinger ({fmt.number(len(shown))})**, dyreste først")
-    st.dataframe(danish_table(shown), hide_index=True, placeholder="–")
-    downloads(shown, "bevillinger", key=f"{page_key}_alloc", period=view.period)
+    table = labels.translate(table, status=labels.STATUSES)
+    st.markdown(f"**Bevillinger ({fmt.number(len(table))})**, dyreste først")
+    table_with_downloads(table, "bevillinger", key=f"{page_key}_alloc", period=view.period)
 
 
 def table_with_downloads(
@@ -489,10 +482,162 @@ def table_with_downloads(
     key: str,
     period: Period | None = None,
     title: str | None = None,
+    columns: Mapping[str, Column] | None = None,
+    screen: pd.DataFrame | None = None,
+    row_colors: Sequence[str] | None = None,
     **dataframe_args: object,
 ) -> None:
-    """Show a table with Danish labels and numbers, and offer it as CSV and Excel (``downloads``)."""
-    shown = df.rename(columns=fmt.FIGURE_LABELS)
+    """Show a table with Danish labels and numbers, and offer it as CSV and Excel (``downloads``).
+
+    ``columns`` names and formats the table's codes (``labels.COLUMNS`` otherwise);
+    ``screen`` is another form of the same table for the screen (dates as text, say), the
+    downloads keep ``df``'s values; ``row_colors`` colours each row's background.
+    """
+    shown, formats = labels.shown(df, columns)
+    on_screen = shown if screen is None else labels.shown(screen, columns)[0]
+    styled = danish_table(on_screen, formats)
+    if row_colors is not None:
+        colors = list(row_colors)
+        styled = styled.apply(lambda r: [f"background-color: {colors[r.name]}"] * len(r), axis=1)
     dataframe_args.setdefault("placeholder", "–")  # the browser would draw an empty cell "None"
-    st.dataframe(danish_table(shown), hide_index=True, **dataframe_args)  # type: ignore[arg-type]
-    downloads(shown, name, key=key, period=period, title=title)
+    dataframe_args.setdefault("hide_index", True)
+    st.dataframe(styled, **dataframe_args)  # type: ignore[arg-type]
+    downloads(shown, name, key=key, period=period, title=title, formats=formats)
+
+
+def full_height(rows: int) -> int:
+    """Return the height that shows a table of ``rows`` rows without scrolling."""
+    return 38 + 35 * rows
+
+
+# --- Shared page pieces: tiles, the budget's notes, the teams tab ---------------------------
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A key figure tile: label, value and, optionally, a delta and a help text."""
+
+    label: str
+    value: str
+    help: str | None = None
+    delta: str | None = None
+    delta_color: str = "normal"
+    delta_arrow: str = "auto"
+
+
+def tiles(row: Sequence[Tile], columns: int | None = None) -> None:
+    """Draw a row of bordered key figure tiles, side by side (in ``columns`` columns)."""
+    for col, tile in zip(st.columns(columns or len(row)), row, strict=False):
+        col.metric(
+            tile.label,
+            tile.value,
+            delta=tile.delta,
+            delta_color=tile.delta_color,  # type: ignore[arg-type]
+            delta_arrow=tile.delta_arrow,  # type: ignore[arg-type]
+            border=True,
+            help=tile.help,
+        )
+
+
+def arrow(change: float) -> str:
+    """Return the delta arrow of a change: up, down, or none for no change."""
+    return "up" if change > 0 else ("down" if change < 0 else "off")
+
+
+def budget_tile(budget: float | None, split_reason: str | None, help_text: str) -> Tile:
+    """Return the tile of the period's budget, or of why there is none to compare with."""
+    if budget is not None:
+        return Tile("Budget for perioden", fmt.mio_kr(budget), help=help_text)
+    return Tile(
+        "Budget for perioden",
+        "–",
+        delta="kan ikke opdeles" if split_reason else "intet budget",
+        delta_color="off",
+        delta_arrow="off",
+        help="Budgetter findes pr. år og indsatstype; med filter på alder eller team kan "
+        "forbruget ikke sammenlignes med et budget."
+        if split_reason
+        else "Der er intet budget for periodens år og de valgte indsatstyper. Budgetter "
+        "lægges ind på siden Serviceniveau.",
+    )
+
+
+def budget_notes(
+    split_reason: str | None, deviation: pd.DataFrame | None, names: Mapping[str, str]
+) -> None:
+    """Say why the budget cannot be split, and how much spend is on types without one."""
+    if split_reason:
+        st.caption(f"{split_reason.capitalize()}: budgetter findes pr. år og indsatstype.")
+    if deviation is None:
+        return
+    unbudgeted = economy.without_budget(deviation)
+    if len(unbudgeted):
+        type_list = ", ".join(names.get(c, c) for c in unbudgeted["intervention_type"])
+        st.caption(
+            f"{fmt.kr(economy.unbudgeted_spend(deviation))} af det forventede forbrug er på "
+            f"indsatstyper uden budget for perioden ({type_list}). De har ingen afvigelse hver "
+            "for sig, men tæller med i afvigelsen i alt: hele det forventede forbrug mod hele "
+            "budgettet."
+        )
+
+
+@dataclass(frozen=True)
+class TeamsTab:
+    """What a page's "Teams og bevillinger" tab shows: one figure per team, and its table."""
+
+    figure: str
+    title: str
+    columns: tuple[str, ...]
+    name: str
+    key: str
+    money: bool = False
+
+
+def teams_tab(page_key: str, view: View, filters: Filters, tab: TeamsTab) -> None:
+    """Draw the teams' bars (a click lists a team's allocations), their table and the list."""
+    from slcore import charts
+
+    by_team = figures.key_figures(view.store, view.period, ("team",), filters)
+    by_team = by_team[by_team[tab.figure] != 0]
+    drill_chart(
+        charts.group_bar_chart(
+            by_team,
+            "team",
+            tab.figure,
+            {},
+            f"{tab.title}<br><sup>{view.caption}</sup>",
+            money=tab.money,
+            horizontal=True,
+        ),
+        page_key,
+        "teams",
+    )
+    with st.expander("Tal pr. team"):
+        table_with_downloads(
+            by_team[["team", *tab.columns]], tab.name, period=view.period, key=tab.key
+        )
+    allocation_list(page_key, view, filters)
+
+
+def partial_note(partial: Mapping[dt.date, int], what: str) -> str:
+    """Return the note naming the months counted on fewer days ('' when none)."""
+    from slcore import charts
+
+    if not partial:
+        return ""
+    months = ", ".join(charts.month_name(m, dict(partial)) for m in partial)
+    return f"{months}: ikke en hel måned; {what}"
+
+
+def with_type_names(
+    table: pd.DataFrame, names: Mapping[str, str], total: bool = False
+) -> pd.DataFrame:
+    """Return a table by type with each type's name beside its code; ``total``: the empty
+    type of the last row is the total ("I alt")."""
+    out = table.copy()
+    if total:
+        out["intervention_type"] = out["intervention_type"].fillna(labels.TOTAL)
+    out.insert(1, "intervention_name", out["intervention_type"].map(names))
+    if total:
+        out["intervention_name"] = out["intervention_name"].fillna("")
+    return out

@@ -8,11 +8,12 @@ last year, and the list of allocations behind a drill-down. All of them start fr
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
 
-from slcore import sql
+from slcore import fmt, sql
 from slcore.figures import (
     ENRICHED_SQL,
     MONTHS_SQL,
@@ -21,20 +22,14 @@ from slcore.figures import (
     key_figures,
     measures_sql,
     monthly_series,
+    months_so_far,
 )
+from slcore.labels import WHOLE_PERIOD, ladder_step
 from slcore.periods import Period, add_months, year_earlier
 from slcore.store import Store
 
-# Socialstyrelsen's indsatstrappe as the reference list uses it (step 1, the universal
-# services, is never registered as an allocation). Support for 18-22-year-olds has no step.
-LADDER_STEPS: dict[int, str] = {
-    2: "Trin 2: Tidlig forebyggende indsats",
-    3: "Trin 3: Støtte i hjemmet",
-    4: "Trin 4: Netværksanbringelse",
-    5: "Trin 5: Plejefamilie",
-    6: "Trin 6: Institution og opholdssted",
-}
-NO_STEP = "Ungestøtte (uden trin)"
+# The ladder's steps in Danish (and the duration states): ``labels``.
+ladder_label = ladder_step
 
 # Duration bands for the distribution, in days: (label, first day, last day).
 DURATION_BANDS: tuple[tuple[str, int, int | None], ...] = (
@@ -44,14 +39,6 @@ DURATION_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("1-2 år", 366, 730),
     ("Over 2 år", 731, None),
 )
-DURATION_STATES = {"ended": "Afsluttet i perioden", "ongoing": "Løbende"}
-
-
-def ladder_label(step: object) -> str:
-    """Return the Danish label of a ladder step; no step is the support for young adults."""
-    if step is None or pd.isna(step):  # type: ignore[arg-type]
-        return NO_STEP
-    return LADDER_STEPS.get(int(step), f"Trin {int(step)}")  # type: ignore[call-overload]
 
 
 def ladder_mix(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
@@ -189,7 +176,7 @@ def months_against_last_year(
     as the tiles compare the same days.
     """
     now = monthly_series(store, period, filters)
-    now = now[now["month_start"].dt.date <= period.as_of].reset_index(drop=True)
+    now = months_so_far(now, period.as_of)
     previous = year_earlier(period)
     before = monthly_series(store, previous, filters)
     cut = len(now) - 1
@@ -307,3 +294,45 @@ def allocations(
     for c in ("start_date", "end_date"):
         df[c] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in df[c]]
     return df[list(ALLOCATION_COLUMNS)]
+
+
+MONTH_TABLE_COLUMNS = (
+    "month",
+    "active_registrations",
+    "active_citizens",
+    "new_registrations",
+    "ended_registrations",
+    "child_days",
+)
+
+
+def monthly_table(months: pd.DataFrame, total: pd.Series, as_of: dt.date) -> pd.DataFrame:
+    """Return the activity per month with a last row for the whole period.
+
+    ``months`` is ``figures.monthly_series`` (the months so far), ``total`` the period's key
+    figures row. Months are named in Danish, a partial one with its days (``dec 2025 (1
+    dag)``). New, ended and child-days of the whole period are the months' sums; active
+    registrations and children are counted once over the period (one runs many months).
+    """
+    from slcore.charts import month_name, partial_months
+
+    partial = partial_months(months, as_of)
+    table = months[list(MONTH_TABLE_COLUMNS)].copy()
+    table["month"] = [month_name(pd.Timestamp(m).date(), partial) for m in table["month"]]
+    whole = {
+        "month": WHOLE_PERIOD,
+        "active_registrations": total["active_registrations"],
+        "active_citizens": total["active_citizens"],
+        "new_registrations": total["new_registrations"],
+        "ended_registrations": total["ended_registrations"],
+        "child_days": int(table["child_days"].sum()),
+    }
+    return pd.concat([table, pd.DataFrame([whole])], ignore_index=True)
+
+
+def ladder_table(mix: pd.DataFrame) -> pd.DataFrame:
+    """Return ``ladder_mix`` for a table: months and steps in Danish."""
+    table = mix.copy()
+    table["month"] = [fmt.month_label(pd.Timestamp(m).date()) for m in table["month"]]
+    table["ladder_step"] = table["ladder_step"].map(ladder_step)
+    return table

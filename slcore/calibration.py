@@ -18,10 +18,11 @@ import pandas as pd
 
 from slcore import sql
 from slcore.figures import ENRICHED_SQL, Filters, filter_sql, frame_checks_sql
+from slcore.labels import CALIBRATION_MEASURES, CALIBRATION_UNITS, EXTENT_UNITS
 from slcore.store import Store
 
 MEASURES = ("age", "extent", "monthly_cost", "duration_months")
-UNIT_LABELS = {"age": "år", "monthly_cost": "kr. pr. måned", "duration_months": "måneder"}
+UNIT_LABELS = CALIBRATION_UNITS  # their Danish words: ``labels``
 DAYS_PER_MONTH = sql.DAYS_PER_MONTH
 # Points of the survival summary: 6, 12 and 24 months in days.
 SUMMARY_DAYS = {"still_running_6m": 182, "still_running_12m": 365, "still_running_24m": 730}
@@ -294,3 +295,37 @@ ORDER BY n.intervention_type
     for c in SUMMARY_COLUMNS[4:]:
         df[c] = df[c].astype("float64")
     return df[list(SUMMARY_COLUMNS)].reset_index(drop=True)
+
+
+# --- For the pages: the tables in Danish words ---------------------------------------------
+
+
+def summary_table(summary: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Return ``survival_summary`` for a table: each type by its name (``labels.SURVIVAL_COLUMNS``)."""
+    table = summary.copy()
+    table.insert(0, "intervention_name", table["intervention_type"].map(names))
+    return table[list(SURVIVAL_TABLE_COLUMNS)]
+
+
+SURVIVAL_TABLE_COLUMNS = (
+    "intervention_name",
+    "n",
+    "ended",
+    "ongoing",
+    "km_median_days",
+    "plain_median_days",
+    "still_running_6m",
+    "still_running_12m",
+    "still_running_24m",
+    "max_duration_months",
+)
+DISTRIBUTION_TABLE_COLUMNS = ("measure", "unit", "n", "p50", "p80", "p90", "limit")
+
+
+def distribution_table(distributions: pd.DataFrame, intervention_type: str) -> pd.DataFrame:
+    """Return one type's ``distributions`` for a table: measures and units in Danish words."""
+    table = distributions[distributions["intervention_type"] == intervention_type]
+    table = table[[*DISTRIBUTION_TABLE_COLUMNS, "share_over_limit"]].reset_index(drop=True)
+    table["measure"] = table["measure"].map(lambda m: CALIBRATION_MEASURES.get(m, m))
+    table["unit"] = table["unit"].map(lambda u: EXTENT_UNITS.get(u, u))
+    return table

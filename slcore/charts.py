@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from slcore import fmt
+from slcore.labels import DEVIATION_BANDS, DURATION_STATES, STATUS_SERIES, ladder_step
 from slcore.periods import days_in_month
 
 FONT_SIZE = 16
@@ -437,12 +438,7 @@ STATUS_COLORS = {
     "unapproved_deviations": "#c0392b",
     "no_frame": "#a0a0a0",
 }
-STATUS_NAMES = {
-    "within_frame": "Inden for rammen",
-    "approved_exceptions": "Godkendt undtagelse",
-    "unapproved_deviations": "Ikke-godkendt afvigelse",
-    "no_frame": "Ingen ramme",
-}
+STATUS_NAMES = STATUS_SERIES
 
 
 def status_by_type_chart(table: pd.DataFrame, names: dict[str, str], caption: str) -> go.Figure:
@@ -857,8 +853,6 @@ def ladder_mix_chart(mix: pd.DataFrame, share: str, title: str) -> go.Figure:
 
     ``mix`` is ``activity.ladder_mix``; ``share`` is child_share or spend_share.
     """
-    from slcore.activity import ladder_label
-
     all_months = sorted({pd.Timestamp(m).date() for m in mix["month"]})
     count = "children" if share == "child_share" else "realized"
     fig = go.Figure()
@@ -867,7 +861,7 @@ def ladder_mix_chart(mix: pd.DataFrame, share: str, title: str) -> go.Figure:
         rows = mix[mix["ladder_step"].fillna(0).astype(int) == step]
         rows = rows.set_index(rows["month"].map(lambda m: pd.Timestamp(m).date()))
         rows = rows.reindex(all_months)
-        name = ladder_label(None if step == 0 else step)
+        name = ladder_step(None if step == 0 else step)
         unit = " kr." if count == "realized" else " børn"
         fig.add_trace(
             go.Bar(
@@ -892,8 +886,6 @@ def duration_chart(table: pd.DataFrame, names: dict[str, str], title: str) -> go
 
     ``table`` is ``activity.durations``; the whiskers are the 10th and 90th percentiles.
     """
-    from slcore.activity import DURATION_STATES
-
     to_months = 365 / 12
     types = group_order("intervention_type", list(set(table["intervention_type"])))
     colors = {"ended": REALIZED_COLOR, "ongoing": COMMITTED_COLOR}
@@ -940,7 +932,7 @@ def deviation_chart(table: pd.DataFrame, names: dict[str, str], title: str) -> g
     ``table`` is ``economy.budget_deviation`` (types with a budget only are drawn); the grey
     strip is the ±5 % counted as on budget. A click on a bar selects the type.
     """
-    from slcore.economy import BANDS, TOLERANCE
+    from slcore.economy import TOLERANCE
 
     df = table.dropna(subset=["intervention_type", "deviation_share"])
     df = df.sort_values("deviation_share")
@@ -952,7 +944,7 @@ def deviation_chart(table: pd.DataFrame, names: dict[str, str], title: str) -> g
             orientation="h",
             marker_color=[edge.get(b, "#999999") for b in df["band"]],
             customdata=[
-                [f"intervention_type:{c}", d, BANDS[b]]
+                [f"intervention_type:{c}", d, DEVIATION_BANDS[b]]
                 for c, d, b in zip(
                     df["intervention_type"], df["deviation"], df["band"], strict=True
                 )

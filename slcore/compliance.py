@@ -28,16 +28,15 @@ from slcore.figures import (
     frame_checks_sql,
     measures_sql,
 )
+from slcore.labels import REASONS as REASONS_DA
+from slcore.labels import STATUSES as STATUSES_DA
+from slcore.labels import WHATIF_ROWS, YES_NO
 from slcore.periods import Period
 from slcore.store import Store
 
-REASON_LABELS = {"age": "alder", "extent": "omfang", "duration": "varighed", "price": "pris"}
-STATUS_LABELS = {
-    "within_frame": "Inden for rammen",
-    "approved_exception": "Godkendt undtagelse",
-    "unapproved_deviation": "Ikke-godkendt afvigelse",
-    "no_frame": "Ingen ramme",
-}
+# The reasons' and statuses' Danish words: ``labels``.
+REASON_LABELS = REASONS_DA
+STATUS_LABELS = STATUSES_DA
 
 
 def outside_amount_sql(
@@ -346,3 +345,73 @@ def whatif(
         FROM active""",
         params | sql.period_params(period),
     )
+
+
+# --- For the pages: totals, the types with a frame, the what-if and committee tables -------
+
+STATUS_COUNT_COLUMNS = (
+    "active_registrations",
+    "within_frame",
+    "approved_exceptions",
+    "unapproved_deviations",
+    "no_frame",
+)
+
+
+def status_totals(status: pd.DataFrame) -> pd.Series:
+    """Return the status counts of ``status_by_type`` summed over the types."""
+    return status[list(STATUS_COUNT_COLUMNS)].sum()
+
+
+def framed_types(status: pd.DataFrame) -> list[str]:
+    """Return the types of ``status_by_type`` with an active registration that has a frame."""
+    framed = status["no_frame"] < status["active_registrations"]
+    return list(status.loc[framed, "intervention_type"])
+
+
+def whatif_table(result: pd.DataFrame) -> pd.DataFrame:
+    """Return ``whatif``'s two rows for a table: today's frame and the new one, named."""
+    table = result.drop(columns="scenario").copy()
+    table.insert(0, "frame", list(WHATIF_ROWS[: len(table)]))
+    return table
+
+
+def deviations_list(deviations: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Return ``committee_deviations`` as the committee's list (codes of ``COMMITTEE_COLUMNS``)."""
+    table = deviations.copy()
+    table["intervention_name"] = table["intervention_type"].map(names)
+    return table[
+        [
+            "registration_id",
+            "citizen_id",
+            "intervention_name",
+            "team",
+            "caseworker",
+            "start_date",
+            "end_date",
+            "reasons",
+            "outside_dkk",
+        ]
+    ]
+
+
+def expiring_list(expiring: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Return ``committee_expiring`` as the committee's list (codes of ``COMMITTEE_COLUMNS``)."""
+    table = expiring.rename(columns={"end_date": "planned_end"})
+    table["intervention_name"] = table["intervention_type"].map(names)
+    table["days_left"] = table["days_left"].astype("int64")
+    table["committee_approved"] = table["committee_approved"].map(YES_NO)
+    return table[
+        [
+            "registration_id",
+            "citizen_id",
+            "intervention_name",
+            "team",
+            "caseworker",
+            "start_date",
+            "planned_end",
+            "frame_last_day",
+            "days_left",
+            "committee_approved",
+        ]
+    ]

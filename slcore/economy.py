@@ -13,6 +13,7 @@ import pandas as pd
 from slcore import sql
 from slcore.activity import same_days_last_year
 from slcore.figures import ENRICHED_SQL, Filters, filter_sql, key_figures, measures_sql
+from slcore.labels import DEVIATION_BANDS, WHOLE_PERIOD
 from slcore.periods import Period
 from slcore.store import Store
 
@@ -21,12 +22,7 @@ from slcore.store import Store
 # Bands of the projected spend against the budget (the issue's "within 5 %"): over means
 # more than 5 % above the budget, under more than 5 % below, within everything in between.
 TOLERANCE = 0.05
-BANDS = {
-    "over": "Over budget",
-    "within": "Inden for ±5 %",
-    "under": "Under budget",
-    "no_budget": "Intet budget",
-}
+BANDS = DEVIATION_BANDS  # their Danish words: ``labels``
 
 
 def deviation_band(projected: float, budget: float | None, tolerance: float = TOLERANCE) -> str:
@@ -304,3 +300,49 @@ def top_providers(
     total = key_figures(store, period, (), filters)["projected_spend_dkk"].iloc[0]
     df["share"] = df["projected"] / total if total else 0.0
     return df
+
+
+# --- For the pages: the budget to compare with, the change in per cent, the months ---------
+
+
+def comparable_budget(total: pd.Series, filters: Filters) -> float | None:
+    """Return the period's budget to compare spend with, or None (filters rule it out, or none).
+
+    ``total`` is the key figures' total row with missing budgets empty.
+    """
+    if no_budget_reason(filters) or pd.isna(total["budget_dkk"]):
+        return None
+    return float(total["budget_dkk"])
+
+
+def change_share(decomposition: Decomposition) -> float | None:
+    """Return the change in spend against the same days last year as a share of last year's."""
+    before = decomposition.totals["spend_before"]
+    return decomposition.totals["change"] / before if before else None
+
+
+def monthly_spend_table(
+    monthly: pd.DataFrame, total: pd.Series, budget: float | None, as_of: object
+) -> pd.DataFrame:
+    """Return spend per month with a last row for the whole period (``figures.monthly_spend``).
+
+    Every month stays, so the months add up to the period; a partial month is named with its
+    days. Without a budget to compare with (``comparable_budget`` None) there is no budget
+    column; a month without a budget has an empty one.
+    """
+    from slcore.charts import month_name, partial_months
+
+    partial = partial_months(monthly, as_of)  # type: ignore[arg-type]
+    table = monthly.drop(columns=["month_start", "month_end"]).copy()
+    table["month"] = [month_name(pd.Timestamp(m).date(), partial) for m in table["month"]]
+    sums = {
+        "month": WHOLE_PERIOD,
+        "realized": total["realized_spend_dkk"],
+        "committed": total["committed_spend_dkk"],
+        "budget": budget,
+    }
+    table = pd.concat([table, pd.DataFrame([sums])], ignore_index=True)
+    if budget is None:
+        return table.drop(columns="budget")
+    table["budget"] = table["budget"].astype("float64")
+    return table

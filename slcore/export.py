@@ -6,9 +6,10 @@ with ``=``, ``+``, ``-`` or ``@`` (also after leading spaces, which some spreads
 with a tab, a line break or NUL (OWASP's CSV injection list and ASVS 1.2.10). Only text is
 changed; a number such as -5 stays a number.
 
-A table the user sees is downloaded ``as_shown``: by its Danish column names, kroner
-("... (kr.)") are whole kroner, shares ("Andel ...") are percent with one decimal, whole
-numbers (counts) are integers and other numbers have one decimal, as on the screen. In XLSX a
+A table the user sees is downloaded ``as_shown``: by each column's format (``labels.Format``,
+given with the table or registered for its Danish name in ``labels``), kroner are whole
+kroner, shares are percent with one decimal, counts are integers and other numbers have one
+decimal where needed, as on the screen. In XLSX a
 share stays a real fraction with a percent format (Excel computes with it and shows
 ``53,2 %``); CSV has no formats, so there it is the number in percent (53,2) and the column's
 name says "(%)". Without ``as_shown`` every value is written as it is (files to import back).
@@ -23,12 +24,14 @@ import csv
 import datetime as dt
 import io
 import numbers
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import xlsxwriter
 
-from slcore import fmt
+from slcore import fmt, labels
+from slcore.labels import Format
 from slcore.periods import Period
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
@@ -59,29 +62,20 @@ def restore(text: str) -> str:
 
 # --- numbers as the screen shows them ----------------------------------------------------
 
-MONEY_SUFFIX = "(kr.)"
-SHARE_PREFIX = "Andel"
 PERCENT_SUFFIX = " (%)"
 WHOLE_FORMAT = "#,##0"  # Danish Excel shows 1.234.567
 PERCENT_FORMAT = "0.0 %"
 SIGNED_PERCENT_FORMAT = "+0.0 %;-0.0 %;0.0 %"
 DATE_FORMAT = "dd-mm-yyyy"
 DATETIME_FORMAT = "dd-mm-yyyy hh:mm:ss"
+SHARES = (Format.SHARE, Format.SIGNED_SHARE)
+Formats = Mapping[str, Format]
 
 
-def is_money(column: object) -> bool:
-    """Return whether a column holds kroner: its name ends with "(kr.)"."""
-    return str(column).endswith(MONEY_SUFFIX)
-
-
-def is_share(column: object) -> bool:
-    """Return whether a column holds shares (fractions): its name starts with "Andel"."""
-    return str(column).startswith(SHARE_PREFIX)
-
-
-def is_signed_share(column: object) -> bool:
-    """Return whether a share is a deviation, shown with its sign (+5,3 %) as on the screen."""
-    return is_share(column) and "afvigelse" in str(column)
+def _formats(df: pd.DataFrame, formats: Formats | None) -> dict[str, Format]:
+    # The formats given, else those registered for the table's Danish names (labels).
+    known = labels.formats_of(df)
+    return {**known, **(formats or {})}
 
 
 def _is_number(value: object) -> bool:
@@ -124,15 +118,19 @@ def _column(values: list[object], index: pd.Index) -> pd.Series:
     return pd.Series(values, index, dtype=object)
 
 
-def numbers_as_shown(df: pd.DataFrame) -> pd.DataFrame:
+def numbers_as_shown(df: pd.DataFrame, formats: Formats | None = None) -> pd.DataFrame:
     """Return a table's numbers as the screen shows them (module docstring); shares stay fractions."""
     out = df.copy()
+    kinds = _formats(df, formats)
     for col in out.columns:
         values = out[col].tolist()
-        if is_money(col):
+        kind = kinds[str(col)]
+        if kind is Format.KR:
             out[col] = _column([round_half_up(v) for v in values], out.index)
-        elif is_share(col):
+        elif kind in SHARES:
             out[col] = _column([share_as_shown(v) for v in values], out.index)
+        elif kind is Format.COUNT and not pd.api.types.is_integer_dtype(out[col]):
+            out[col] = _column([round_half_up(v) for v in values], out.index)
         elif pd.api.types.is_float_dtype(out[col]):
             out[col] = _column(_one_decimal(values), out.index)
     return out
@@ -146,13 +144,14 @@ def _one_decimal(values: list[object]) -> list[object]:
     return rounded
 
 
-def _in_percent(df: pd.DataFrame) -> pd.DataFrame:
+def _in_percent(df: pd.DataFrame, formats: Formats) -> pd.DataFrame:
     # CSV has no number formats: a share is written in percent and its name says so.
     out = df.copy()
-    for col in [c for c in out.columns if is_share(c)]:
+    shares = [c for c in out.columns if formats.get(str(c)) in SHARES]
+    for col in shares:
         percent = [float(Decimal(str(v)) * 100) or 0.0 if _is_number(v) else v for v in out[col]]
         out[col] = _column(percent, out.index)
-    return out.rename(columns={c: f"{c}{PERCENT_SUFFIX}" for c in out.columns if is_share(c)})
+    return out.rename(columns={c: f"{c}{PERCENT_SUFFIX}" for c in shares})
 
 
 # --- what a file is: its name and its title -------------------------------------------------
@@ -217,23 +216,32 @@ def _csv_title(title: str | None) -> str:
     return line.getvalue() + "\r\n"  # an empty line between the title and the table
 
 
-def to_csv_bytes(df: pd.DataFrame, *, title: str | None = None, as_shown: bool = False) -> bytes:
+def to_csv_bytes(
+    df: pd.DataFrame,
+    *,
+    title: str | None = None,
+    as_shown: bool = False,
+    formats: Formats | None = None,
+) -> bytes:
     """Return CSV for Danish Excel: UTF-8 with BOM, ``;``, decimal comma, dates dd-mm-yyyy.
 
-    ``as_shown``: numbers as the screen shows them, shares in percent; ``title``: a first line.
+    ``as_shown``: numbers as the screen shows them (by ``formats``, else the labels'
+    formats), shares in percent; ``title``: a first line.
     """
     if as_shown:
-        df = _in_percent(numbers_as_shown(df))
+        kinds = _formats(df, formats)
+        df = _in_percent(numbers_as_shown(df, kinds), kinds)
     text = _safe(df).to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n")
     return ("\ufeff" + _csv_title(title) + text).encode("utf-8")
 
 
-def _number_formats(df: pd.DataFrame) -> dict[object, str]:
+def _number_formats(df: pd.DataFrame, kinds: Formats) -> dict[object, str]:
     formats: dict[object, str] = {}
     for col in df.columns:
-        if is_share(col):
-            formats[col] = SIGNED_PERCENT_FORMAT if is_signed_share(col) else PERCENT_FORMAT
-        elif is_money(col) or (
+        kind = kinds.get(str(col))
+        if kind in SHARES:
+            formats[col] = SIGNED_PERCENT_FORMAT if kind is Format.SIGNED_SHARE else PERCENT_FORMAT
+        elif kind is Format.KR or (
             pd.api.types.is_integer_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
         ):
             formats[col] = WHOLE_FORMAT
@@ -241,16 +249,22 @@ def _number_formats(df: pd.DataFrame) -> dict[object, str]:
 
 
 def to_xlsx_bytes(
-    df: pd.DataFrame, sheet: str = "Data", *, title: str | None = None, as_shown: bool = False
+    df: pd.DataFrame,
+    sheet: str = "Data",
+    *,
+    title: str | None = None,
+    as_shown: bool = False,
+    formats: Formats | None = None,
 ) -> bytes:
     """Return an XLSX workbook: numbers as numbers, dates as dates, text as the very text.
 
-    ``as_shown``: numbers as the screen shows them, with Danish number formats (shares as
-    percent); ``title``: a first row above the table, which then stays in view and is printed
-    on every page.
+    ``as_shown``: numbers as the screen shows them (by ``formats``, else the labels'
+    formats), with Danish number formats (shares as percent); ``title``: a first row above
+    the table, which then stays in view and is printed on every page.
     """
+    kinds = _formats(df, formats) if as_shown else {}
     if as_shown:
-        df = numbers_as_shown(df)
+        df = numbers_as_shown(df, kinds)
     buf = io.BytesIO()
     options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(buf, options) as wb:
@@ -259,7 +273,9 @@ def to_xlsx_bytes(
         as_text = wb.add_format({"quote_prefix": True})
         as_date = wb.add_format({"num_format": DATE_FORMAT})
         as_time = wb.add_format({"num_format": DATETIME_FORMAT})
-        styles = {c: wb.add_format({"num_format": f}) for c, f in _number_formats(df).items()}
+        styles = {
+            c: wb.add_format({"num_format": f}) for c, f in _number_formats(df, kinds).items()
+        }
         styles = styles if as_shown else {}
         top = 0
         if title is not None:
@@ -282,7 +298,8 @@ def to_xlsx_bytes(
                 elif isinstance(value, numbers.Real):
                     ws.write_number(r, c, float(value), style)
                     if style is not None:  # as wide as the shown number
-                        value = fmt.pct(value, 1) if is_share(name) else fmt.number(value)
+                        share = kinds.get(str(name)) in SHARES
+                        value = fmt.pct(value, 1) if share else fmt.number(value)
                 elif isinstance(value, dt.date):
                     day = pd.Timestamp(value).to_pydatetime().replace(tzinfo=None)
                     ws.write_datetime(r, c, day, as_time if _has_time(day) else as_date)

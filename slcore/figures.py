@@ -591,3 +591,18 @@ def data_status(store: Store) -> DataStatus:
         last_import_file=row[1] if row else None,
         is_demo=store.is_demo(),
     )
+
+
+def months_so_far(months: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Return the rows of a monthly table up to the as-of date (later months have no activity).
+
+    ``months`` is ``monthly_series`` or ``monthly_spend`` (``month_start`` a timestamp).
+    """
+    return months[months["month_start"].dt.date <= as_of].reset_index(drop=True)
+
+
+def with_within_frame_share(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a key figures table with each row's ``within_frame_share``."""
+    out = table.copy()
+    out["within_frame_share"] = [within_frame_share(r) for _, r in out.iterrows()]
+    return out

@@ -1,4 +1,7 @@
-"""Danish presentation: numbers ``1.234.567 kr.``, dates ``31-12-2025``, month names, labels."""
+"""Danish presentation: numbers ``1.234.567 kr.``, dates ``31-12-2025``, month names.
+
+The Danish words for codes and table columns are in ``labels``.
+"""
 
 from __future__ import annotations
 
@@ -37,53 +40,6 @@ MONTHS_DA_SHORT = (
     "nov",
     "dec",
 )
-
-# Danish column names of the key figures table (metrics.md column -> label).
-FIGURE_LABELS: dict[str, str] = {
-    "intervention_type": "Indsatstype",
-    "intervention_name": "Indsats",
-    "age_band": "Aldersgruppe",
-    "team": "Team",
-    "active_registrations": "Aktive bevillinger",
-    "active_citizens": "Aktive borgere",
-    "new_registrations": "Nye bevillinger",
-    "ended_registrations": "Afsluttede bevillinger",
-    "realized_spend_dkk": "Forbrug (kr.)",
-    "committed_spend_dkk": "Disponeret (kr.)",
-    "projected_spend_dkk": "Forventet forbrug (kr.)",
-    "budget_dkk": "Budget (kr.)",
-    "budget_deviation_dkk": "Afvigelse fra budget (kr.)",
-    "within_frame": "Inden for rammen",
-    "approved_exceptions": "Godkendte undtagelser",
-    "unapproved_deviations": "Ikke-godkendte afvigelser",
-    "no_frame": "Uden ramme",
-    "median_duration_days": "Median varighed (dage)",
-    "within_frame_share": "Andel inden for rammen",
-    # Activity and economy tables
-    "category": "Kategori",
-    "month": "Måned",
-    "child_days": "Barnedage",
-    "realized": "Forbrug (kr.)",
-    "committed": "Disponeret (kr.)",
-    "projected": "Forventet forbrug (kr.)",
-    "budget": "Budget (kr.)",
-    "deviation": "Afvigelse fra budget (kr.)",
-    "deviation_share": "Andel afvigelse fra budget",
-    "band": "Vurdering",
-    "ladder_step": "Trin",
-    "children": "Børn og unge",
-    "child_share": "Andel af børnene",
-    "spend_share": "Andel af forbruget",
-    "share": "Andel af forbruget",
-    "provider": "Leverandør",
-    "intervention_types": "Antal indsatstyper",
-    "registration_id": "Bevilling",
-    "citizen_id": "Borger (pseudonym)",
-    "start_date": "Start",
-    "end_date": "Slut",
-    "monthly_cost": "Pris pr. måned (kr.)",
-    "status": "Ramme",
-}
 
 
 def is_missing(value: object) -> bool:

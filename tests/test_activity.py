@@ -200,3 +200,68 @@ def test_months_against_last_year_compare_the_same_days(make_store):
     assert list(before["active_citizens"].head(4)) == [1, 1, 1, 1]
     whole = monthly_series(store, Period(D(2025, 1, 1), D(2025, 12, 31), D(2026, 3, 18)))
     assert whole["active_citizens"].iloc[2] == 2  # the whole of March 2025 had both
+
+
+# --- moved out of the page (issue 13) --------------------------------------------------------
+
+
+def test_months_so_far_stop_at_the_as_of_date(sample_store):
+    from slcore.figures import months_so_far
+
+    months = months_so_far(monthly_series(sample_store, YEAR_2025), YEAR_2025.as_of)
+    assert len(months) == 9  # January to September, the as-of month
+    assert months["month_start"].dt.date.max() == D(2025, 9, 1)
+
+
+def test_monthly_table_ends_with_the_whole_period(sample_store):
+    now, _ = activity.months_against_last_year(sample_store, YEAR_2025, Filters())
+    total = key_figures(sample_store, YEAR_2025).iloc[0]
+    table = activity.monthly_table(now, total, YEAR_2025.as_of)
+    assert list(table.columns) == list(activity.MONTH_TABLE_COLUMNS)
+    assert list(table["month"].iloc[[0, -2, -1]]) == ["jan 2025", "sep 2025", "Hele perioden"]
+    whole, months = table.iloc[-1], table.iloc[:-1]
+    # Sums where a month's figure adds up; counted once over the period where it does not.
+    assert whole["child_days"] == months["child_days"].sum() == now["child_days"].sum()
+    assert whole["new_registrations"] == months["new_registrations"].sum()
+    assert whole["active_citizens"] == total["active_citizens"]
+    assert whole["active_registrations"] == total["active_registrations"]
+    assert whole["active_registrations"] < months["active_registrations"].sum()
+
+
+def test_monthly_table_names_a_partial_month_by_hand():
+    months = pd.DataFrame(
+        {
+            "month": [pd.Timestamp("2025-11-01"), pd.Timestamp("2025-12-01")],
+            "month_start": [pd.Timestamp("2025-11-01"), pd.Timestamp("2025-12-01")],
+            "month_end": [pd.Timestamp("2025-11-30"), pd.Timestamp("2025-12-31")],
+            "active_registrations": [3, 2],
+            "active_citizens": [2, 2],
+            "new_registrations": [1, 0],
+            "ended_registrations": [0, 1],
+            "child_days": [90, 2],
+        }
+    )
+    total = pd.Series(
+        {
+            "active_registrations": 3,
+            "active_citizens": 2,
+            "new_registrations": 1,
+            "ended_registrations": 1,
+        }
+    )
+    table = activity.monthly_table(months, total, D(2025, 12, 1))
+    assert list(table["month"]) == ["nov 2025", "dec 2025 (1 dag)", "Hele perioden"]
+    assert table.iloc[-1].to_dict() == {
+        "month": "Hele perioden",
+        "active_registrations": 3,
+        "active_citizens": 2,
+        "new_registrations": 1,
+        "ended_registrations": 1,
+        "child_days": 92,
+    }
+
+
+def test_ladder_table_names_months_and_steps(sample_store):
+    table = activity.ladder_table(activity.ladder_mix(sample_store, YEAR_2025))
+    assert table["month"].iloc[0] == "jan 2025"
+    assert all(s.startswith(("Trin ", "Ungestøtte")) for s in table["ladder_step"])

@@ -63,6 +63,16 @@ def expected_tiles(db, preset: str, filters: Filters = Filters()) -> dict[str, s
     }
 
 
+TITLES = {
+    "views/overblik.py": "Overblik",
+    "views/aktivitet.py": "Aktivitet",
+    "views/oekonomi.py": "Økonomi",
+    "views/rammeoverholdelse.py": "Rammeoverholdelse",
+    "views/serviceniveau.py": "Serviceniveau",
+    "views/indlaes.py": "Indlæs data",
+}
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_without_exception(app_db, page):
     at = AppTest.from_file(APP, default_timeout=120)
@@ -70,6 +80,8 @@ def test_every_page_runs_without_exception(app_db, page):
     at.switch_page(page)
     at.run()
     assert not at.exception
+    # The page itself ran, not Overblik again: a switch_page that stayed would pass above.
+    assert [t.value for t in at.title] == [TITLES[page]]
 
 
 def test_overview_tiles_equal_slcore(app_db):
@@ -448,7 +460,7 @@ def test_activity_page_with_a_category_filter(app_db):
     assert whole["Nye bevillinger"] == row["new_registrations"]
     assert months.iloc[:-1]["Nye bevillinger"].sum() == row["new_registrations"]
     assert months.iloc[:-1]["Afsluttede bevillinger"].sum() == row["ended_registrations"]
-    assert whole["Aktive borgere"] == row["active_citizens"]
+    assert whole["Aktive børn og unge"] == row["active_citizens"]
     # Switching the chart to new allocations by category redraws it.
     at.segmented_control(key="akt_maal").set_value("new_registrations").run()
     at.segmented_control(key="akt_opdeling").set_value("category").run()

@@ -282,3 +282,79 @@ def test_committee_list_title_names_the_sidebar_filters(app_db, media):
     )
     table = read_csv(got[name], skip=2)
     assert set(table["Team"]) == {"Team Nord"}
+
+
+# --- every table on screen has its downloads (issue 13) ---------------------------------------
+
+
+def in_order(node: object) -> list[object]:
+    """Return the elements under an AppTest node in the order the page draws them."""
+    children = getattr(node, "children", None)
+    if children is None:
+        return [node]
+    return [e for _, child in sorted(children.items()) for e in in_order(child)]
+
+
+def is_table(element: object) -> bool:
+    """Return whether an element is a table shown (a data editor is a form, not a table)."""
+    return getattr(element, "type", None) == "dataframe" and element.proto.editing_mode == 0
+
+
+def tables_without_downloads(at: AppTest) -> list[list[str]]:
+    """Return the columns of each table on screen not followed by Hent CSV and Hent Excel."""
+    elements = in_order(at.main)
+    tables = [e for e in elements if getattr(e, "type", None) == "dataframe"]
+    assert len(tables) == len(at.main.dataframe)  # the walk sees every table
+    missing = []
+    for i, element in enumerate(elements):
+        if not is_table(element):
+            continue
+        following = []
+        for later in elements[i + 1 :]:
+            if getattr(later, "type", None) == "dataframe":
+                break
+            if getattr(later, "type", None) == "download_button":
+                following.append(later.proto.label)
+        if following[:2] != ["Hent CSV", "Hent Excel"]:
+            missing.append(list(element.value.columns))
+    return missing
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_table_on_every_page_has_its_download_pair(app_db, page):
+    at = open_page(page)
+    assert at.dataframe, page
+    assert tables_without_downloads(at) == [], page
+
+
+def test_the_drill_down_and_version_tables_have_their_download_pair(app_db):
+    at = open_page("views/aktivitet.py")
+    at.session_state["akt_drill"] = [("intervention_type", "SI_KONTAKT"), ("team", "Team Nord")]
+    at.run()
+    assert any("Bevilling" in d.value.columns for d in at.dataframe)
+    assert tables_without_downloads(at) == []
+    at = open_page("views/serviceniveau.py")
+    at.selectbox(key="cmp_type").set_value("SI_KONTAKT").run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = [list(d.value.columns) for d in at.dataframe]
+    for column in ("Felt", "Vurderet", "Andel over grænsen"):  # versions, what-if, distributions
+        assert any(column in c for c in shown), (column, shown)
+    assert tables_without_downloads(at) == []
+
+
+def test_the_upload_report_tables_have_their_download_pair(tmp_path, monkeypatch):
+    from slcore.store import open_store as create
+    from tests.conftest import SAMPLES
+
+    db = tmp_path / "up.duckdb"
+    create(db).close()
+    monkeypatch.setenv("SLCORE_DB", str(db))
+    at = open_page("views/indlaes.py")
+    data = (SAMPLES / "udtraek_dubu_cp1252.csv").read_bytes()
+    at.file_uploader[0].set_value(("udtraek.csv", data, "text/csv")).run()
+    assert not at.exception, [e.message for e in at.exception]
+    reasons = next(d.value for d in at.dataframe if list(d.value.columns) == ["Årsag", "Rækker"])
+    assert reasons["Rækker"].sum() == 8
+    # The preview shows the user's own file (CPR numbers hidden): nothing to download.
+    missing = tables_without_downloads(at)
+    assert len(missing) == 1 and "CPR-nr" in missing[0], missing

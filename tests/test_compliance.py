@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from slcore import compliance, figures
@@ -174,3 +175,40 @@ def test_type_age_view_trend_and_limit_points(make_store):
     points = compliance.limit_points(store, YEAR, "SI_KONTAKT", "price")
     assert list(points["value"].round(2)) == [100.0, 900.0]
     assert list(points["limit_value"]) == [500.0, 500.0]
+
+
+# --- moved out of the page (issue 13) --------------------------------------------------------
+
+
+def test_status_totals_framed_types_and_the_lists(sample_store):
+    status = compliance.status_by_type(sample_store, YEAR)
+    totals = compliance.status_totals(status)
+    row = figures.key_figures(sample_store, YEAR).iloc[0]
+    for c in compliance.STATUS_COUNT_COLUMNS:
+        assert totals[c] == row[c], c
+    framed = compliance.framed_types(status)
+    assert framed and all(
+        r["no_frame"] < r["active_registrations"]
+        for _, r in status.set_index("intervention_type").loc[framed].iterrows()
+    )
+    names = {c: f"Navn {c}" for c in status["intervention_type"]}
+    dev = compliance.deviations_list(compliance.committee_deviations(sample_store, YEAR), names)
+    assert list(dev.columns)[:3] == ["registration_id", "citizen_id", "intervention_name"]
+    assert dev["intervention_name"].str.startswith("Navn ").all()
+    exp = compliance.expiring_list(compliance.committee_expiring(sample_store, YEAR.as_of), names)
+    assert "planned_end" in exp.columns and set(exp["committee_approved"]) <= {"Ja", "Nej"}
+    assert exp["days_left"].dtype == "int64"
+
+
+def test_whatif_table_names_its_two_rows():
+    result = pd.DataFrame(
+        {
+            "scenario": ["today", "sandbox"],
+            "judged": [4, 4],
+            "outside": [1, 3],
+            "outside_dkk": [0.0, 5.0],
+        }
+    )
+    table = compliance.whatif_table(result)
+    assert list(table.columns) == ["frame", "judged", "outside", "outside_dkk"]
+    assert list(table["frame"]) == ["Dagens ramme", "Ny ramme"]

@@ -45,7 +45,11 @@ def test_budget_deviation_totals_and_bands(sample_store):
     types = table.iloc[:-1]
     for _, r in types.iterrows():
         assert r["band"] == economy.deviation_band(r["projected"], r["budget"])
-    assert r["deviation_share"] == pytest.approx((r["projected"] - r["budget"]) / r["budget"])
+        if r["budget"] > 0:
+            share = (r["projected"] - r["budget"]) / r["budget"]
+            assert r["deviation_share"] == pytest.approx(share), r["intervention_type"]
+        else:  # no budget: no share (NaN > 0 is false too)
+            assert pd.isna(r["deviation_share"]), r["intervention_type"]
     # The sample has types on both sides, so the colours mean something.
     assert {"over", "under"} <= set(types["band"])
 
@@ -297,3 +301,47 @@ def test_budget_deviation_without_any_budget(make_store):
 )
 def test_why_a_budget_cannot_be_compared(filters, reason):
     assert economy.no_budget_reason(filters) == reason
+
+
+# --- moved out of the pages (issue 13) -------------------------------------------------------
+
+
+def test_comparable_budget_and_the_change_share(sample_store):
+    total = key_figures(sample_store, YEAR_2025, missing_budget_empty=True).iloc[0]
+    assert economy.comparable_budget(total, Filters()) == pytest.approx(total["budget_dkk"])
+    assert economy.comparable_budget(total, Filters(teams=("Team Nord",))) is None
+    unbudgeted = total.copy()
+    unbudgeted["budget_dkk"] = float("nan")
+    assert economy.comparable_budget(unbudgeted, Filters()) is None
+    d = economy.change_decomposition(sample_store, YEAR_2025)
+    assert d is not None
+    share = economy.change_share(d)
+    assert share == pytest.approx(d.totals["change"] / d.totals["spend_before"])
+
+
+def test_the_pages_deviation_share_is_budget_deviations_total(sample_store):
+    by_type = key_figures(
+        sample_store, YEAR_2025, ("intervention_type",), missing_budget_empty=True
+    )
+    total = economy.deviation_table(by_type, total=True).iloc[-1]
+    row = key_figures(sample_store, YEAR_2025, missing_budget_empty=True).iloc[0]
+    assert total["deviation_share"] == pytest.approx(
+        row["budget_deviation_dkk"] / row["budget_dkk"]
+    )
+
+
+def test_monthly_spend_table_adds_up_to_the_period(sample_store):
+    from slcore.figures import monthly_spend
+
+    monthly = monthly_spend(sample_store, YEAR_2025)
+    total = key_figures(sample_store, YEAR_2025, missing_budget_empty=True).iloc[0]
+    budget = economy.comparable_budget(total, Filters())
+    table = economy.monthly_spend_table(monthly, total, budget, YEAR_2025.as_of)
+    assert len(table) == len(monthly) + 1 == 13
+    whole, months = table.iloc[-1], table.iloc[:-1]
+    assert whole["month"] == "Hele perioden"
+    assert months["realized"].sum() == pytest.approx(whole["realized"])
+    assert months["committed"].sum() == pytest.approx(whole["committed"])
+    assert whole["budget"] == pytest.approx(budget)
+    assert table["budget"].dtype == "float64"
+    assert "budget" not in economy.monthly_spend_table(monthly, total, None, YEAR_2025.as_of)

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from slcore import fmt, importer, privacy, uploads
+from slcore import fmt, importer, labels, privacy, uploads
 from slcore.columns import COLUMN_LABELS
 from slcore.reader import ImportRefused
 from slcore.store import intervention_types
@@ -156,27 +156,24 @@ def show_upload(uploaded, path: Path) -> None:
         c3.metric("Afvises", fmt.number(len(ins.rejections)), border=True)
         if ins.rejections:
             st.markdown("**Afviste rækker efter årsag**")
-            st.dataframe(
-                pd.DataFrame(ins.reason_counts, columns=["Årsag", "Rækker"]), hide_index=True
+            ui.table_with_downloads(
+                pd.DataFrame(ins.reason_counts, columns=list(labels.REASON_COUNT_COLUMNS)),
+                "afviste_raekker_efter_aarsag",
+                key="rej_reasons",
+                columns=labels.REASON_COUNT_COLUMNS,
             )
-            rejected = (
-                pd.DataFrame(ins.rejections, columns=list(importer.REJECTION_FIELDS))
-                .fillna("")
-                .rename(
-                    columns={
-                        "line_no": "Linje",
-                        "registration_id": "Bevillings-id",
-                        "column_name": "Kolonne i filen",
-                        "value": "Værdi",
-                        "reason": "Årsag",
-                    }
-                )
+            rejected = pd.DataFrame(ins.rejections, columns=list(importer.REJECTION_FIELDS)).fillna(
+                ""
             )
             st.markdown("**Afviste rækker** (ret dem i kildesystemet eller i filen)")
-            st.dataframe(
-                rejected, hide_index=True, height=min(400, 38 + 35 * len(rejected)), placeholder=""
+            ui.table_with_downloads(
+                rejected,
+                "afviste_raekker",
+                key="rej",
+                columns=labels.REJECTION_COLUMNS,
+                height=min(400, ui.full_height(len(rejected))),
+                placeholder="",
             )
-            ui.downloads(rejected, "afviste_raekker", key="rej")
         else:
             st.success("Alle rækker kan indlæses.", icon=":material/check_circle:")
 
@@ -219,8 +216,8 @@ def show_upload(uploaded, path: Path) -> None:
             mode = st.radio(
                 "Hvordan skal filen indlæses?",
                 importer.MODES,
-                format_func=importer.MODE_LABELS.get,
-                captions=[importer.MODE_TEXTS[m] for m in importer.MODES],
+                format_func=labels.IMPORT_MODES.get,
+                captions=[labels.IMPORT_MODE_TEXTS[m] for m in importer.MODES],
                 key="mode",
             )
             n_ok = ins.rows_read - len(ins.rejections)

@@ -1,12 +1,25 @@
 """Økonomi: spend against budget, why it moved since last year, and where the money goes."""
 
-import pandas as pd
 import streamlit as st
 
 import ui
-from slcore import activity, charts, economy, figures, fmt
+from slcore import activity, charts, economy, figures, fmt, labels
 
 PAGE = "oek"
+TEAMS = ui.TeamsTab(
+    "projected_spend_dkk",
+    "Forventet forbrug pr. team (mio. kr.)",
+    (
+        "active_registrations",
+        "active_citizens",
+        "realized_spend_dkk",
+        "committed_spend_dkk",
+        "projected_spend_dkk",
+    ),
+    "forbrug_pr_team",
+    "oek_teams",
+    money=True,
+)
 
 view = ui.page("Økonomi")
 if view.status.registrations == 0:
@@ -21,90 +34,56 @@ deviation = economy.budget_deviation(store, period, filters, total=True)
 decomposition = economy.change_decomposition(store, period, filters)
 # No budget to compare with: a filter on age or team rules it out, or none exists.
 split_reason = economy.no_budget_reason(filters)
-budget = None if split_reason or fmt.is_missing(total["budget_dkk"]) else total["budget_dkk"]
+budget = economy.comparable_budget(total, filters)
 no_budget = split_reason or "intet budget"
 
 # --- Key figures ---------------------------------------------------------------------------
-past_end = period.last_past_day
-k1, k2, k3, k4 = st.columns(4)
-k1.metric(
-    f"Forbrug til og med {fmt.date(past_end)}",
-    fmt.mio_kr(total["realized_spend_dkk"]),
-    border=True,
-)
+row = [
+    ui.Tile(
+        f"Forbrug til og med {fmt.date(period.last_past_day)}",
+        fmt.mio_kr(total["realized_spend_dkk"]),
+    ),
+    ui.Tile(
+        f"Forventet forbrug til {fmt.date(period.end)}", fmt.mio_kr(total["projected_spend_dkk"])
+    ),
+    ui.budget_tile(budget, split_reason, "Årsbudgetter fordelt efter periodens dage."),
+]
 if budget:
-    dev = total["budget_deviation_dkk"]
-    k2.metric(
-        f"Forventet forbrug til {fmt.date(period.end)}",
-        fmt.mio_kr(total["projected_spend_dkk"]),
+    dev, share = deviation.iloc[-1][["deviation", "deviation_share"]]
+    row[1] = ui.Tile(
+        row[1].label,
+        row[1].value,
         # Short enough for a quarter of the page; the exact kroner are in the help.
-        delta=f"{'+' if dev > 0 else ''}{fmt.short_kr(dev)} "
-        f"({fmt.pct(dev / budget, 1, signed=True)})",
+        delta=f"{'+' if dev > 0 else ''}{fmt.short_kr(dev)} ({fmt.pct(share, 1, signed=True)})",
         delta_color="inverse",
         delta_arrow="up" if dev > 0 else "down",
-        border=True,
         help="Forbrug indtil nu + disponeret for resten af perioden. "
         f"Afvigelse fra budget: {fmt.kr(dev)}.",
     )
-else:
-    k2.metric(
-        f"Forventet forbrug til {fmt.date(period.end)}",
-        fmt.mio_kr(total["projected_spend_dkk"]),
-        border=True,
-    )
-if budget is None:
-    k3.metric(
-        "Budget for perioden",
-        "–",
-        delta="kan ikke opdeles" if split_reason else "intet budget",
-        delta_color="off",
-        delta_arrow="off",
-        border=True,
-        help="Budgetter findes pr. år og indsatstype; med filter på alder eller team kan "
-        "forbruget ikke sammenlignes med et budget."
-        if split_reason
-        else "Der er intet budget for periodens år og de valgte indsatstyper. Budgetter "
-        "lægges ind på siden Serviceniveau.",
-    )
-else:
-    k3.metric(
-        "Budget for perioden",
-        fmt.mio_kr(budget),
-        border=True,
-        help="Årsbudgetter fordelt efter periodens dage.",
-    )
 if decomposition is not None:
-    change = decomposition.totals["change"]
-    k4.metric(
-        "Ændring mod sidste år",
-        fmt.mio_kr(change),
-        delta=fmt.pct(change / decomposition.totals["spend_before"], 1, signed=True)
-        if decomposition.totals["spend_before"]
-        else None,
-        delta_color="inverse",
-        delta_arrow="up" if change > 0 else "down",
-        border=True,
-        help=f"Forbruget på samme dage sidste år mod i år: fra {fmt.date(decomposition.previous.start)} – "
-        f"{fmt.date(decomposition.previous.end)} til {fmt.date(decomposition.current.start)} – "
-        f"{fmt.date(decomposition.current.end)}.",
+    d, change = decomposition, decomposition.totals["change"]
+    share = economy.change_share(d)
+    row.append(
+        ui.Tile(
+            "Ændring mod sidste år",
+            fmt.mio_kr(change),
+            delta=None if share is None else fmt.pct(share, 1, signed=True),
+            delta_color="inverse",
+            delta_arrow="up" if change > 0 else "down",
+            help="Forbruget på samme dage sidste år mod i år: fra "
+            f"{fmt.date(d.previous.start)} – {fmt.date(d.previous.end)} til "
+            f"{fmt.date(d.current.start)} – {fmt.date(d.current.end)}.",
+        )
     )
-if split_reason:
-    st.caption(f"{split_reason.capitalize()}: budgetter findes pr. år og indsatstype.")
-unbudgeted = economy.without_budget(deviation) if budget is not None else deviation.iloc[:0]
-if len(unbudgeted):
-    type_list = ", ".join(names.get(c, c) for c in unbudgeted["intervention_type"])
-    st.caption(
-        f"{fmt.kr(unbudgeted['projected'].sum())} af det forventede forbrug er på indsatstyper "
-        f"uden budget for perioden ({type_list}). De har ingen afvigelse hver for sig, men "
-        "tæller med i afvigelsen i alt: hele det forventede forbrug mod hele budgettet."
-    )
+ui.tiles(row, columns=4)
+ui.budget_notes(split_reason, deviation if budget is not None else None, names)
 
 # --- Spend per month -----------------------------------------------------------------------
-by_type = figures.monthly_series(store, period, filters, by="intervention_type")
-by_type = by_type[by_type["month_start"].dt.date <= period.as_of]
 ui.drill_chart(
     charts.monthly_stacked_chart(
-        by_type,
+        figures.months_so_far(
+            figures.monthly_series(store, period, filters, by="intervention_type"), period.as_of
+        ),
         "intervention_type",
         "realized",
         names,
@@ -123,36 +102,25 @@ st.plotly_chart(
     key="oek_cumulative",
 )
 with st.expander("Tal pr. måned"):
-    # Every month stays, so the months add up to the period; a partial one says so.
-    partial = charts.partial_months(monthly, period.as_of)
-    table = monthly.drop(columns=["month_start", "month_end"]).copy()
-    table["month"] = table["month"].map(
-        lambda m: charts.month_name(pd.Timestamp(m).date(), partial)
-    )
-    sums = {
-        "month": "Hele perioden",
-        "realized": total["realized_spend_dkk"],
-        "committed": total["committed_spend_dkk"],
-        "budget": budget,
-    }
-    table = pd.concat([table, pd.DataFrame([sums])], ignore_index=True)
     if budget is None:
-        table = table.drop(columns="budget")
         st.caption(
             f"Månederne summer til periodens forbrug og disponeret; {no_budget}"
             f"{'.' if split_reason else ' for perioden.'}"
         )
     else:
-        table["budget"] = table["budget"].astype("float64")  # a month without one: "–"
         st.caption("Månederne summer til periodens forbrug, disponeret og budget.")
-    if partial:
-        st.caption(
-            f"{', '.join(charts.month_name(m, partial) for m in partial)}: ikke en hel "
-            "måned; forbruget er kun dagene i perioden til og med opgørelsesdagen "
-            f"{fmt.date(period.as_of)}, resten af perioden er disponeret."
-        )
+    note = ui.partial_note(
+        charts.partial_months(monthly, period.as_of),
+        "forbruget er kun dagene i perioden til og med opgørelsesdagen "
+        f"{fmt.date(period.as_of)}, resten af perioden er disponeret.",
+    )
+    if note:
+        st.caption(note)
     ui.table_with_downloads(
-        table, "forbrug_pr_maaned", period=period, key="oek_months", placeholder="–"
+        economy.monthly_spend_table(monthly, total, budget, period.as_of),
+        "forbrug_pr_maaned",
+        period=period,
+        key="oek_months",
     )
 
 tabs = st.tabs(
@@ -166,24 +134,21 @@ tabs = st.tabs(
 )
 
 with tabs[0]:
-    table = deviation.copy()
-    table["intervention_type"] = table["intervention_type"].fillna("I alt")
-    table.insert(1, "intervention_name", table["intervention_type"].map(names).fillna(""))
+    table = ui.with_type_names(deviation, names, total=True)
     if budget is None:
         # Spend per type only: no columns of dashes and no "Intet budget" on every row.
-        if split_reason:
-            st.info(
-                f"{split_reason.capitalize()}: budgetter findes pr. indsatstype. Fjern "
-                "filteret på alder eller team for at sammenligne med budgettet."
-            )
-        else:
-            st.info(
-                "Der er intet budget for perioden for de valgte indsatstyper. Budgetter "
-                "lægges ind på siden Serviceniveau."
-            )
-        table = table.drop(columns=["budget", "deviation", "deviation_share", "band"])
+        st.info(
+            f"{split_reason.capitalize()}: budgetter findes pr. indsatstype. Fjern "
+            "filteret på alder eller team for at sammenligne med budgettet."
+            if split_reason
+            else "Der er intet budget for perioden for de valgte indsatstyper. Budgetter "
+            "lægges ind på siden Serviceniveau."
+        )
         ui.table_with_downloads(
-            table, "forbrug_pr_indsatstype", period=period, key="oek_deviation", placeholder="–"
+            table.drop(columns=["budget", "deviation", "deviation_share", "band"]),
+            "forbrug_pr_indsatstype",
+            period=period,
+            key="oek_deviation",
         )
     else:
         ui.drill_chart(
@@ -201,27 +166,26 @@ with tabs[0]:
             "indsatstype uden budget har ingen afvigelse; I alt er hele det forventede "
             "forbrug mod hele budgettet."
         )
-        colours = [charts.DEVIATION_COLORS[b] for b in table["band"]]
-        table["band"] = table["band"].map(economy.BANDS)
-        shown = table.rename(columns=fmt.FIGURE_LABELS)
-        styled = ui.danish_table(shown).apply(
-            lambda r: [f"background-color: {colours[r.name]}"] * len(r), axis=1
+        ui.table_with_downloads(
+            labels.translate(table, band=labels.DEVIATION_BANDS),
+            "afvigelse_pr_indsatstype",
+            period=period,
+            key="oek_deviation",
+            row_colors=[charts.DEVIATION_COLORS[b] for b in table["band"]],
+            height=ui.full_height(len(table)),
         )
-        st.dataframe(styled, hide_index=True, height=38 + 35 * len(shown), placeholder="–")
-        ui.downloads(shown, "afvigelse_pr_indsatstype", period=period, key="oek_deviation")
 
 with tabs[1]:
     if decomposition is None:
         st.info("Ingen dage i perioden er gået endnu, så der er intet at sammenligne.")
     else:
         d = decomposition
+        y0 = fmt.period_label(d.previous.start, d.previous.end)
+        y1 = fmt.period_label(d.current.start, d.current.end)
         st.plotly_chart(
             charts.decomposition_chart(
                 d.totals,
-                (
-                    fmt.period_label(d.previous.start, d.previous.end),
-                    fmt.period_label(d.current.start, d.current.end),
-                ),
+                (y0, y1),
                 f"Ændringen i forbrug mod samme dage sidste år: volumen, mix og pris"
                 f"<br><sup>{fmt.date(d.current.start)} – {fmt.date(d.current.end)} mod "
                 f"{fmt.date(d.previous.start)} – {fmt.date(d.previous.end)}, opgjort pr. "
@@ -236,31 +200,12 @@ with tabs[1]:
             "dele summer præcist til ændringen. Enhedsprisen pr. barneår (365 barnedage) står "
             "ved siden af rammens pris pr. år (rammens højeste månedspris × 12)."
         )
-        table = d.table.copy()
-        table.insert(1, "intervention_name", table["intervention_type"].map(names))
-        y0 = fmt.period_label(d.previous.start, d.previous.end)
-        y1 = fmt.period_label(d.current.start, d.current.end)
-        table = table.rename(
-            columns={
-                "child_days_before": f"Barnedage {y0}",
-                "child_days_now": f"Barnedage {y1}",
-                "spend_before": f"Forbrug {y0} (kr.)",
-                "spend_now": f"Forbrug {y1} (kr.)",
-                "unit_cost_before": f"Pris pr. barneår {y0} (kr.)",
-                "unit_cost_now": f"Pris pr. barneår {y1} (kr.)",
-                "frame_price_year": "Rammens pris pr. år (kr.)",
-                "volume": "Volumen (kr.)",
-                "mix": "Mix (kr.)",
-                "price": "Pris (kr.)",
-                "change": "Ændring i alt (kr.)",
-            }
-        )
         ui.table_with_downloads(
-            table,
+            ui.with_type_names(d.table, names),
             "forklaring_af_aendringen",
             period=period,
             key="oek_decomposition",
-            placeholder="–",
+            columns=labels.year_columns(y0, y1),
         )
 
 with tabs[2]:
@@ -268,14 +213,13 @@ with tabs[2]:
     if steps.empty:
         st.info("Intet forbrug i perioden.")
     else:
-        step_names = {s: activity.ladder_label(s) for s in steps["ladder_step"]}
         left, right = st.columns(2)
         left.plotly_chart(
             charts.group_bar_chart(
                 steps,
                 "ladder_step",
                 "projected",
-                step_names,
+                {s: labels.ladder_step(s) for s in steps["ladder_step"]},
                 f"Forventet forbrug pr. trin på indsatstrappen (mio. kr.)<br><sup>{caption}</sup>",
                 money=True,
                 horizontal=True,
@@ -291,10 +235,11 @@ with tabs[2]:
             ),
             key="oek_ladder",
         )
-        table = steps.copy()
-        table["ladder_step"] = table["ladder_step"].map(activity.ladder_label)
         ui.table_with_downloads(
-            table, "forbrug_pr_trin", period=period, key="oek_steps_table", placeholder="–"
+            labels.translate(steps, ladder_step=labels.ladder_step),
+            "forbrug_pr_trin",
+            period=period,
+            key="oek_steps_table",
         )
 
 with tabs[3]:
@@ -316,39 +261,8 @@ with tabs[3]:
             key="oek_providers",
         )
         ui.table_with_downloads(
-            providers, "leverandoerer", period=period, key="oek_providers_table", placeholder="–"
+            providers, "leverandoerer", period=period, key="oek_providers_table"
         )
 
 with tabs[4]:
-    by_team = figures.key_figures(store, period, ("team",), filters)
-    by_team = by_team[by_team["projected_spend_dkk"] != 0]
-    ui.drill_chart(
-        charts.group_bar_chart(
-            by_team,
-            "team",
-            "projected_spend_dkk",
-            {},
-            f"Forventet forbrug pr. team (mio. kr.)<br><sup>{caption}</sup>",
-            money=True,
-            horizontal=True,
-        ),
-        PAGE,
-        "teams",
-    )
-    with st.expander("Tal pr. team"):
-        team_columns = [
-            "team",
-            "active_registrations",
-            "active_citizens",
-            "realized_spend_dkk",
-            "committed_spend_dkk",
-            "projected_spend_dkk",
-        ]
-        ui.table_with_downloads(
-            by_team[team_columns],
-            "forbrug_pr_team",
-            period=period,
-            key="oek_teams",
-            placeholder="–",
-        )
-    ui.allocation_list(PAGE, view, filters)
+    ui.teams_tab(PAGE, view, filters, TEAMS)

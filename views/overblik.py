@@ -4,7 +4,6 @@ import streamlit as st
 
 import ui
 from slcore import charts, economy, figures, fmt
-from slcore.fmt import FIGURE_LABELS
 
 view = ui.page("Overblik")
 if view.status.registrations == 0:
@@ -17,106 +16,67 @@ total = figures.key_figures(store, period, (), filters, missing_budget_empty=Tru
 by_type = figures.key_figures(
     store, period, ("intervention_type",), filters, missing_budget_empty=True
 )
+deviation = economy.deviation_table(by_type, total=True)
 past_end = period.last_past_day
 budget_same_days = figures.budget_total(store, period.start, past_end, filters)
-share = figures.within_frame_share(total)
 # No budget to compare with: a filter on age or team rules it out, or none exists.
 split_reason = economy.no_budget_reason(filters)
-budget = None if split_reason or fmt.is_missing(total["budget_dkk"]) else total["budget_dkk"]
-no_budget = split_reason or "intet budget"
+budget = economy.comparable_budget(total, filters)
 
 # --- KPI tiles: economy on the first row, activity and service level on the second ---------
 realized, projected = total["realized_spend_dkk"], total["projected_spend_dkk"]
-e1, e2, e3 = st.columns(3)
+spent = ui.Tile(f"Forbrug til og med {fmt.date(past_end)}", fmt.mio_kr(realized))
 if budget_same_days:
     diff = realized - budget_same_days
-    e1.metric(
-        f"Forbrug til og med {fmt.date(past_end)}",
-        fmt.mio_kr(realized),
+    spent = ui.Tile(
+        spent.label,
+        spent.value,
         delta=f"{fmt.kr(diff)} mod budget for samme dage",
         delta_color="inverse",
         delta_arrow="up" if diff > 0 else "down",
-        border=True,
         help=f"Budget for {fmt.date(period.start)} – {fmt.date(past_end)}: "
         f"{fmt.kr(budget_same_days)} (årets budget fordelt jævnt over dagene).",
     )
-else:
-    e1.metric(f"Forbrug til og med {fmt.date(past_end)}", fmt.mio_kr(realized), border=True)
+expected = ui.Tile(
+    f"Forventet forbrug for perioden til {fmt.date(period.end)}", fmt.mio_kr(projected)
+)
 if budget:
-    dev = total["budget_deviation_dkk"]
-    e2.metric(
-        f"Forventet forbrug for perioden til {fmt.date(period.end)}",
-        fmt.mio_kr(projected),
-        delta=f"{fmt.kr(dev)} ({fmt.pct(dev / budget, 1, signed=True)}) mod budget",
+    dev, share = deviation.iloc[-1][["deviation", "deviation_share"]]
+    expected = ui.Tile(
+        expected.label,
+        expected.value,
+        delta=f"{fmt.kr(dev)} ({fmt.pct(share, 1, signed=True)}) mod budget",
         delta_color="inverse",
         delta_arrow="up" if dev > 0 else "down",
-        border=True,
         help="Forbrug indtil nu + disponeret for resten af perioden (løbende bevillinger "
         "regnes til periodens slutning).",
     )
-else:
-    e2.metric(
-        f"Forventet forbrug for perioden til {fmt.date(period.end)}",
-        fmt.mio_kr(projected),
-        border=True,
-    )
-if budget is None:
-    e3.metric(
-        "Budget for perioden",
-        "–",
-        delta="kan ikke opdeles" if split_reason else "intet budget",
-        delta_color="off",
-        delta_arrow="off",
-        border=True,
-        help="Budgetter findes pr. år og indsatstype; med filter på alder eller team kan "
-        "forbruget ikke sammenlignes med et budget."
-        if split_reason
-        else "Der er intet budget for periodens år og de valgte indsatstyper. Budgetter "
-        "lægges ind på siden Serviceniveau.",
-    )
-else:
-    e3.metric(
-        "Budget for perioden",
-        fmt.mio_kr(budget),
-        border=True,
-        help="Årsbudgetter fordelt efter periodens dage i hvert år.",
-    )
-if split_reason:
-    st.caption(f"{split_reason.capitalize()}: budgetter findes pr. år og indsatstype.")
-if budget is not None:
-    unbudgeted = economy.without_budget(economy.deviation_table(by_type))
-    if len(unbudgeted):
-        type_list = ", ".join(view.type_names.get(c, c) for c in unbudgeted["intervention_type"])
-        st.caption(
-            f"{fmt.kr(unbudgeted['projected'].sum())} af det forventede forbrug er på "
-            f"indsatstyper uden budget for perioden ({type_list}). De har ingen afvigelse hver "
-            "for sig, men tæller med i afvigelsen i alt: hele det forventede forbrug mod hele "
-            "budgettet."
-        )
-a1, a2, a3, a4 = st.columns(4)
-a1.metric(
-    "Aktive bevillinger",
-    fmt.number(total["active_registrations"]),
-    border=True,
-    help="Bevillinger, der løber mindst én dag i perioden til og med opgørelsesdagen.",
-)
-a2.metric(
-    "Aktive børn og unge",
-    fmt.number(total["active_citizens"]),
-    border=True,
-    help="Forskellige borgere blandt de aktive bevillinger.",
-)
-a3.metric(
-    "Inden for rammen",
-    fmt.pct(share),
-    border=True,
-    help="Andel af de aktive bevillinger med en ramme, der ligger inden for rammen.",
-)
-a4.metric(
-    "Ikke-godkendte afvigelser",
-    fmt.number(total["unapproved_deviations"]),
-    border=True,
-    help="Aktive bevillinger uden for rammen, som visitationsudvalget ikke har godkendt.",
+budget_help = "Årsbudgetter fordelt efter periodens dage i hvert år."
+ui.tiles([spent, expected, ui.budget_tile(budget, split_reason, budget_help)])
+ui.budget_notes(split_reason, deviation if budget is not None else None, view.type_names)
+ui.tiles(
+    [
+        ui.Tile(
+            "Aktive bevillinger",
+            fmt.number(total["active_registrations"]),
+            help="Bevillinger, der løber mindst én dag i perioden til og med opgørelsesdagen.",
+        ),
+        ui.Tile(
+            "Aktive børn og unge",
+            fmt.number(total["active_citizens"]),
+            help="Forskellige borgere blandt de aktive bevillinger.",
+        ),
+        ui.Tile(
+            "Inden for rammen",
+            fmt.pct(figures.within_frame_share(total)),
+            help="Andel af de aktive bevillinger med en ramme, der ligger inden for rammen.",
+        ),
+        ui.Tile(
+            "Ikke-godkendte afvigelser",
+            fmt.number(total["unapproved_deviations"]),
+            help="Aktive bevillinger uden for rammen, som visitationsudvalget ikke har godkendt.",
+        ),
+    ]
 )
 
 # --- Charts -------------------------------------------------------------------------------
@@ -128,7 +88,7 @@ left.plotly_chart(
         period.as_of,
         view.caption,
         show_budget=filters.budget_applies,
-        no_budget=no_budget,
+        no_budget=split_reason or "intet budget",
     ),
     key="cumulative",
 )
@@ -142,7 +102,7 @@ right.plotly_chart(
 # --- Key figures table -------------------------------------------------------------------
 st.subheader("Nøgletal pr. indsatstype")
 st.caption(view.caption)
-table = by_type.copy()
+table = figures.with_within_frame_share(by_type)
 if budget is None:
     # No column of dashes: the caption says why there is no budget to compare with.
     table = table.drop(columns=["budget_dkk", "budget_deviation_dkk"])
@@ -152,7 +112,6 @@ if budget is None:
         else "Der er intet budget for perioden."
     )
 table.insert(1, "intervention_name", table["intervention_type"].map(view.type_names))
-table["within_frame_share"] = [figures.within_frame_share(r) for _, r in table.iterrows()]
-shown = table.rename(columns=FIGURE_LABELS)
-st.dataframe(ui.danish_table(shown), hide_index=True, height=38 + 35 * len(shown), placeholder="–")
-ui.downloads(shown, "noegletal", period=period, key="kf")
+ui.table_with_downloads(
+    table, "noegletal", period=period, key="kf", height=ui.full_height(len(table))
+)

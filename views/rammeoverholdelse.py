@@ -6,24 +6,19 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from slcore import charts, compliance, figures, fmt
+from slcore import charts, compliance, figures, fmt, labels
 from slcore.periods import Period
 
 
-def danish_dates(values: pd.Series) -> pd.Series:
-    """Return dates as 31-12-2025 text (empty for none)."""
-    return values.map(lambda v: fmt.date(pd.Timestamp(v).date()) if pd.notna(v) else "")
-
-
 def dates_as_text(table: pd.DataFrame) -> pd.DataFrame:
-    """Return a table for the screen: its date columns as 31-12-2025 text.
+    """Return a table for the screen: its date columns as 31-12-2025 text (empty for none).
 
     The downloads keep real dates, which Excel sorts and filters as dates.
     """
     out = table.copy()
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = danish_dates(out[col])
+            out[col] = [fmt.date(pd.Timestamp(v).date()) if pd.notna(v) else "" for v in out[col]]
     return out
 
 
@@ -31,9 +26,9 @@ def filter_words(view: ui.View) -> list[str]:
     """Return the sidebar's filters in words, for the title of a list for the meeting."""
     f = view.filters
     words = [
-        ", ".join(ui.CATEGORY_LABELS.get(c, c) for c in f.categories),
+        ", ".join(labels.CATEGORIES.get(c, c) for c in f.categories),
         ", ".join(view.type_names.get(c, c) for c in f.intervention_types),
-        ", ".join(f"{band} år" for band in f.age_bands),
+        ", ".join(labels.age_band(band) for band in f.age_bands),
         ", ".join(f.teams),
     ]
     return [w for w in words if w]
@@ -46,80 +41,50 @@ if view.status.registrations == 0:
 
 period, filters, store, names = view.period, view.filters, view.store, view.type_names
 status = compliance.status_by_type(store, period, filters)
-totals = status[
+totals = compliance.status_totals(status)
+ui.tiles(
     [
-        "active_registrations",
-        "within_frame",
-        "approved_exceptions",
-        "unapproved_deviations",
-        "no_frame",
-    ]
-].sum()
-
-c1, c2, c3 = st.columns(3)
-c4, c5 = st.columns(2)
-c1.metric(
-    "Inden for rammen",
-    fmt.pct(figures.within_frame_share(totals)),
-    border=True,
-    help="Andel af de aktive bevillinger med en ramme, der ligger inden for den.",
-)
-c2.metric(
-    "Godkendte undtagelser",
-    fmt.number(totals["approved_exceptions"]),
-    border=True,
-    help="Uden for rammen, men godkendt i visitationsudvalget.",
-)
-c3.metric(
-    "Ikke-godkendte afvigelser",
-    fmt.number(totals["unapproved_deviations"]),
-    border=True,
-    help="Uden for rammen uden godkendelse i visitationsudvalget.",
-)
-c4.metric(
-    "Uden ramme",
-    fmt.number(totals["no_frame"]),
-    border=True,
-    help="Aktive bevillinger af en indsatstype, der ikke har en ramme.",
-)
-c5.metric(
-    "Forbrug uden for rammen",
-    fmt.mio_kr(status["outside_dkk"].sum()),
-    border=True,
-    help="Den del af periodens forventede forbrug, der ligger ud over rammen: hele "
-    "beløbet ved forkert alder, dagene efter længste varighed og den del af prisen "
-    "eller omfanget, der ligger over rammen.",
-)
-
-tabs = st.tabs(
-    [
-        "Pr. indsatstype",
-        "Årsager",
-        "Type og alder",
-        "Udvikling",
-        "Varighed og pris",
-        "Visitationsudvalget",
+        ui.Tile(
+            "Inden for rammen",
+            fmt.pct(figures.within_frame_share(totals)),
+            help="Andel af de aktive bevillinger med en ramme, der ligger inden for den.",
+        ),
+        ui.Tile(
+            "Godkendte undtagelser",
+            fmt.number(totals["approved_exceptions"]),
+            help="Uden for rammen, men godkendt i visitationsudvalget.",
+        ),
+        ui.Tile(
+            "Ikke-godkendte afvigelser",
+            fmt.number(totals["unapproved_deviations"]),
+            help="Uden for rammen uden godkendelse i visitationsudvalget.",
+        ),
     ]
 )
+ui.tiles(
+    [
+        ui.Tile(
+            labels.STATUSES["no_frame"],
+            fmt.number(totals["no_frame"]),
+            help="Aktive bevillinger af en indsatstype, der ikke har en ramme.",
+        ),
+        ui.Tile(
+            "Forbrug uden for rammen",
+            fmt.mio_kr(status["outside_dkk"].sum()),
+            help="Den del af periodens forventede forbrug, der ligger ud over rammen: hele "
+            "beløbet ved forkert alder, dagene efter længste varighed og den del af prisen "
+            "eller omfanget, der ligger over rammen.",
+        ),
+    ]
+)
+
+TABS = ("Pr. indsatstype", "Årsager", "Type og alder", "Udvikling", "Varighed og pris")
+tabs = st.tabs([*TABS, "Visitationsudvalget"])
 
 with tabs[0]:
     st.plotly_chart(charts.status_by_type_chart(status, names, view.caption), key="status")
-    table = status.copy()
-    table.insert(1, "Indsats", table["intervention_type"].map(names))
-    table = table.rename(
-        columns={
-            "intervention_type": "Indsatstype",
-            "active_registrations": "Aktive bevillinger",
-            "within_frame": "Inden for rammen",
-            "approved_exceptions": "Godkendte undtagelser",
-            "unapproved_deviations": "Ikke-godkendte afvigelser",
-            "no_frame": "Uden ramme",
-            "within_frame_share": "Andel inden for rammen",
-            "outside_dkk": "Uden for rammen (kr.)",
-        }
-    )
-    st.dataframe(ui.danish_table(table), hide_index=True, placeholder="–")
-    ui.downloads(table, "rammeoverholdelse", key="status", period=period)
+    table = ui.with_type_names(status, names)
+    ui.table_with_downloads(table, "rammeoverholdelse", key="status", period=period)
 
 with tabs[1]:
     reasons = compliance.reason_counts(store, period, filters)
@@ -128,17 +93,8 @@ with tabs[1]:
     else:
         st.plotly_chart(charts.reasons_chart(reasons, view.caption), key="reasons")
         st.markdown("**Kombinationer af årsager**")
-        combos = compliance.reason_combinations(store, period, filters).rename(
-            columns={
-                "reasons": "Årsager",
-                "approved_exceptions": "Godkendte undtagelser",
-                "unapproved_deviations": "Ikke-godkendte afvigelser",
-                "total": "I alt",
-                "outside_dkk": "Uden for rammen (kr.)",
-            }
-        )
-        st.dataframe(ui.danish_table(combos), hide_index=True, placeholder="–")
-        ui.downloads(combos, "aarsager", key="combos", period=period)
+        combos = compliance.reason_combinations(store, period, filters)
+        ui.table_with_downloads(combos, "aarsager", key="combos", period=period)
 
 with tabs[2]:
     grid = compliance.status_by_type_age(store, period, filters)
@@ -156,12 +112,7 @@ with tabs[3]:
         st.plotly_chart(charts.trend_chart(trend, view.caption), key="trend")
 
 with tabs[4]:
-    framed = [
-        c
-        for c in status["intervention_type"]
-        if c
-        in set(status.loc[status["no_frame"] < status["active_registrations"], "intervention_type"])
-    ]
+    framed = compliance.framed_types(status)
     if not framed:
         st.info("Ingen aktive bevillinger med en ramme i perioden.")
     else:
@@ -171,10 +122,10 @@ with tabs[4]:
         )
         measure = l2.radio(
             "Mål",
-            ["duration", "price"],
+            list(labels.LIMIT_MEASURES),
             horizontal=True,
             key="limit_measure",
-            format_func={"duration": "Varighed", "price": "Pris"}.get,
+            format_func=labels.LIMIT_MEASURES.get,
         )
         points = compliance.limit_points(store, period, chosen, measure, filters)
         st.caption(
@@ -195,30 +146,18 @@ with tabs[5]:
         "Aktive bevillinger uden for rammen uden godkendelse, størst beløb uden for "
         f"rammen først. {view.caption}."
     )
-    dev = compliance.committee_deviations(store, period, filters)
-    dev_table = pd.DataFrame(
-        {
-            "Bevillings-id": dev["registration_id"],
-            "Borger (pseudonym)": dev["citizen_id"],
-            "Indsats": dev["intervention_type"].map(names),
-            "Team": dev["team"],
-            "Sagsbehandler": dev["caseworker"],
-            "Startdato": dev["start_date"],
-            "Slutdato": dev["end_date"],
-            "Årsager": dev["reasons"],
-            "Uden for rammen (kr.)": dev["outside_dkk"],
-        }
-    )
-    if dev_table.empty:
+    dev = compliance.deviations_list(compliance.committee_deviations(store, period, filters), names)
+    if dev.empty:
         st.success("Ingen ikke-godkendte afvigelser i perioden.")
     else:
-        st.dataframe(ui.danish_table(dates_as_text(dev_table)), hide_index=True, placeholder="–")
-        ui.downloads(
-            dev_table,
+        ui.table_with_downloads(
+            dev,
             "ikke_godkendte_afvigelser",
             key="dev",
             period=period,
             title=" · ".join(["Ikke-godkendte afvigelser", *filter_words(view)]),
+            columns=labels.COMMITTEE_COLUMNS,
+            screen=dates_as_text(dev),
         )
 
     st.markdown("#### Når snart længste varighed")
@@ -229,32 +168,21 @@ with tabs[5]:
         f"Bevillinger, der løber pr. {fmt.date(period.as_of)} og passerer rammens "
         f"længste varighed inden {int(days)} dage, så de kan revurderes i tide."
     )
-    exp = compliance.committee_expiring(store, period.as_of, int(days), filters)
-    exp_table = pd.DataFrame(
-        {
-            "Bevillings-id": exp["registration_id"],
-            "Borger (pseudonym)": exp["citizen_id"],
-            "Indsats": exp["intervention_type"].map(names),
-            "Team": exp["team"],
-            "Sagsbehandler": exp["caseworker"],
-            "Startdato": exp["start_date"],
-            "Planlagt slut": exp["end_date"],
-            "Rammens sidste dag": exp["frame_last_day"],
-            "Dage tilbage": exp["days_left"].astype("int64"),
-            "Godkendt i udvalget": exp["committee_approved"].map({True: "Ja", False: "Nej"}),
-        }
+    exp = compliance.expiring_list(
+        compliance.committee_expiring(store, period.as_of, int(days), filters), names
     )
-    if exp_table.empty:
+    if exp.empty:
         st.success("Ingen bevillinger passerer længste varighed i den valgte periode.")
     else:
-        st.dataframe(ui.danish_table(dates_as_text(exp_table)), hide_index=True, placeholder="–")
         # The list covers the days from the as-of date to the horizon, seen as of that date.
         horizon = Period(period.as_of, period.as_of + dt.timedelta(days=int(days)), period.as_of)
         within = f"inden for {int(days)} {'dag' if int(days) == 1 else 'dage'}"
-        ui.downloads(
-            exp_table,
+        ui.table_with_downloads(
+            exp,
             "naar_laengste_varighed",
             key="exp",
             period=horizon,
             title=" · ".join([f"Når snart længste varighed ({within})", *filter_words(view)]),
+            columns=labels.COMMITTEE_COLUMNS,
+            screen=dates_as_text(exp),
         )

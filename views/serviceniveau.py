@@ -8,19 +8,15 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from slcore import calibration, charts, compliance, fmt, frames
+from slcore import calibration, charts, compliance, fmt, frames, labels, servicelevel
 from slcore.frames import EXTENT_UNITS, FrameError
+from slcore.servicelevel import first_of_next_month, frame_text
 from slcore.store import DEMO_ENDS_TEXT, DemoNotEnded
 
 # What a save can refuse with: a frame or budget outside the rules, or an unconfirmed demo end.
 SAVE_ERRORS = (FrameError, DemoNotEnded)
 
-UNIT_LABELS = {
-    "hours_per_week": "timer/uge",
-    "days_per_month": "dage/måned",
-    "nights_per_month": "døgn/måned",
-    "full_time": "fuld tid",
-}
+UNIT_LABELS = labels.EXTENT_UNITS
 
 view = ui.page("Serviceniveau")
 store, names, period = view.store, view.type_names, view.period
@@ -34,71 +30,6 @@ if view.status.is_demo:
         end_demo = st.checkbox(
             "Ja, afslut demodata, når jeg gemmer en ramme eller et budget", key="end_demo"
         )
-
-
-def _num(v: object) -> float | None:
-    return None if v is None or pd.isna(v) else float(v)  # pd.isna also covers NaN and NA
-
-
-def readable(table: pd.DataFrame) -> pd.DataFrame:
-    """Return frames in the words of a service-level document."""
-
-    def ages(r: pd.Series) -> str:
-        lo, hi = _num(r["age_min"]), _num(r["age_max"])
-        if lo is None and hi is None:
-            return ""
-        return f"{'' if lo is None else int(lo)}–{'' if hi is None else int(hi)} år"
-
-    return pd.DataFrame(
-        {
-            "Indsats": table["intervention_type"].map(names),
-            "Målgruppe": table.apply(ages, axis=1),
-            "Højeste omfang": [
-                "" if _num(e) is None else f"{fmt.number(e, 1)} {UNIT_LABELS.get(u, u or '')}"
-                for e, u in zip(table["max_extent"], table["extent_unit"], strict=True)
-            ],
-            "Længste varighed": [
-                "" if _num(m) is None else f"{int(m)} mdr." for m in table["max_duration_months"]
-            ],
-            "Højeste pris pr. måned (kr.)": table["max_monthly_cost"],
-            "Gælder fra": [fmt.date(pd.Timestamp(d).date()) for d in table["valid_from"]],
-            "Beskrivelse": table["description"].fillna(""),
-        }
-    )
-
-
-def frame_text(frame: dict[str, object]) -> str:
-    """Return a frame as one line of a service-level document, or 'ingen.'."""
-    if not frame:
-        return "ingen."
-    row = readable(pd.DataFrame([frame])).iloc[0]
-    parts = [
-        f"{label}: {row[label]}"
-        for label in ("Målgruppe", "Højeste omfang", "Længste varighed")
-        if row[label]
-    ]
-    cost = _num(frame.get("max_monthly_cost"))
-    if cost is not None:
-        parts.append(f"Højeste pris pr. måned: {fmt.kr(cost)}")
-    parts.append(f"gælder fra {row['Gælder fra']}")
-    return " · ".join(parts)
-
-
-def version_value(field: str, value: object) -> str:
-    """Return a frame field's value in Danish for the version comparison ('–' for none)."""
-    if fmt.is_missing(value):
-        return "–"
-    if isinstance(value, dt.date):
-        return fmt.date(value)
-    if field == "extent_unit":
-        return UNIT_LABELS.get(str(value), str(value))
-    if isinstance(value, int | float):
-        return (
-            fmt.kr(value)
-            if field == "max_monthly_cost"
-            else fmt.number(value, 0 if float(value).is_integer() else 1)
-        )
-    return str(value)
 
 
 def frame_form(prefix: str, current: dict[str, object]) -> dict[str, object]:
@@ -162,16 +93,13 @@ def _int(v: object) -> int | None:
     return None if v is None or pd.isna(v) else int(v)
 
 
+def _num(v: object) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)  # pd.isna also covers NaN and NA
+
+
 def current_frame(code: str, day: dt.date) -> dict[str, object]:
-    table = frames.frames_on(store, day)
-    row = table[table["intervention_type"] == code]
-    if row.empty:
-        return {}
-    return {k: (None if pd.isna(v) else v) for k, v in row.iloc[0].to_dict().items()}
-
-
-def first_of_next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    """Return the type's frame in force on a day ({} for none)."""
+    return servicelevel.current_frame(store, code, day)
 
 
 def saved(place: str, message: str) -> None:
@@ -226,11 +154,12 @@ with tabs[0]:
             "fil med rammer herunder."
         )
     else:
-        shown = readable(table)
-        st.dataframe(ui.danish_table(shown), hide_index=True, placeholder="–")
+        st.dataframe(
+            ui.danish_table(servicelevel.readable(table, names)), hide_index=True, placeholder="–"
+        )
         missing = [names[c] for c in codes if c not in set(table["intervention_type"])]
         if missing:
-            st.caption("Uden ramme: " + ", ".join(missing) + ".")
+            st.caption(f"{labels.STATUSES['no_frame']}: " + ", ".join(missing) + ".")
         ui.download_pair(
             frames.frames_csv(store).encode("utf-8"),
             frames.frames_xlsx(store),
@@ -309,22 +238,12 @@ with tabs[2]:
         b = c2.selectbox(
             "sammenlignet med", dates, index=len(dates) - 1, format_func=fmt.date, key="cmp_b"
         )
-        diff = frames.compare_versions(store, code, a, b).rename(
-            columns={
-                "field": "Felt",
-                "version_a": f"Fra {fmt.date(a)}",
-                "version_b": f"Fra {fmt.date(b)}",
-                "changed": "Ændret",
-            }
+        ui.table_with_downloads(
+            servicelevel.version_comparison(store, code, a, b),
+            f"rammeversioner_{code.lower()}",
+            key="cmp",
+            columns=labels.version_columns(fmt.date(a), fmt.date(b)),
         )
-        fields = dict(zip(frames.FRAME_LABELS.values(), frames.FRAME_LABELS, strict=True))
-        for col in (f"Fra {fmt.date(a)}", f"Fra {fmt.date(b)}"):
-            diff[col] = [
-                version_value(fields.get(f, f), v)
-                for f, v in zip(diff["Felt"], diff[col], strict=True)
-            ]
-        diff["Ændret"] = diff["Ændret"].map({True: "Ja", False: ""})
-        st.dataframe(diff, hide_index=True, placeholder="–")
 
 # --- What-if -------------------------------------------------------------------------------
 with tabs[3]:
@@ -338,19 +257,13 @@ with tabs[3]:
     )
     values = frame_form(f"wi_{code}", current_frame(code, period.as_of))
     result = compliance.whatif(store, period, code, compliance.Limits(**values), view.filters)
-    shown = pd.DataFrame(
-        {
-            "": ["Dagens ramme", "Ny ramme"],
-            "Vurderet": result["judged"],
-            "Uden for rammen": result["outside"],
-            "Alder": result["age"],
-            "Omfang": result["extent"],
-            "Varighed": result["duration"],
-            "Pris": result["price"],
-            "Forbrug uden for rammen (kr.)": result["outside_dkk"],
-        }
+    ui.table_with_downloads(
+        compliance.whatif_table(result),
+        f"hvad_nu_hvis_{code.lower()}",
+        key="whatif",
+        period=period,
+        columns=labels.WHATIF_COLUMNS,
     )
-    st.dataframe(ui.danish_table(shown), hide_index=True, placeholder="–")
     st.caption(
         f"Aktive bevillinger af typen i perioden {view.caption}. Dagens ramme er den "
         "version, der gjaldt ved hver bevillings start."
@@ -392,22 +305,12 @@ with tabs[4]:
     if summary.empty:
         st.info("Ingen bevillinger at regne på.")
     else:
-        table = pd.DataFrame(
-            {
-                "Indsats": summary["intervention_type"].map(names),
-                "Bevillinger": summary["n"],
-                "Afsluttede": summary["ended"],
-                "Løber stadig": summary["ongoing"],
-                "Median varighed, Kaplan–Meier (dage)": summary["km_median_days"],
-                "Median af afsluttede (dage)": summary["plain_median_days"],
-                "Andel efter 6 mdr.": summary["still_running_6m"],
-                "Andel efter 12 mdr.": summary["still_running_12m"],
-                "Andel efter 24 mdr.": summary["still_running_24m"],
-                "Rammens længste varighed (mdr.)": summary["max_duration_months"],
-            }
+        ui.table_with_downloads(
+            calibration.summary_table(summary, names),
+            "varigheder",
+            key="surv",
+            columns=labels.SURVIVAL_COLUMNS,
         )
-        st.dataframe(ui.danish_table(table), hide_index=True, placeholder="–")
-        ui.downloads(table, "varigheder", key="surv")
         code = st.selectbox(
             "Indsatstype",
             list(summary["intervention_type"]),
@@ -427,30 +330,11 @@ with tabs[4]:
             key="km",
         )
         dist = calibration.distributions(store, period.as_of, view.filters)
-        dist = dist[dist["intervention_type"] == code]
-        measure_names = {
-            "age": "Alder ved start",
-            "extent": "Omfang",
-            "monthly_cost": "Pris pr. måned",
-            "duration_months": "Varighed",
-        }
-        st.dataframe(
-            ui.danish_table(
-                pd.DataFrame(
-                    {
-                        "Mål": dist["measure"].map(measure_names),
-                        "Enhed": dist["unit"],
-                        "Antal": dist["n"],
-                        "50 %": dist["p50"],
-                        "80 %": dist["p80"],
-                        "90 %": dist["p90"],
-                        "Rammens grænse": dist["limit"],
-                        "Andel over grænsen": dist["share_over_limit"],
-                    }
-                )
-            ),
-            hide_index=True,
-            placeholder="–",
+        ui.table_with_downloads(
+            calibration.distribution_table(dist, code),
+            f"fordelinger_{code.lower()}",
+            key="dist",
+            columns=labels.DISTRIBUTION_COLUMNS,
         )
         st.caption(
             "50 %, 80 % og 90 %: den værdi, som halvdelen, 80 % og 90 % af bevillingerne "
