@@ -190,8 +190,10 @@ def test_upload_report_import_and_overview_changes(page, empty_app_url):
     rejected_tile = page.locator('[data-testid="stMetric"]', has_text="Afvises")
     rejected_tile.wait_for(timeout=60_000)
     # The rejected rows download: line, column, value (CPR masked), reason.
+    # The first pair of downloads is the counts by reason; the second the rejected rows.
     with page.expect_download() as info:
-        page.get_by_role("button", name="Hent CSV").first.click()
+        page.get_by_role("button", name="Hent CSV").nth(1).click()
+    assert info.value.suggested_filename == "afviste_raekker.csv"
     lines = Path(info.value.path()).read_bytes().decode("utf-8-sig").splitlines()
     expect(rejected_tile.locator('[data-testid="stMetricValue"]')).to_have_text("8")
     assert lines[0] == "Linje;Bevillings-id;Kolonne i filen;Værdi;Årsag" and len(lines) == 9
@@ -319,7 +321,8 @@ def test_activity_month_table_downloads(page, app_url):
     assert info.value.suggested_filename == name
     lines = Path(info.value.path()).read_bytes().decode("utf-8-sig").splitlines()
     assert lines[0] == (
-        "Måned;Aktive bevillinger;Aktive borgere;Nye bevillinger;Afsluttede bevillinger;Barnedage"
+        "Måned;Aktive bevillinger;Aktive børn og unge;Nye bevillinger;Afsluttede bevillinger;"
+        "Barnedage"
     )
     assert lines[1].startswith("jan 2026;")
     assert lines[-1].startswith("Hele perioden;")
