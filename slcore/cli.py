@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from slcore import figures, frames, importer, privacy
+from slcore import batches, figures, frames, importer, privacy
 from slcore.export import defuse
 from slcore.periods import Period
 from slcore.store import Store, StoreError, open_store
@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("import", parents=[db], help="import a registration extract")
     i.add_argument("file")
-    i.add_argument("--mode", choices=importer.MODES, default="upsert")
+    i.add_argument("--mode", choices=batches.MODES, default="upsert")
     i.add_argument("--sheet")
     i.add_argument("--strict", action="store_true")
     i.add_argument(
@@ -234,7 +234,7 @@ def _imports(store: Store, args: argparse.Namespace) -> int:
 
 
 def _undo(store: Store, args: argparse.Namespace) -> int:
-    importer.undo_batch(store, args.batch)
+    batches.undo_batch(store, args.batch)
     print(f"Import nr. {args.batch} er fortrudt.")
     return 0
 

@@ -39,9 +39,9 @@ import pandas as pd
 import pyarrow as pa
 
 from slcore import store as store_mod
+from slcore.batches import write_batch
 from slcore.figures import monthly_spend
 from slcore.frames import add_frames, set_budgets
-from slcore.importer import write_batch
 from slcore.periods import Period
 
 EPOCH = dt.date(1970, 1, 1)

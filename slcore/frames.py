@@ -22,8 +22,9 @@ import duckdb
 import pandas as pd
 
 from slcore import bounds, fmt
+from slcore.batches import leave_demo
 from slcore.export import defuse, restore, to_xlsx_bytes
-from slcore.store import Store, leave_demo
+from slcore.store import Store
 
 # A file to read: a path, an upload (a binary file-like, named by its ``name``) or its bytes.
 Source = str | os.PathLike[str] | BinaryIO | bytes

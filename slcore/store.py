@@ -163,18 +163,6 @@ class StoreError(Exception):
     """A store problem with a Danish message meant for the user."""
 
 
-# What ending the demo means, said before a user's first own save on a demo store.
-DEMO_ENDS_TEXT = (
-    "Dette afslutter demodata: demokommunens bevillinger, rammer og budgetter fjernes, så "
-    "opdigtede og rigtige tal aldrig blandes. Bagefter er databasen tom, til I indlæser "
-    "jeres egne udtræk under Indlæs data."
-)
-
-
-class DemoNotEnded(StoreError):
-    """A save on the demo store that the user has not confirmed may end the demo."""
-
-
 def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
     """Return the store path: the argument, else ``SLCORE_DB``, else ``data/slcore.duckdb``."""
     if path:
@@ -360,30 +348,6 @@ def intervention_types(store: Store) -> list[dict[str, object]]:
     ).fetchall()
     keys = ("code", "name_da", "name_en", "category", "ladder_step")
     return [dict(zip(keys, r, strict=True)) for r in rows]
-
-
-def leave_demo(cur: duckdb.DuckDBPyConnection, confirmed: bool = True) -> bool:
-    """End the demo when the first real data arrive; return whether it was a demo store.
-
-    Call inside the write transaction that adds the real data. The demo's registrations are
-    undone (their batch stays in history), its frames and budgets removed, so figures never
-    mix the made-up municipality with real data. Unless ``confirmed``, a demo store refuses
-    with ``DemoNotEnded`` (the transaction then rolls back: nothing is saved or removed).
-    """
-    row = cur.execute("SELECT value FROM meta WHERE key = 'is_demo'").fetchone()
-    if not row or row[0] != "true":
-        return False
-    if not confirmed:
-        raise DemoNotEnded(f"{DEMO_ENDS_TEXT} Bekræft det, før du gemmer.")
-    cur.execute(
-        "UPDATE import_batches SET undone_at = current_timestamp, undone_by = 'demodata fjernet' "
-        "WHERE kind = 'demo' AND undone_at IS NULL"
-    )
-    cur.execute("DELETE FROM frames WHERE created_by = 'demo'")
-    cur.execute("DELETE FROM budgets")
-    cur.execute("UPDATE meta SET value = 'false' WHERE key = 'is_demo'")
-    rebuild_current(cur)
-    return True
 
 
 def rebuild_current(cur: duckdb.DuckDBPyConnection) -> None:

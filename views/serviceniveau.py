@@ -9,8 +9,8 @@ import streamlit as st
 
 import ui
 from slcore import calibration, charts, compliance, fmt, frames
+from slcore.batches import DEMO_ENDS_TEXT, DemoNotEnded
 from slcore.frames import EXTENT_UNITS, FrameError
-from slcore.store import DEMO_ENDS_TEXT, DemoNotEnded
 
 # What a save can refuse with: a frame or budget outside the rules, or an unconfirmed demo end.
 SAVE_ERRORS = (FrameError, DemoNotEnded)

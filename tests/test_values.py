@@ -1,4 +1,4 @@
-"""Property tests of the SQL value parsers in slcore.importer (registrations.md §1, §3).
+"""Property tests of the SQL value parsers in slcore.values (registrations.md §1, §3).
 
 Each parser returns a SQL expression over a value expression; here they run in a plain
 in-memory DuckDB, many values per query. The importer applies them to
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from slcore import privacy
-from slcore.importer import (
+from slcore.values import (
     COST_PERIODS,
     EXTENT_UNITS,
     boolean_sql,
