@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from slcore import batches, figures, frames, importer, privacy
+from slcore import batches, budgets, figures, frames, importer, privacy, values
 from slcore.export import defuse
 from slcore.periods import Period
 from slcore.store import Store, StoreError, open_store
@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (
         Refused,
         importer.ImportRefused,
-        frames.FrameError,
+        values.FrameError,
         StoreError,
         privacy.KeyError_,
     ) as exc:
@@ -250,10 +250,10 @@ def _frames(store: Store, args: argparse.Namespace) -> int:
 
 def _budgets(store: Store, args: argparse.Namespace) -> int:
     if args.action == "import":
-        n = frames.import_budgets(store, args.file)
+        n = budgets.import_budgets(store, args.file)
         print(f"{n} budgetter indlæst.")
     else:
-        sys.stdout.write(frames.budgets_csv(store))
+        sys.stdout.write(budgets.budgets_csv(store))
     return 0
 
 

@@ -40,8 +40,9 @@ import pyarrow as pa
 
 from slcore import store as store_mod
 from slcore.batches import write_batch
+from slcore.budgets import set_budgets
 from slcore.figures import monthly_spend
-from slcore.frames import add_frames, set_budgets
+from slcore.frames import add_frames
 from slcore.periods import Period
 
 EPOCH = dt.date(1970, 1, 1)

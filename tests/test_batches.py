@@ -84,8 +84,9 @@ def test_data_as_of_is_latest_decision_up_to_today(store, tmp_path):
 
 
 def test_first_real_import_ends_the_demo(tmp_path):
+    from slcore.budgets import import_budgets
     from slcore.demo import build_demo
-    from slcore.frames import import_budgets, import_frames
+    from slcore.frames import import_frames
 
     db = tmp_path / "demo.duckdb"
     build_demo(db, scale=0.05, today=dt.date(2026, 11, 22))
