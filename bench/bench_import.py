@@ -523,7 +523,6 @@ def run_steps(csv_path: Path, db: Path) -> tuple[float, dict[str, float]]:
         t4 = time.perf_counter()
         batches.write_batch(
             store,
-            kind="import",
             file_name=csv_path.name,
             sha256=sha,
             mode="upsert",

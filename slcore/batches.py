@@ -8,13 +8,13 @@ current view (registrations.md §4). The demo is a batch too; the first real dat
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
 
 from slcore import bounds, fmt
+from slcore.actors import DEMO_USER, current_actor
 from slcore.reader import ImportRefused
 from slcore.store import REGISTRATION_COLUMNS, Store, StoreError, rebuild_current
 
@@ -128,21 +128,30 @@ def data_as_of(cur: duckdb.DuckDBPyConnection, today: dt.date) -> dt.date:
     return min(latest, today) if latest else today
 
 
-def _current_user() -> str:
-    try:
-        return getpass.getuser()
-    except OSError:
-        return "ukendt"
+def begin_write(
+    cur: duckdb.DuckDBPyConnection, *, user: str | None, demo: bool, end_demo: bool = True
+) -> str:
+    """Start a write in its transaction: end the demo unless it writes demo data; return who.
+
+    Every write of registrations, frames and budgets starts here, so the demo is told apart
+    by one flag and who acted is named one way (``actors.current_actor``; ``demo`` for demo
+    data, the OS user when a caller names no one). Unless ``end_demo``, a demo store refuses
+    a real write with ``DemoNotEnded``.
+    """
+    if demo:
+        return DEMO_USER
+    leave_demo(cur, confirmed=end_demo)
+    return user or current_actor(app=False)
 
 
 def write_batch(
     store: Store,
     *,
-    kind: str,
     file_name: str,
     sha256: str | None,
     mode: str,
-    user: str,
+    user: str | None = None,
+    demo: bool = False,
     rows_read: int,
     data_as_of_date: dt.date,
     rejections: list[dict[str, object]],
@@ -154,14 +163,16 @@ def write_batch(
 
     A replace that would remove more than the allowed share raises ``RemovalRefused`` and
     writes nothing, unless ``allow_removal``; the confirmation is recorded with the batch.
-    ``key_fingerprint`` (an import's) is remembered by a store that has none yet.
+    ``key_fingerprint`` (an import's) is remembered by a store that has none yet. ``demo``
+    marks the demo's own batch; any other batch ends the demo first.
     """
     cols = ", ".join(REGISTRATION_COLUMNS)
     content = [c for c in REGISTRATION_COLUMNS if c != "registration_id"]
     same = " AND ".join(f"i.{c} IS NOT DISTINCT FROM r.{c}" for c in content)
     with store.write() as cur:
-        if kind == "import":
-            leave_demo(cur)  # counts below then compare with real data only
+        # The demo ends first, so the counts below compare with real data only.
+        who = begin_write(cur, user=user, demo=demo)
+        kind = "demo" if demo else "import"
         batch_id = cur.execute("SELECT nextval('batch_seq')").fetchone()[0]
         cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM {source_table}")
         inserted, updated = cur.execute(
@@ -212,7 +223,7 @@ def write_batch(
                 kind,
                 file_name,
                 sha256,
-                user,
+                who,
                 mode,
                 rows_read,
                 inserted,
@@ -258,7 +269,7 @@ def undo_batch(store: Store, batch_id: int, user: str | None = None) -> None:
         cur.execute(
             "UPDATE import_batches SET undone_at = current_timestamp, undone_by = ? "
             "WHERE batch_id = ?",
-            [user or _current_user(), batch_id],
+            [user or current_actor(app=False), batch_id],
         )
         rebuild_current(cur)
 
@@ -319,7 +330,7 @@ def leave_demo(cur: duckdb.DuckDBPyConnection, confirmed: bool = True) -> bool:
         "UPDATE import_batches SET undone_at = current_timestamp, undone_by = 'demodata fjernet' "
         "WHERE kind = 'demo' AND undone_at IS NULL"
     )
-    cur.execute("DELETE FROM frames WHERE created_by = 'demo'")
+    cur.execute("DELETE FROM frames WHERE created_by = ?", [DEMO_USER])
     cur.execute("DELETE FROM budgets")
     cur.execute("UPDATE meta SET value = 'false' WHERE key = 'is_demo'")
     rebuild_current(cur)

@@ -14,7 +14,8 @@ import duckdb
 import pandas as pd
 
 from slcore import bounds, values
-from slcore.batches import leave_demo
+from slcore.actors import current_actor
+from slcore.batches import begin_write
 from slcore.export import to_xlsx_bytes
 from slcore.reader import Columns
 from slcore.store import Store
@@ -92,33 +93,42 @@ def parse_budgets(store: Store, source: Source) -> list[list[object]]:
     return out
 
 
-def _insert_budgets(cur: duckdb.DuckDBPyConnection, rows: list[list[object]]) -> None:
+def _insert_budgets(cur: duckdb.DuckDBPyConnection, rows: list[list[object]], who: str) -> None:
     """Insert or replace budgets rows, each checked against slcore.bounds first."""
     for row in rows:
         _check_budget(row)
     if rows:
         cur.executemany(
             """INSERT OR REPLACE INTO budgets (year, intervention_type, budget_dkk, planned_cases,
-                   updated_at) VALUES (?, ?, ?, ?, current_timestamp)""",
-            rows,
+                   updated_at, updated_by) VALUES (?, ?, ?, ?, current_timestamp, ?)""",
+            [[*row, who] for row in rows],
         )
 
 
 def set_budgets(
-    store: Store, rows: list[list[object]], demo: bool = False, end_demo: bool = True
+    store: Store,
+    rows: list[list[object]],
+    *,
+    user: str | None = None,
+    demo: bool = False,
+    end_demo: bool = True,
 ) -> int:
-    """Insert or replace budgets per (year, type) in one transaction; return the count."""
+    """Insert or replace budgets per (year, type) in one transaction; return the count.
+
+    ``user`` is who saves them (``actors.current_actor``); ``demo`` marks the demo's own.
+    """
     with store.write() as cur:
-        if not demo:
-            leave_demo(cur, confirmed=end_demo)
-        _insert_budgets(cur, rows)
+        who = begin_write(cur, user=user, demo=demo, end_demo=end_demo)
+        _insert_budgets(cur, rows, who)
     return len(rows)
 
 
-def import_budgets(store: Store, source: Source, end_demo: bool = True) -> int:
+def import_budgets(
+    store: Store, source: Source, *, user: str | None = None, end_demo: bool = True
+) -> int:
     """Import a budgets CSV or XLSX (a path, an upload or bytes); a (year, type) present is replaced."""
     rows = parse_budgets(store, source)
-    return set_budgets(store, rows, end_demo=end_demo)
+    return set_budgets(store, rows, user=user, end_demo=end_demo)
 
 
 def budgets_csv(store: Store) -> str:
@@ -202,7 +212,12 @@ def _budget_row(year: int, row: dict[str, object], known: set[str]) -> list[obje
 
 
 def save_budgets_for_year(
-    store: Store, year: int, table: pd.DataFrame, end_demo: bool = True
+    store: Store,
+    year: int,
+    table: pd.DataFrame,
+    *,
+    user: str | None = None,
+    end_demo: bool = True,
 ) -> int:
     """Replace a year's budgets with the table's non-empty rows (validated); return how many."""
     _check_year(year)
@@ -221,9 +236,9 @@ def save_budgets_for_year(
         seen.add(row[1])
         rows.append(row)
     with store.write() as cur:
-        leave_demo(cur, confirmed=end_demo)
+        who = begin_write(cur, user=user, demo=False, end_demo=end_demo)
         cur.execute("DELETE FROM budgets WHERE year = ?", [year])
-        _insert_budgets(cur, rows)
+        _insert_budgets(cur, rows, who)
     return len(rows)
 
 
@@ -236,9 +251,18 @@ def _scaled(budget: float, factor: float) -> float:
 
 
 def copy_budgets(
-    store: Store, from_year: int, to_year: int, factor: float = 1.0, overwrite: bool = False
+    store: Store,
+    from_year: int,
+    to_year: int,
+    factor: float = 1.0,
+    overwrite: bool = False,
+    *,
+    user: str | None = None,
 ) -> int:
-    """Copy one year's budgets to another, scaled by factor (e.g. 1.03 for price growth), rounded to whole kroner."""
+    """Copy one year's budgets to another, scaled by factor (e.g. 1.03 for price growth), rounded to whole kroner.
+
+    On the demo store the copy stays demo data (the demo is not ended by it).
+    """
     _check_year(from_year)
     _check_year(to_year)
     if from_year == to_year:
@@ -259,6 +283,8 @@ def copy_budgets(
             )
         cur.execute("DELETE FROM budgets WHERE year = ?", [to_year])
         _insert_budgets(
-            cur, [[to_year, code, _scaled(b, factor), planned] for code, b, planned in source]
+            cur,
+            [[to_year, code, _scaled(b, factor), planned] for code, b, planned in source],
+            user or current_actor(app=False),
         )
     return len(source)

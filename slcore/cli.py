@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from slcore import batches, budgets, figures, frames, importer, privacy, values
+from slcore.actors import current_actor
 from slcore.export import defuse
 from slcore.periods import Period
 from slcore.store import Store, StoreError, open_store
@@ -155,6 +156,7 @@ def _import(store: Store, args: argparse.Namespace) -> int:
         strict=args.strict,
         sheet=args.sheet,
         allow_removal=args.allow_removal,
+        user=current_actor(app=False),
     )
     if result.already_imported_as is not None:
         print(
@@ -234,14 +236,14 @@ def _imports(store: Store, args: argparse.Namespace) -> int:
 
 
 def _undo(store: Store, args: argparse.Namespace) -> int:
-    batches.undo_batch(store, args.batch)
+    batches.undo_batch(store, args.batch, user=current_actor(app=False))
     print(f"Import nr. {args.batch} er fortrudt.")
     return 0
 
 
 def _frames(store: Store, args: argparse.Namespace) -> int:
     if args.action == "import":
-        n = frames.import_frames(store, args.file)
+        n = frames.import_frames(store, args.file, user=current_actor(app=False))
         print(f"{n} rammeversioner tilføjet.")
     else:
         sys.stdout.write(frames.frames_csv(store))
@@ -250,7 +252,7 @@ def _frames(store: Store, args: argparse.Namespace) -> int:
 
 def _budgets(store: Store, args: argparse.Namespace) -> int:
     if args.action == "import":
-        n = budgets.import_budgets(store, args.file)
+        n = budgets.import_budgets(store, args.file, user=current_actor(app=False))
         print(f"{n} budgetter indlæst.")
     else:
         sys.stdout.write(budgets.budgets_csv(store))

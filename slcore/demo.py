@@ -841,11 +841,10 @@ def _insert_rows(
     n = len(df)
     write_batch(
         store,
-        kind="demo",
+        demo=True,
         file_name="demodata",
         sha256=None,
         mode="upsert",
-        user="demo",
         rows_read=n,
         data_as_of_date=today,
         rejections=[],
@@ -1002,7 +1001,7 @@ def build_demo(
             cur.execute("INSERT OR REPLACE INTO meta VALUES ('is_demo', 'true')")
             cur.execute("INSERT OR REPLACE INTO meta VALUES ('demo_seed', ?)", [str(seed)])
         report(0.9, "Rammer og budgetter…")
-        n_frames = add_frames(store, _frame_rows(today), user="demo")
+        n_frames = add_frames(store, _frame_rows(today), demo=True)
         n_budgets = set_budgets(store, _budget_rows(store, today, seed), demo=True)
         store.close()
     except BaseException:

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from slcore import bounds, values
-from slcore.batches import leave_demo
+from slcore.batches import begin_write
 from slcore.budgets import (
     budgets_csv,
     budgets_for_year,
@@ -176,30 +176,37 @@ def parse_frames(store: Store, source: Source) -> list[dict[str, object]]:
 
 
 def add_frames(
-    store: Store, frames: list[dict[str, object]], user: str = "", end_demo: bool = True
+    store: Store,
+    frames: list[dict[str, object]],
+    *,
+    user: str | None = None,
+    demo: bool = False,
+    end_demo: bool = True,
 ) -> int:
     """Add frame versions in one transaction; return how many were added.
 
-    On the demo store the first real frame ends the demo; with ``end_demo=False`` it
-    refuses instead (``DemoNotEnded``), so a page can ask first.
+    ``user`` is who adds them (``actors.current_actor``); ``demo`` marks the demo's own
+    frames. On the demo store the first real frame ends the demo; with ``end_demo=False``
+    it refuses instead (``DemoNotEnded``), so a page can ask first.
     """
     with store.write() as cur:
-        if user != "demo":
-            leave_demo(cur, confirmed=end_demo)
+        who = begin_write(cur, user=user, demo=demo, end_demo=end_demo)
         known = _known_types(cur)
         for i, f in enumerate(frames, start=1):
             validate_frame(f, known, line=0 if len(frames) == 1 else i)
         cur.executemany(
             f"""INSERT INTO frames (frame_id, {", ".join(FRAME_COLUMNS)}, created_by)
                 VALUES (nextval('frame_seq'), {", ".join("?" * len(FRAME_COLUMNS))}, ?)""",
-            [[f[c] for c in FRAME_COLUMNS] + [user] for f in frames],
+            [[f[c] for c in FRAME_COLUMNS] + [who] for f in frames],
         )
     return len(frames)
 
 
-def import_frames(store: Store, source: Source, user: str = "", end_demo: bool = True) -> int:
+def import_frames(
+    store: Store, source: Source, *, user: str | None = None, end_demo: bool = True
+) -> int:
     """Import a frames CSV or XLSX (a path, an upload or bytes) as new versions; return the count."""
-    return add_frames(store, parse_frames(store, source), user, end_demo)
+    return add_frames(store, parse_frames(store, source), user=user, end_demo=end_demo)
 
 
 def frames_csv(store: Store) -> str:
@@ -315,14 +322,14 @@ def frame_versions(store: Store, intervention_type: str) -> pd.DataFrame:
 
 
 def save_frame_version(
-    store: Store, frame: dict[str, object], user: str = "", end_demo: bool = True
+    store: Store, frame: dict[str, object], *, user: str | None = None, end_demo: bool = True
 ) -> None:
     """Validate and add one frame version from its valid_from date; history is never overwritten."""
     clean = _clean_frame(frame)
     if clean["valid_from"] is None:
         raise FrameError("Gælder fra-dato mangler.")
     _check_limits(clean)
-    add_frames(store, [clean], user, end_demo)
+    add_frames(store, [clean], user=user, end_demo=end_demo)
 
 
 def _version(store: Store, intervention_type: str, valid_from: dt.date) -> tuple[object, ...]:

@@ -38,7 +38,6 @@ from slcore.batches import (
     ImportResult,
     Removal,
     RemovalRefused,
-    _current_user,
     data_as_of,
     import_history,
     previous_batch,
@@ -761,11 +760,10 @@ def import_file(
         report(0.7, "Gemmer i databasen …")
         result = write_batch(
             store,
-            kind="import",
             file_name=name,
             sha256=sha,
             mode=mode,
-            user=user or _current_user(),
+            user=user,
             rows_read=rows_read,
             data_as_of_date=data_as_of(cur, today or dt.date.today()),
             rejections=rejections,

@@ -1,5 +1,8 @@
 """Read an uploaded extract into a staging table of text, as the analyst sees the file.
 
+Frames and budgets files are read the same way: ``Columns`` says which headers a kind of file
+has (``REGISTRATIONS`` for extracts), and ``values.read_table`` parses their values.
+
 ``read_to_raw`` leaves a temp table ``raw_rows`` on the cursor: ``line_no`` (the line in a CSV,
 the row in Excel, the row number in Parquet, as the analyst would find it) and one VARCHAR
 column per header. It detects the format from the bytes (not the file name), the encoding

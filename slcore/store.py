@@ -1,6 +1,6 @@
 """The embedded DuckDB store: one file, one connection per process, a cursor per thread.
 
-Tables (schema version 2):
+Tables (schema version 3):
 
 - ``meta``: key/value settings, among them ``schema_version`` and ``is_demo``.
 - ``intervention_types``: the reference list shipped in ``slcore/reference``.
@@ -10,7 +10,7 @@ Tables (schema version 2):
 - ``registrations``: the current view, rebuilt from history (never edited on its own).
 - ``rejected_rows``: the rows of a batch that were not imported, with line, column, reason.
 - ``frames``: service-level frame versions; a re-imported (type, valid_from) adds a row.
-- ``budgets``: one row per (year, type).
+- ``budgets``: one row per (year, type), with who saved it (``updated_by``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "slcore.duckdb"
 REFERENCE_CSV = Path(__file__).resolve().parent / "reference" / "intervention_types.csv"
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Columns of a registration as stored (registrations.md §1, without cpr).
 REGISTRATION_COLUMNS: dict[str, str] = {
@@ -156,6 +156,8 @@ MIGRATIONS: list[str] = [
     # numbers that earlier releases kept are removed (see _UNKEEP_CPR_SQL).
     "ALTER TABLE import_batches ADD COLUMN removal_confirmed BOOLEAN DEFAULT false;\n"
     + _UNKEEP_CPR_SQL,
+    # 3: a budget records who saved it, as frames and batches do (slcore.actors).
+    "ALTER TABLE budgets ADD COLUMN updated_by VARCHAR;",
 ]
 
 

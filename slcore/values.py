@@ -5,6 +5,11 @@ Extracts, frames and budgets are read alike (registrations.md §1, §5, §6): da
 thousands dots (``1.234,50``, ``7.862`` is 7862) or a decimal point (``1234.50``); booleans
 ``Ja/Nej``; Danish cost periods and extent units. Each parser is a SQL expression over a value
 expression (NULL when the text is not understood), run by DuckDB over a whole staged file.
+
+``read_table`` reads a frames or budgets file with the extracts' reader and these parsers;
+``number``, ``date`` and ``unit`` take a value from it or refuse it with line and column.
+``parse_number`` reads a number typed in a page with the same parser, ``plain_number``
+writes one back so that it reads back unchanged, and ``Range`` words slcore.bounds in Danish.
 """
 
 from __future__ import annotations

@@ -195,7 +195,9 @@ def test_save_frame_version_takes_values_as_a_page_gives_them(store):
 def test_saving_a_frame_ends_the_demo(store):
     cur = store.cursor()
     cur.execute("INSERT OR REPLACE INTO meta VALUES ('is_demo', 'true')")
-    add_frames(store, [frame(intervention_type="SI_KONTAKT")], user="demo")
+    add_frames(
+        store, [frame(intervention_type="SI_KONTAKT")], demo=True
+    )  # the one demo flag (issue 13)
     save_frame_version(store, frame())
     assert not store.is_demo()
     assert frame_versions(store, "SI_KONTAKT").empty and len(frame_versions(store, "OEK")) == 1

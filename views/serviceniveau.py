@@ -9,6 +9,7 @@ import streamlit as st
 
 import ui
 from slcore import calibration, charts, compliance, fmt, frames
+from slcore.actors import current_actor
 from slcore.batches import DEMO_ENDS_TEXT, DemoNotEnded
 from slcore.frames import EXTENT_UNITS, FrameError
 
@@ -24,7 +25,7 @@ UNIT_LABELS = {
 
 view = ui.page("Serviceniveau")
 store, names, period = view.store, view.type_names, view.period
-user = st.user.get("email") if st.user.get("is_logged_in") else "dashboard"
+user = current_actor(app=True)
 
 # On the demo, the first save ends the demo: say so and let the user confirm once.
 end_demo = True
@@ -486,7 +487,7 @@ with tabs[5]:
     c1, c2 = st.columns([1, 3])
     if c1.button("Gem budgetterne", type="primary", key="budget_save"):
         try:
-            n = frames.save_budgets_for_year(store, int(year), edited, end_demo=end_demo)
+            n = frames.save_budgets_for_year(store, int(year), edited, user=user, end_demo=end_demo)
         except SAVE_ERRORS as exc:
             st.error(str(exc))
         else:
@@ -505,7 +506,9 @@ with tabs[5]:
         )
         if st.button("Kopiér", key="budget_copy"):
             try:
-                n = frames.copy_budgets(store, int(year) - 1, int(year), factor, overwrite)
+                n = frames.copy_budgets(
+                    store, int(year) - 1, int(year), factor, overwrite, user=user
+                )
             except FrameError as exc:
                 st.error(str(exc))
             else:
@@ -519,6 +522,6 @@ with tabs[5]:
     import_expander(
         "budgetter",
         "Kolonner som i eksporten; et (år, indsatstype), der findes, erstattes.",
-        lambda upload: frames.import_budgets(store, upload, end_demo=end_demo),
+        lambda upload: frames.import_budgets(store, upload, user=user, end_demo=end_demo),
         "{n} budgetter er indlæst.",
     )
