@@ -652,9 +652,7 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, columns: Columns) -> D
     blank = lines.ends == lines.starts
     record_lines = np.flatnonzero(~in_quotes & ~blank)
     before_data = int(np.searchsorted(record_lines, header_idx, side="right"))
-    columns = (
-        "{" + ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names) + "}"
-    )
+    types = "{" + ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names) + "}"
     # new_line '\n' puts DuckDB in its one-character mode, where LF, CRLF and a lone CR each
     # end a line, as in _split_lines. (Left to detect CRLF, DuckDB takes a lone CR and the
     # character after it for one line break, and that character is lost.)
@@ -665,7 +663,7 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, columns: Columns) -> D
                 CREATE OR REPLACE TEMP TABLE raw_records AS
                 SELECT row_number() OVER () AS rec_no, *
                 FROM read_csv(?, delim = ?, quote = '"', escape = '"', header = false,
-                              auto_detect = false, columns = {columns},
+                              auto_detect = false, columns = {types},
                               new_line = '\\n', compression = 'none', null_padding = true,
                               strict_mode = false, parallel = false,
                               max_line_size = {bounds.MAX_LINE_BYTES * 4})

@@ -283,8 +283,8 @@ def read_table(store_path: Path, source: Source, columns: Columns, kinds: dict[s
         headers = columns.match(list(det.columns))
         missing = [c for c in columns.required if c not in headers]
         if missing:
-            names = ", ".join(f"{c} ({columns.labels[c]})" for c in missing)
-            raise FrameError(f"Filen {path.name} mangler kolonnen/kolonnerne: {names}.")
+            listed = ", ".join(f"{c} ({columns.labels[c]})" for c in missing)
+            raise FrameError(f"Filen {path.name} mangler kolonnen/kolonnerne: {listed}.")
         present = [c for c in kinds if c in headers]
         select = ["line_no"] + [p for c in present for p in _parsed_sql(headers[c], c, kinds[c])]
         cur = con.execute(f"SELECT {', '.join(select)} FROM raw_rows raw ORDER BY line_no")
