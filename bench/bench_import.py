@@ -60,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # A fixed pseudonymisation key: no key file is created or read.
 os.environ["SLCORE_KEY"] = "bench-import-fixed-key"
 
-from slcore import importer, privacy
+from slcore import batches, importer, privacy
 from slcore.columns import map_headers
 from slcore.reader import read_to_raw
 from slcore.store import REFERENCE_CSV, open_store
@@ -437,7 +437,7 @@ def _fresh(path: Path) -> Path:
     return path
 
 
-def run_import(csv_path: Path, db: Path) -> tuple[float, importer.ImportResult]:
+def run_import(csv_path: Path, db: Path) -> tuple[float, batches.ImportResult]:
     store = open_store(_fresh(db))
     try:
         t0 = time.perf_counter()
@@ -519,11 +519,10 @@ def run_steps(csv_path: Path, db: Path) -> tuple[float, dict[str, float]]:
         importer.validate(cur, mapping, privacy.load_key(store.path))
         t3 = time.perf_counter()
         rejections = importer._fetch_rejections(cur)
-        as_of = importer.data_as_of(cur, TODAY)
+        as_of = batches.data_as_of(cur, TODAY)
         t4 = time.perf_counter()
-        importer.write_batch(
+        batches.write_batch(
             store,
-            kind="import",
             file_name=csv_path.name,
             sha256=sha,
             mode="upsert",

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from slcore import figures, frames, importer, privacy
+from slcore import batches, budgets, figures, frames, importer, privacy, values
+from slcore.actors import current_actor
 from slcore.export import defuse
 from slcore.periods import Period
 from slcore.store import Store, StoreError, open_store
@@ -67,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("import", parents=[db], help="import a registration extract")
     i.add_argument("file")
-    i.add_argument("--mode", choices=importer.MODES, default="upsert")
+    i.add_argument("--mode", choices=batches.MODES, default="upsert")
     i.add_argument("--sheet")
     i.add_argument("--strict", action="store_true")
     i.add_argument(
@@ -109,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (
         Refused,
         importer.ImportRefused,
-        frames.FrameError,
+        values.FrameError,
         StoreError,
         privacy.KeyError_,
     ) as exc:
@@ -155,6 +156,7 @@ def _import(store: Store, args: argparse.Namespace) -> int:
         strict=args.strict,
         sheet=args.sheet,
         allow_removal=args.allow_removal,
+        user=current_actor(app=False),
     )
     if result.already_imported_as is not None:
         print(
@@ -234,14 +236,14 @@ def _imports(store: Store, args: argparse.Namespace) -> int:
 
 
 def _undo(store: Store, args: argparse.Namespace) -> int:
-    importer.undo_batch(store, args.batch)
+    batches.undo_batch(store, args.batch, user=current_actor(app=False))
     print(f"Import nr. {args.batch} er fortrudt.")
     return 0
 
 
 def _frames(store: Store, args: argparse.Namespace) -> int:
     if args.action == "import":
-        n = frames.import_frames(store, args.file)
+        n = frames.import_frames(store, args.file, user=current_actor(app=False))
         print(f"{n} rammeversioner tilføjet.")
     else:
         sys.stdout.write(frames.frames_csv(store))
@@ -250,10 +252,10 @@ def _frames(store: Store, args: argparse.Namespace) -> int:
 
 def _budgets(store: Store, args: argparse.Namespace) -> int:
     if args.action == "import":
-        n = frames.import_budgets(store, args.file)
+        n = budgets.import_budgets(store, args.file, user=current_actor(app=False))
         print(f"{n} budgetter indlæst.")
     else:
-        sys.stdout.write(frames.budgets_csv(store))
+        sys.stdout.write(budgets.budgets_csv(store))
     return 0
 
 

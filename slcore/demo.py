@@ -39,9 +39,10 @@ import pandas as pd
 import pyarrow as pa
 
 from slcore import store as store_mod
+from slcore.batches import write_batch
+from slcore.budgets import set_budgets
 from slcore.figures import monthly_spend
-from slcore.frames import add_frames, set_budgets
-from slcore.importer import write_batch
+from slcore.frames import add_frames
 from slcore.periods import Period
 
 EPOCH = dt.date(1970, 1, 1)
@@ -840,11 +841,10 @@ def _insert_rows(
     n = len(df)
     write_batch(
         store,
-        kind="demo",
+        demo=True,
         file_name="demodata",
         sha256=None,
         mode="upsert",
-        user="demo",
         rows_read=n,
         data_as_of_date=today,
         rejections=[],
@@ -1001,7 +1001,7 @@ def build_demo(
             cur.execute("INSERT OR REPLACE INTO meta VALUES ('is_demo', 'true')")
             cur.execute("INSERT OR REPLACE INTO meta VALUES ('demo_seed', ?)", [str(seed)])
         report(0.9, "Rammer og budgetter…")
-        n_frames = add_frames(store, _frame_rows(today), user="demo")
+        n_frames = add_frames(store, _frame_rows(today), demo=True)
         n_budgets = set_budgets(store, _budget_rows(store, today, seed), demo=True)
         store.close()
     except BaseException:

@@ -5,11 +5,11 @@ The pipeline, all in DuckDB over the whole file at once (no Python loop per row)
 1. ``reader.read_to_raw``: the file becomes temp table ``raw_rows`` (text plus ``line_no``).
 2. ``columns.map_headers``: its headers are matched to canonical columns by their aliases
    (the analyst may override the mapping).
-3. ``validate``: every value is parsed in SQL and held to ``slcore.bounds``; CPR numbers
+3. ``validate``: every value is parsed in SQL (``slcore.values``) and held to ``slcore.bounds``; CPR numbers
    become pseudonyms and birth months, and one anywhere else in a stored text rejects its
    row; each row gets typed values or exactly one rejection (the first problem in column
    order) with line, column, value (any CPR number masked) and a Danish reason.
-4. ``write_batch``: one transaction adds the batch, its history rows and rejections and
+4. ``batches.write_batch``: one transaction adds the batch, its history rows and rejections and
    rebuilds the current view, so a crash or a kill leaves the store as it was. A replace
    that would remove more than ``bounds.MAX_REPLACE_REMOVAL_SHARE`` must be confirmed.
 
@@ -20,107 +20,67 @@ staging tables (the file's raw text) when they end.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import hashlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from slcore import bounds, fmt, privacy
+from slcore.batches import (
+    MODE_LABELS,
+    MODE_TEXTS,
+    MODES,
+    ImportResult,
+    Removal,
+    RemovalRefused,
+    data_as_of,
+    import_history,
+    previous_batch,
+    removal_of,
+    undo_batch,
+    write_batch,
+)
 from slcore.columns import COLUMN_LABELS, map_headers
 from slcore.reader import Detection, ImportRefused, read_to_raw
-from slcore.store import (
-    FREE_TEXT_COLUMNS,
-    REGISTRATION_COLUMNS,
-    Store,
-    alias_key,
-    leave_demo,
-    rebuild_current,
+from slcore.store import FREE_TEXT_COLUMNS, REGISTRATION_COLUMNS, Store, alias_key
+from slcore.values import (
+    BAD_DATE,
+    DATE_OUT_OF_RANGE,
+    TWO_DIGIT_YEAR,
+    boolean_sql,
+    cpr_birth_sql,
+    cpr_digits_sql,
+    date_sql,
+    mask_if_cpr_sql,
+    number_sql,
+    period_sql,
+    unit_sql,
 )
 
-__all__ = ["ImportRefused", "ImportResult", "Inspection", "import_file", "inspect_file"]
+# The upload page still reaches the modes, the history and undo through this module; their
+# home is slcore.batches (the page moves to it when it is made thin, issue 13 point 5).
+__all__ = [
+    "MODES",
+    "MODE_LABELS",
+    "MODE_TEXTS",
+    "ImportRefused",
+    "ImportResult",
+    "Inspection",
+    "import_file",
+    "import_history",
+    "inspect_file",
+    "undo_batch",
+]
 
-MODES = ("upsert", "replace")
-MODE_LABELS = {"upsert": "Opdatér", "replace": "Erstat"}
-MODE_TEXTS = {
-    "upsert": "Opdatér: bevillinger i filen tilføjes eller opdateres; andre bevillinger i "
-    "databasen bliver, som de er.",
-    "replace": "Erstat: filen er det komplette udtræk; bevillinger, der ikke står i filen, "
-    "fjernes fra opgørelserne (de kan hentes tilbage ved at fortryde importen).",
-}
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 REQUIRED = ("registration_id", "intervention_type", "start_date", "cost_amount", "cost_period")
 
 Progress = Callable[[float, str], None]
-
-COST_PERIODS: dict[str, str] = {
-    "day": "day",
-    "pr. døgn": "day",
-    "pr. dag": "day",
-    "dagligt": "day",
-    "døgn": "day",
-    "dag": "day",
-    "week": "week",
-    "pr. uge": "week",
-    "ugentlig": "week",
-    "uge": "week",
-    "month": "month",
-    "pr. måned": "month",
-    "månedlig": "month",
-    "måned": "month",
-    "pr. md.": "month",
-    "md.": "month",
-    "year": "year",
-    "pr. år": "year",
-    "årlig": "year",
-    "år": "year",
-    "hour": "hour",
-    "pr. time": "hour",
-    "time": "hour",
-    "once": "once",
-    "engangsbeløb": "once",
-    "engang": "once",
-    "engangsydelse": "once",
-}
-EXTENT_UNITS: dict[str, str] = {
-    "hours_per_week": "hours_per_week",
-    "timer/uge": "hours_per_week",
-    "timer pr. uge": "hours_per_week",
-    "timer om ugen": "hours_per_week",
-    "days_per_month": "days_per_month",
-    "dage/måned": "days_per_month",
-    "dage pr. måned": "days_per_month",
-    "nights_per_month": "nights_per_month",
-    "døgn/måned": "nights_per_month",
-    "døgn pr. måned": "nights_per_month",
-    "full_time": "full_time",
-    "fuld tid": "full_time",
-    "fuldtid": "full_time",
-}
-TRUE_WORDS = ("ja", "j", "x", "true", "1", "sand", "yes")
-FALSE_WORDS = ("nej", "n", "false", "0", "falsk", "no")
-DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S")
-BAD_DATE = "Datoen kunne ikke forstås (brug fx 31-12-2025)."
-
-
-@dataclass
-class ImportResult:
-    """What an import did."""
-
-    batch_id: int | None
-    rows_read: int
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    removed: int = 0
-    already_imported_as: int | None = None
-    rejections: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass
@@ -180,7 +140,7 @@ def check_required(mapping: dict[str, str]) -> None:
         raise ImportRefused(f"Filen mangler en påkrævet kolonne: {names}.")
 
 
-# --- SQL parsers (also used by the property tests) ------------------------------------------
+# --- SQL pieces ------------------------------------------------------------------------------
 
 
 def _q(name: str) -> str:
@@ -194,104 +154,11 @@ def _text(mapping: dict[str, str], col: str) -> str:
     return f"nullif(trim(raw.{_q(mapping[col])}), '')"
 
 
-def date_sql(v: str) -> str:
-    """SQL parsing Danish and ISO dates; NULL when not understood.
-
-    The common shapes (ISO, and dd-mm-yyyy with one separator) are cast directly; anything
-    else goes through the list of formats, which is several times slower.
-    """
-    formats = ", ".join(f"'{f}'" for f in DATE_FORMATS)
-    return f"""CASE
-        WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN try_cast({v} AS DATE)
-        WHEN regexp_full_match({v}, '\\d{{2}}[-./]\\d{{2}}[-./]\\d{{4}}')
-            AND substr({v}, 3, 1) = substr({v}, 6, 1) THEN
-            try_cast(substr({v}, 7, 4) || '-' || substr({v}, 4, 2) || '-' || substr({v}, 1, 2)
-                     AS DATE)
-        ELSE try_strptime({v}, [{formats}])::DATE END"""
-
-
-def number_sql(v: str) -> str:
-    """SQL parsing Danish (1.234,50 and 7.862) and plain (1234.50) numbers."""
-    # Only digits, separators and an exponent: "nan", "inf" and "infinity" are no numbers.
-    return f"""CASE
-        WHEN NOT regexp_full_match({v}, '[-+]?[0-9.,]+([eE][-+]?[0-9]+)?') THEN NULL
-        WHEN {v} LIKE '%,%' THEN try_cast(replace(replace({v}, '.', ''), ',', '.') AS DOUBLE)
-        WHEN regexp_full_match({v}, '-?\\d{{1,3}}(\\.\\d{{3}})+') THEN
-            try_cast(replace({v}, '.', '') AS DOUBLE)
-        ELSE try_cast({v} AS DOUBLE) END"""
-
-
-def boolean_sql(v: str) -> str:
-    """SQL parsing Ja/Nej, J/N, x/empty, true/false, 1/0; NULL when not understood."""
-    true_list = ", ".join(f"'{w}'" for w in TRUE_WORDS)
-    false_list = ", ".join(f"'{w}'" for w in FALSE_WORDS)
-    return f"""CASE WHEN {v} IS NULL THEN false
-        WHEN lower({v}) IN ({true_list}) THEN true
-        WHEN lower({v}) IN ({false_list}) THEN false END"""
-
-
-def _map_sql(v: str, mapping: dict[str, str]) -> str:
-    keys = {k.replace(" ", ""): code for k, code in mapping.items()}
-    pairs = ", ".join(f"'{k}': '{code}'" for k, code in keys.items())
-    return f"MAP {{{pairs}}}[lower(replace({v}, ' ', ''))]"
-
-
-def period_sql(v: str) -> str:
-    """SQL mapping Danish or canonical cost periods to codes; NULL when unknown."""
-    return _map_sql(v, COST_PERIODS)
-
-
-def unit_sql(v: str) -> str:
-    """SQL mapping Danish or canonical extent units to codes; NULL when unknown."""
-    return _map_sql(v, EXTENT_UNITS)
-
-
-# A whole value that is one CPR number, as the CPR or citizen column may write it: the ten
-# digits in any of the spellings of privacy.CPR_IN_TEXT, optionally labelled ("CPR
-# 010203-1234", "CPR-nr.: 0102031234"), or nine digits (Excel dropped the leading zero).
-CPR_VALUE = (
-    "(?i)(cpr(-?nr\\.?|-?nummer)?:?[ \u00a0]*)?"
-    f"([0-9]{{2}}[ \u00a0]?[0-9]{{2}}[ \u00a0]?[0-9]{{2}}{privacy.CPR_SEPARATOR}{{0,3}}[0-9]{{4}}"
-    "|[0-9]{9})"
-)
-
-
-def cpr_digits_sql(v: str) -> str:
-    """SQL for the ten digits of a value that is one CPR number (see CPR_VALUE); else NULL."""
-    return (
-        f"CASE WHEN regexp_full_match({v}, '{CPR_VALUE}') "
-        f"THEN lpad(regexp_replace({v}, '[^0-9]', '', 'g'), 10, '0') END"
-    )
-
-
-def mask_if_cpr_sql(v: str) -> str:
-    """SQL for a value as it is, or masked as ``DDMMYY-****`` when it is written as a CPR."""
-    return f"CASE WHEN {cpr_digits_sql(v)} IS NULL THEN {v} ELSE {privacy.mask_cpr_sql(v)} END"
-
-
-def cpr_birth_sql(digits: str) -> str:
-    """SQL for the birth date in a CPR's digits (century rule); NULL for an impossible date."""
-    year = privacy.cpr_birth_year_sql(
-        f"substr({digits}, 5, 2)::INTEGER", f"substr({digits}, 7, 1)::INTEGER"
-    )
-    return (
-        f"try_strptime(({year})::VARCHAR || '-' || substr({digits}, 3, 2) || '-' "
-        f"|| substr({digits}, 1, 2), '%Y-%m-%d')::DATE"
-    )
-
-
-# --- validation ----------------------------------------------------------------------------
-
-
 def sql_literal(text: str) -> str:
     """Return a text as a SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
-TWO_DIGIT_YEAR = "Året skal skrives med fire cifre (fx 22-01-2025, ikke 22-01-25)."
-DATE_OUT_OF_RANGE = (
-    f"Datoen ligger uden for årene {bounds.MIN_YEAR}-{bounds.MAX_YEAR}; tjek årstallet."
-)
 DATE_COLUMNS = {
     "birth_date": "birth_date_raw",
     "start_date": "start_raw",
@@ -787,68 +654,6 @@ def _prepare(
     return det, final, rows_read, key
 
 
-def _previous_batch(store: Store, sha: str) -> int | None:
-    row = (
-        store.cursor()
-        .execute(
-            "SELECT batch_id FROM import_batches WHERE sha256 = ? AND undone_at IS NULL "
-            "ORDER BY batch_id DESC LIMIT 1",
-            [sha],
-        )
-        .fetchone()
-    )
-    return row[0] if row else None
-
-
-@dataclass(frozen=True)
-class Removal:
-    """What a replace would remove from the current view."""
-
-    removed: int
-    current: int
-
-    @property
-    def needs_confirmation(self) -> bool:
-        """Return whether the replace removes more than the share allowed without asking."""
-        return self.removed > bounds.MAX_REPLACE_REMOVAL_SHARE * self.current
-
-    def text(self) -> str:
-        """Return the Danish sentence that asks before removing."""
-        share = fmt.number(100 * self.removed / max(self.current, 1), 1)
-        return (
-            f"Erstat fjerner {fmt.number(self.removed)} af {fmt.number(self.current)} "
-            f"bevillinger ({share} %), mere end de "
-            f"{fmt.number(100 * bounds.MAX_REPLACE_REMOVAL_SHARE)} %, der fjernes uden at spørge. "
-            "Er udtrækket helt?"
-        )
-
-
-class RemovalRefused(ImportRefused):
-    """A replace would remove more than the allowed share; it must be confirmed."""
-
-    def __init__(self, removal: Removal) -> None:
-        super().__init__(
-            removal.text() + " Bekræft fjernelsen (på kommandolinjen: --allow-removal), "
-            "hvis bevillingerne virkelig skal fjernes."
-        )
-        self.removal = removal
-
-
-def _removal(cur: duckdb.DuckDBPyConnection, source_table: str = "valid_rows") -> Removal:
-    """Return what a replace with ``source_table`` would remove from the real registrations."""
-    # A registration whose row is in the file but rejected keeps its last good version.
-    removed, current = cur.execute(
-        f"""SELECT count(*) FILTER (WHERE
-                registration_id NOT IN (SELECT registration_id FROM {source_table})
-                AND registration_id NOT IN (
-                    SELECT registration_id FROM rejects WHERE registration_id IS NOT NULL)),
-               count(*)
-           FROM registrations
-           WHERE batch_id NOT IN (SELECT batch_id FROM import_batches WHERE kind = 'demo')"""
-    ).fetchone()
-    return Removal(removed=removed, current=current)
-
-
 def inspect_file(
     store: Store,
     path: str | os.PathLike[str],
@@ -879,7 +684,7 @@ def inspect_file(
                 rejections=[],
                 unknown_types=[],
                 preview=_preview(cur, det, final),
-                already_imported_as=_previous_batch(store, sha),
+                already_imported_as=previous_batch(store, sha),
                 replace_removal=Removal(removed=0, current=0),
                 missing_required=tuple(missing),
             )
@@ -893,8 +698,8 @@ def inspect_file(
             rejections=_fetch_rejections(cur),
             unknown_types=_unknown_types(cur),
             preview=_preview(cur, det, final),
-            already_imported_as=_previous_batch(store, sha),
-            replace_removal=_removal(cur),
+            already_imported_as=previous_batch(store, sha),
+            replace_removal=removal_of(cur),
         )
     finally:
         drop_staging(cur)
@@ -927,7 +732,7 @@ def import_file(
     with _refusals_masked():
         _check_size(path, max_bytes)
     sha = file_sha256(path)
-    prev = _previous_batch(store, sha)
+    prev = previous_batch(store, sha)
     if prev is not None:
         report(1.0, "Filen er allerede indlæst.")
         return ImportResult(batch_id=None, rows_read=0, already_imported_as=prev)
@@ -955,11 +760,10 @@ def import_file(
         report(0.7, "Gemmer i databasen …")
         result = write_batch(
             store,
-            kind="import",
             file_name=name,
             sha256=sha,
             mode=mode,
-            user=user or _current_user(),
+            user=user,
             rows_read=rows_read,
             data_as_of_date=data_as_of(cur, today or dt.date.today()),
             rejections=rejections,
@@ -970,190 +774,6 @@ def import_file(
         drop_staging(cur)
     report(1.0, "Færdig.")
     return result
-
-
-# --- write, undo, history ------------------------------------------------------------------
-
-
-def data_as_of(cur: duckdb.DuckDBPyConnection, today: dt.date) -> dt.date:
-    """Return the day an extract describes: its latest decision (else start) up to today."""
-    row = cur.execute(
-        "SELECT max(decision_date), max(start_date) FROM valid_rows WHERE start_date <= ?",
-        [today],
-    ).fetchone()
-    latest = row[0] or row[1]
-    return min(latest, today) if latest else today
-
-
-def _current_user() -> str:
-    try:
-        return getpass.getuser()
-    except OSError:
-        return "ukendt"
-
-
-def write_batch(
-    store: Store,
-    *,
-    kind: str,
-    file_name: str,
-    sha256: str | None,
-    mode: str,
-    user: str,
-    rows_read: int,
-    data_as_of_date: dt.date,
-    rejections: list[dict[str, object]],
-    source_table: str = "valid_rows",
-    allow_removal: bool = False,
-    key_fingerprint: str | None = None,
-) -> ImportResult:
-    """Write ``source_table`` (a temp table on this thread's cursor) as one batch, atomically.
-
-    A replace that would remove more than the allowed share raises ``RemovalRefused`` and
-    writes nothing, unless ``allow_removal``; the confirmation is recorded with the batch.
-    ``key_fingerprint`` (an import's) is remembered by a store that has none yet.
-    """
-    cols = ", ".join(REGISTRATION_COLUMNS)
-    content = [c for c in REGISTRATION_COLUMNS if c != "registration_id"]
-    same = " AND ".join(f"i.{c} IS NOT DISTINCT FROM r.{c}" for c in content)
-    with store.write() as cur:
-        if kind == "import":
-            leave_demo(cur)  # counts below then compare with real data only
-        batch_id = cur.execute("SELECT nextval('batch_seq')").fetchone()[0]
-        cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM {source_table}")
-        inserted, updated = cur.execute(
-            f"""
-            SELECT count(*) FILTER (WHERE r.registration_id IS NULL),
-                   count(*) FILTER (WHERE r.registration_id IS NOT NULL AND NOT ({same}))
-            FROM incoming i LEFT JOIN registrations r USING (registration_id)
-            """
-        ).fetchone()
-        removed = 0
-        confirmed = False
-        if mode == "replace":
-            removal = _removal(cur, source_table)
-            if removal.needs_confirmation and not allow_removal:
-                raise RemovalRefused(removal)  # rolls the demo's end back too
-            removed, confirmed = removal.removed, removal.needs_confirmation
-        # Every row of the batch is kept, changed or not: undoing an earlier batch then gives
-        # exactly the state a later batch described.
-        cur.execute(
-            f"""INSERT INTO registration_history (batch_id, line_no, deleted, {cols})
-                SELECT ?, line_no, false, {cols} FROM incoming""",
-            [batch_id],
-        )
-        if mode == "replace":
-            cur.execute(
-                f"""INSERT INTO registration_history (batch_id, line_no, deleted, {cols})
-                    SELECT ?, NULL, true, {cols} FROM registrations
-                    WHERE registration_id NOT IN (SELECT registration_id FROM incoming)
-                      AND registration_id NOT IN (
-                          SELECT registration_id FROM rejects
-                          WHERE registration_id IS NOT NULL)""",
-                [batch_id],
-            )
-        if rejections:
-            cur.execute(
-                "INSERT INTO rejected_rows SELECT ?, line_no, column_name, value, reason "
-                "FROM rejects",
-                [batch_id],
-            )
-        unchanged = rows_read - inserted - updated - len(rejections)
-        cur.execute(
-            """INSERT INTO import_batches (batch_id, kind, file_name, sha256, imported_by,
-                   imported_at, mode, rows_read, inserted, updated, unchanged, rejected,
-                   removed, data_as_of, removal_confirmed)
-               VALUES (?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                batch_id,
-                kind,
-                file_name,
-                sha256,
-                user,
-                mode,
-                rows_read,
-                inserted,
-                updated,
-                unchanged,
-                len(rejections),
-                removed,
-                data_as_of_date,
-                confirmed,
-            ],
-        )
-        if key_fingerprint is not None:
-            # The store remembers its key from the first import on (see store_key).
-            cur.execute(
-                "INSERT INTO meta VALUES ('key_fingerprint', ?) ON CONFLICT DO NOTHING",
-                [key_fingerprint],
-            )
-        rebuild_current(cur)
-    return ImportResult(
-        batch_id=batch_id,
-        rows_read=rows_read,
-        inserted=inserted,
-        updated=updated,
-        unchanged=unchanged,
-        rejected=len(rejections),
-        removed=removed,
-        rejections=rejections,
-    )
-
-
-def undo_batch(store: Store, batch_id: int, user: str | None = None) -> None:
-    """Undo a batch: the current view becomes what it was without it."""
-    row = (
-        store.cursor()
-        .execute("SELECT undone_at FROM import_batches WHERE batch_id = ?", [batch_id])
-        .fetchone()
-    )
-    if row is None:
-        raise ImportRefused(f"Import nr. {batch_id} findes ikke.")
-    if row[0] is not None:
-        raise ImportRefused(f"Import nr. {batch_id} er allerede fortrudt.")
-    with store.write() as cur:
-        cur.execute(
-            "UPDATE import_batches SET undone_at = current_timestamp, undone_by = ? "
-            "WHERE batch_id = ?",
-            [user or _current_user(), batch_id],
-        )
-        rebuild_current(cur)
-
-
-def import_history(store: Store) -> pd.DataFrame:
-    """Return the import history, newest first, with Danish column names."""
-    return (
-        store.cursor()
-        .execute(
-            f"""SELECT batch_id AS "Import nr.", file_name AS "Fil",
-                  coalesce(imported_by, '') AS "Indlæst af",
-                  strftime(imported_at, '%d-%m-%Y kl. %H:%M') AS "Tidspunkt",
-                  CASE mode {" ".join(f"WHEN '{m}' THEN '{t}'" for m, t in MODE_LABELS.items())}
-                       ELSE mode END AS "Tilstand",
-                  rows_read AS "Læst",
-                  inserted AS "Indsat", updated AS "Opdateret", unchanged AS "Uændret",
-                  rejected AS "Afvist", removed AS "Fjernet",
-                  CASE WHEN removal_confirmed THEN 'Ja' ELSE '' END AS "Fjernelse bekræftet",
-                  CASE WHEN undone_at IS NULL THEN ''
-                       ELSE 'Fortrudt ' || strftime(undone_at, '%d-%m-%Y') END AS "Status"
-           FROM import_batches WHERE kind = 'import' ORDER BY batch_id DESC"""
-        )
-        .df()
-    )
-
-
-def rejected_rows(store: Store, batch_id: int) -> pd.DataFrame:
-    """Return a batch's rejected rows with Danish column names."""
-    return (
-        store.cursor()
-        .execute(
-            """SELECT line_no AS "Linje", column_name AS "Kolonne", value AS "Værdi",
-                  reason AS "Årsag"
-           FROM rejected_rows WHERE batch_id = ? ORDER BY line_no""",
-            [batch_id],
-        )
-        .df()
-    )
 
 
 # --- aliases -------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """Read an uploaded extract into a staging table of text, as the analyst sees the file.
 
+Frames and budgets files are read the same way: ``Columns`` says which headers a kind of file
+has (``REGISTRATIONS`` for extracts), and ``values.read_table`` parses their values.
+
 ``read_to_raw`` leaves a temp table ``raw_rows`` on the cursor: ``line_no`` (the line in a CSV,
 the row in Excel, the row number in Parquet, as the analyst would find it) and one VARCHAR
 column per header. It detects the format from the bytes (not the file name), the encoding
@@ -38,7 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from slcore import bounds, privacy
-from slcore.columns import COLUMN_LABELS, map_headers
+from slcore.columns import COLUMN_LABELS, HEADER_ALIASES
 from slcore.fmt import number
 from slcore.store import alias_key
 
@@ -60,6 +63,42 @@ BINARY_MAGIC = {
 
 class ImportRefused(Exception):
     """The file is refused as a whole; the message is Danish and safe to show."""
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns of one kind of file: the names each may have, and its word in messages.
+
+    Headers are matched after ``alias_key`` (case, spaces, dots, dashes and underscores
+    ignored). ``required`` are named when no header row is found; ``examples`` otherwise.
+    """
+
+    aliases: dict[str, tuple[str, ...]]
+    labels: dict[str, str]
+    required: tuple[str, ...] = ()
+    examples: str = "Bevillings-id, Indsatstype, Startdato, Takst"
+
+    def match(self, headers: list[str]) -> dict[str, str]:
+        """Return canonical column -> header for the headers that name one (the first wins)."""
+        lookup: dict[str, str] = {}
+        for canonical, aliases in self.aliases.items():
+            for name in (canonical, *aliases):
+                lookup.setdefault(alias_key(name), canonical)
+        mapping: dict[str, str] = {}
+        for header in headers:
+            canonical = lookup.get(alias_key(header))
+            if canonical and canonical not in mapping:
+                mapping[canonical] = header
+        return mapping
+
+    def missing(self, headers: list[str]) -> list[str]:
+        """Return the required columns the headers do not name."""
+        found = self.match(headers)
+        return [c for c in self.required if c not in found]
+
+
+# Registration extracts (registrations.md §1).
+REGISTRATIONS = Columns(HEADER_ALIASES, COLUMN_LABELS)
 
 
 @dataclass
@@ -104,15 +143,20 @@ def sniff_format(path: Path) -> str:
     return "text"
 
 
-def read_to_raw(cur: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = None) -> Detection:
-    """Read a file into temp table ``raw_rows``; return what was detected."""
+def read_to_raw(
+    cur: duckdb.DuckDBPyConnection,
+    path: Path,
+    sheet: str | None = None,
+    columns: Columns = REGISTRATIONS,
+) -> Detection:
+    """Read a file (an extract, or frames or budgets) into temp table ``raw_rows``."""
     kind = sniff_format(path)
     if kind == "xlsx":
-        det = _read_xlsx(cur, path, sheet)
+        det = _read_xlsx(cur, path, sheet, columns)
     elif kind == "parquet":
-        det = _read_parquet(cur, path)
+        det = _read_parquet(cur, path, columns)
     else:
-        det = _read_csv(cur, path)
+        det = _read_csv(cur, path, columns)
     _drop_empty_rows(cur, det.columns)
     return det
 
@@ -120,19 +164,25 @@ def read_to_raw(cur: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = 
 # --- header detection and checks -----------------------------------------------------------
 
 
-def _find_header(rows: list[list[str]]) -> tuple[int, list[str]] | None:
+def _find_header(rows: list[list[str]], columns: Columns) -> tuple[int, list[str]] | None:
     """Return (index, cells) of the first row that names enough known columns."""
     for i, cells in enumerate(rows[:HEADER_SEARCH_LINES]):
-        if len(map_headers([c for c in cells if c])) >= MIN_HEADER_MATCHES:
+        if len(columns.match([c for c in cells if c])) >= MIN_HEADER_MATCHES:
             return i, cells
     return None
 
 
-def _no_header(path: Path) -> ImportRefused:
+def _no_header(path: Path, columns: Columns, rows: list[list[str]]) -> ImportRefused:
+    """Refuse a file without a header row; name the required columns it lacks."""
+    # The row that names the most columns is the header meant (a title may be above it).
+    best = max(rows[:HEADER_SEARCH_LINES], key=lambda r: len(columns.match(r)), default=[])
+    missing = columns.missing([c.strip() for c in best])
+    if missing:
+        names = ", ".join(f"{c} ({columns.labels[c]})" for c in missing)
+        return ImportRefused(f"Filen {path.name} mangler kolonnen/kolonnerne: {names}.")
     return ImportRefused(
-        f"Filen {path.name} har ingen genkendelig overskriftsrække (fx Bevillings-id, "
-        "Indsatstype, Startdato, Takst) blandt de første "
-        f"{HEADER_SEARCH_LINES} linjer."
+        f"Filen {path.name} har ingen genkendelig overskriftsrække (fx {columns.examples}) "
+        f"blandt de første {HEADER_SEARCH_LINES} linjer."
     )
 
 
@@ -147,7 +197,7 @@ def _too_many_columns(where: str, n: int) -> ImportRefused:
     )
 
 
-def _check_header(cells: list[str], where: str, name: str) -> list[str]:
+def _check_header(cells: list[str], where: str, name: str, columns: Columns) -> list[str]:
     """Return the header cells without empty trailing ones; refuse too many or a repeated one.
 
     A known column written twice (the same name up to case, spaces, dots, dashes and
@@ -163,7 +213,7 @@ def _check_header(cells: list[str], where: str, name: str) -> list[str]:
         raise _too_many_columns(where, len(cells))
     first: dict[str, str] = {}  # normalised name of a known column -> the first header
     for header in cells:
-        if not header or not map_headers([header]):
+        if not header or not columns.match([header]):
             continue
         key = alias_key(header)
         if key not in first:
@@ -175,10 +225,10 @@ def _check_header(cells: list[str], where: str, name: str) -> list[str]:
                 f"Kolonnen '{header}' står to gange i overskriften i {name}. Slet eller omdøb "
                 "den ene, og prøv igen."
             )
-        canonical = next(iter(map_headers([header])))
+        canonical = next(iter(columns.match([header])))
         raise ImportRefused(
             f"Kolonnerne '{other}' og '{header}' i {name} betyder begge "
-            f"{COLUMN_LABELS[canonical]}. Slet eller omdøb den ene, og prøv igen."
+            f"{columns.labels[canonical]}. Slet eller omdøb den ene, og prøv igen."
         )
     return cells
 
@@ -332,7 +382,7 @@ def _csv_cells(line: str, delim: str) -> list[str]:
 
 
 def _detect_header(
-    raw: bytes, lines: _Lines, encoding: str, path: Path
+    raw: bytes, lines: _Lines, encoding: str, path: Path, columns: Columns
 ) -> tuple[int, str, list[str]]:
     """Return (line index, delimiter, cells) of the header among the first lines; refuse none."""
     codec = "cp1252" if encoding == "Windows-1252" else "utf-8"
@@ -346,14 +396,15 @@ def _detect_header(
         head[0] = head[0].removeprefix("\ufeff")
     best: tuple[int, int, str, list[str]] | None = None  # (matches, -line, delim, cells)
     for delim in (";", ",", "\t"):
-        found = _find_header([_csv_cells(line, delim) for line in head])
+        found = _find_header([_csv_cells(line, delim) for line in head], columns)
         if found:
             i, cells = found
-            score = (len(map_headers([c for c in cells if c])), -i)
+            score = (len(columns.match([c for c in cells if c])), -i)
             if best is None or score > best[:2]:
                 best = (score[0], score[1], delim, cells)
     if best is None:
-        raise _no_header(path)
+        widest = max((";", ",", "\t"), key=lambda d: len(_csv_cells(head[0], d)) if head else 0)
+        raise _no_header(path, columns, [_csv_cells(line, widest) for line in head])
     header_idx, delim = -best[1], best[2]
     size = int(lines.ends[header_idx] - lines.starts[header_idx])
     if size > bounds.MAX_HEADER_BYTES:
@@ -577,7 +628,7 @@ def _utf8_source(raw: bytes, path: Path, encoding: str) -> Iterator[str]:
         feeder.join()
 
 
-def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path) -> Detection:
+def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, columns: Columns) -> Detection:
     raw = path.read_bytes()
     buf = np.frombuffer(raw, dtype=np.uint8)
     lines = _split_lines(buf)
@@ -588,8 +639,8 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path) -> Detection:
             "bevilling. Tjek at filen er et udtræk af bevillinger."
         )
     encoding = _encoding(raw, lines, path)
-    header_idx, delim, header_cells = _detect_header(raw, lines, encoding, path)
-    cells = _check_header(header_cells, f"linje {header_idx + 1} i {path.name}", path.name)
+    header_idx, delim, header_cells = _detect_header(raw, lines, encoding, path, columns)
+    cells = _check_header(header_cells, f"linje {header_idx + 1} i {path.name}", path.name, columns)
     names = _staging_names(cells)
     in_quotes = _check_fields(raw, buf, lines, delim, len(header_cells), path)
     if in_quotes[header_idx]:
@@ -601,9 +652,7 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path) -> Detection:
     blank = lines.ends == lines.starts
     record_lines = np.flatnonzero(~in_quotes & ~blank)
     before_data = int(np.searchsorted(record_lines, header_idx, side="right"))
-    columns = (
-        "{" + ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names) + "}"
-    )
+    types = "{" + ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names) + "}"
     # new_line '\n' puts DuckDB in its one-character mode, where LF, CRLF and a lone CR each
     # end a line, as in _split_lines. (Left to detect CRLF, DuckDB takes a lone CR and the
     # character after it for one line break, and that character is lost.)
@@ -614,7 +663,7 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path) -> Detection:
                 CREATE OR REPLACE TEMP TABLE raw_records AS
                 SELECT row_number() OVER () AS rec_no, *
                 FROM read_csv(?, delim = ?, quote = '"', escape = '"', header = false,
-                              auto_detect = false, columns = {columns},
+                              auto_detect = false, columns = {types},
                               new_line = '\\n', compression = 'none', null_padding = true,
                               strict_mode = false, parallel = false,
                               max_line_size = {bounds.MAX_LINE_BYTES * 4})
@@ -985,7 +1034,9 @@ def _insert_batch(
         cur.unregister("xlsx_batch")
 
 
-def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) -> Detection:
+def _read_xlsx(
+    cur: duckdb.DuckDBPyConnection, path: Path, sheet: str | None, columns: Columns
+) -> Detection:
     from python_calamine import CalamineError, CalamineWorkbook
 
     check_zip(path)
@@ -1015,12 +1066,12 @@ def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) ->
     except CalamineError:
         raise ImportRefused(f"Excel-filen {path.name} kan ikke læses; den er beskadiget.") from None
     text_rows = [["" if c is None else str(c).strip() for c in r] for r in head]
-    found = _find_header(text_rows)
+    found = _find_header(text_rows, columns)
     if found is None:
-        raise _no_header(path)
+        raise _no_header(path, columns, text_rows)
     header_idx, header_cells = found
     cells = _check_header(
-        header_cells, f"række {header_idx + 1} i arket '{name}' i {path.name}", path.name
+        header_cells, f"række {header_idx + 1} i arket '{name}' i {path.name}", path.name, columns
     )
     names = _staging_names(cells)
     width = len(names)
@@ -1060,7 +1111,7 @@ def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) ->
 # --- Parquet -------------------------------------------------------------------------------
 
 
-def _read_parquet(cur: duckdb.DuckDBPyConnection, path: Path) -> Detection:
+def _read_parquet(cur: duckdb.DuckDBPyConnection, path: Path, columns: Columns) -> Detection:
     try:
         desc = cur.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
     except duckdb.Error:
@@ -1073,9 +1124,9 @@ def _read_parquet(cur: duckdb.DuckDBPyConnection, path: Path) -> Detection:
             f"Parquet-filen {path.name} har {number(len(names))} kolonner; grænsen er "
             f"{number(bounds.MAX_COLUMNS)}. Slet de overflødige kolonner, og prøv igen."
         )
-    if len(map_headers(names)) < MIN_HEADER_MATCHES:
-        raise _no_header(path)
-    _check_header(names, f"Parquet-filen {path.name}", path.name)
+    if len(columns.match(names)) < MIN_HEADER_MATCHES:
+        raise _no_header(path, columns, [names])
+    _check_header(names, f"Parquet-filen {path.name}", path.name, columns)
     exprs = []
     for name, typ, *_ in desc:
         col = _q(name)

@@ -1,6 +1,6 @@
 """The embedded DuckDB store: one file, one connection per process, a cursor per thread.
 
-Tables (schema version 2):
+Tables (schema version 3):
 
 - ``meta``: key/value settings, among them ``schema_version`` and ``is_demo``.
 - ``intervention_types``: the reference list shipped in ``slcore/reference``.
@@ -10,7 +10,7 @@ Tables (schema version 2):
 - ``registrations``: the current view, rebuilt from history (never edited on its own).
 - ``rejected_rows``: the rows of a batch that were not imported, with line, column, reason.
 - ``frames``: service-level frame versions; a re-imported (type, valid_from) adds a row.
-- ``budgets``: one row per (year, type).
+- ``budgets``: one row per (year, type), with who saved it (``updated_by``).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "slcore.duckdb"
 REFERENCE_CSV = Path(__file__).resolve().parent / "reference" / "intervention_types.csv"
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Columns of a registration as stored (registrations.md §1, without cpr).
 REGISTRATION_COLUMNS: dict[str, str] = {
@@ -160,23 +160,13 @@ MIGRATIONS: list[str] = [
     # numbers that earlier releases kept are removed (see _UNKEEP_CPR_SQL).
     "ALTER TABLE import_batches ADD COLUMN removal_confirmed BOOLEAN DEFAULT false;\n"
     + _UNKEEP_CPR_SQL,
+    # 3: a budget records who saved it, as frames and batches do (slcore.actors).
+    "ALTER TABLE budgets ADD COLUMN updated_by VARCHAR;",
 ]
 
 
 class StoreError(Exception):
     """A store problem with a Danish message meant for the user."""
-
-
-# What ending the demo means, said before a user's first own save on a demo store.
-DEMO_ENDS_TEXT = (
-    "Dette afslutter demodata: demokommunens bevillinger, rammer og budgetter fjernes, så "
-    "opdigtede og rigtige tal aldrig blandes. Bagefter er databasen tom, til I indlæser "
-    "jeres egne udtræk under Indlæs data."
-)
-
-
-class DemoNotEnded(StoreError):
-    """A save on the demo store that the user has not confirmed may end the demo."""
 
 
 def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -377,30 +367,6 @@ def intervention_types(store: Store) -> list[dict[str, object]]:
     ).fetchall()
     keys = ("code", "name_da", "name_en", "category", "ladder_step")
     return [dict(zip(keys, r, strict=True)) for r in rows]
-
-
-def leave_demo(cur: duckdb.DuckDBPyConnection, confirmed: bool = True) -> bool:
-    """End the demo when the first real data arrive; return whether it was a demo store.
-
-    Call inside the write transaction that adds the real data. The demo's registrations are
-    undone (their batch stays in history), its frames and budgets removed, so figures never
-    mix the made-up municipality with real data. Unless ``confirmed``, a demo store refuses
-    with ``DemoNotEnded`` (the transaction then rolls back: nothing is saved or removed).
-    """
-    row = cur.execute("SELECT value FROM meta WHERE key = 'is_demo'").fetchone()
-    if not row or row[0] != "true":
-        return False
-    if not confirmed:
-        raise DemoNotEnded(f"{DEMO_ENDS_TEXT} Bekræft det, før du gemmer.")
-    cur.execute(
-        "UPDATE import_batches SET undone_at = current_timestamp, undone_by = 'demodata fjernet' "
-        "WHERE kind = 'demo' AND undone_at IS NULL"
-    )
-    cur.execute("DELETE FROM frames WHERE created_by = 'demo'")
-    cur.execute("DELETE FROM budgets")
-    cur.execute("UPDATE meta SET value = 'false' WHERE key = 'is_demo'")
-    rebuild_current(cur)
-    return True
 
 
 def rebuild_current(cur: duckdb.DuckDBPyConnection) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from slcore.frames import FRAME_COLUMNS, import_budgets, import_frames
+from slcore.budgets import import_budgets
+from slcore.frames import FRAME_COLUMNS, import_frames
 from slcore.importer import import_file
 from slcore.store import Store, open_store
 

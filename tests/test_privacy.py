@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from slcore import importer, privacy
+from slcore import batches, importer, privacy, values
 from slcore.export import to_csv_bytes, to_xlsx_bytes
 from slcore.store import open_store
 from tests.conftest import ROOT, SAMPLES
@@ -211,8 +211,8 @@ def test_no_cpr_anywhere_after_importing_the_dubu_sample(tmp_path, monkeypatch, 
     seen["store tables"] = store_text(store)
     assert "R011-000001" in seen["store tables"]  # the scan reads the data
     seen["import result"] = repr(result)
-    rejected = importer.rejected_rows(store, result.batch_id)
-    history = importer.import_history(store)
+    rejected = batches.rejected_rows(store, result.batch_id)
+    history = batches.import_history(store)
     assert len(rejected) == 8 and len(history) == 1
     seen["rejected csv"] = to_csv_bytes(rejected).decode("utf-8-sig")
     seen["rejected xlsx"] = xlsx_text(to_xlsx_bytes(rejected))
@@ -285,7 +285,7 @@ def test_rejected_rows_show_masked_cprs(tmp_path, monkeypatch):
         for i, line in enumerate(lines, 1)
         if line.startswith(b"BAD")
     }
-    rejected = importer.rejected_rows(store, result.batch_id)
+    rejected = batches.rejected_rows(store, result.batch_id)
     by_line = {int(r["Linje"]): r for r in rejected.to_dict("records")}
     bad6 = by_line[line_of["BAD-6"]]
     assert bad6["Kolonne"] == "CPR-nr"
@@ -421,7 +421,7 @@ def test_a_cpr_number_in_free_text_rejects_the_row_and_is_masked(tmp_path, monke
         "i filen, og indlæs igen.",
     )
     assert got[6][1] == "Privat (CPR 010203-****)"
-    assert got[9][2] == importer.BAD_DATE and got[9][1] == "010203-****"
+    assert got[9][2] == values.BAD_DATE and got[9][1] == "010203-****"
     # Nowhere: not the store, the preview, the report, the unknown names, the downloads.
     assert inspection.unknown_types == []
     seen = {
@@ -429,7 +429,7 @@ def test_a_cpr_number_in_free_text_rejects_the_row_and_is_masked(tmp_path, monke
         "preview": inspection.preview.to_csv(),
         "inspection": repr(inspection.rejections),
         "result": repr(result),
-        "rejected csv": to_csv_bytes(importer.rejected_rows(store, result.batch_id)).decode(),
+        "rejected csv": to_csv_bytes(batches.rejected_rows(store, result.batch_id)).decode(),
     }
     store.close()
     seen["cli rejects"] = run_cli("rejects", str(result.batch_id), "--format", "csv", db=db).stdout
@@ -715,7 +715,7 @@ def test_no_cpr_anywhere_after_the_hostile_set(tmp_path, monkeypatch, caplog, ca
             result = importer.import_file(store, path)
             seen[f"{name} result"] = repr(result)
             if result.batch_id:
-                rejected = importer.rejected_rows(store, result.batch_id)
+                rejected = batches.rejected_rows(store, result.batch_id)
                 seen[f"{name} rejects csv"] = to_csv_bytes(rejected).decode("utf-8-sig")
                 seen[f"{name} rejects xlsx"] = xlsx_text(to_xlsx_bytes(rejected))
         except importer.ImportRefused as exc:
@@ -729,7 +729,7 @@ def test_no_cpr_anywhere_after_the_hostile_set(tmp_path, monkeypatch, caplog, ca
     ], {k: seen[k] for k in refused}
     assert store.registration_count() > 0
     seen["store tables"] = store_text(store)
-    seen["history"] = to_csv_bytes(importer.import_history(store)).decode("utf-8-sig")
+    seen["history"] = to_csv_bytes(batches.import_history(store)).decode("utf-8-sig")
     store.close()
     for name, path in files.items():  # the command line, in a process of its own
         out = subprocess.run(
@@ -780,7 +780,7 @@ def test_a_cpr_number_in_a_file_name_is_masked_where_it_is_stored_or_said(tmp_pa
     named = cpr_file(tmp_path / f"Borger {FAKE} bevillinger.csv", [("A", "170421-9462")])
     assert importer.inspect_file(store, named).file_name == "Borger 010203-**** bevillinger.csv"
     importer.import_file(store, named)
-    history = importer.import_history(store)
+    history = batches.import_history(store)
     assert history["Fil"].tolist() == ["Borger 010203-**** bevillinger.csv"]
     empty = tmp_path / "Sag 0102031234.csv"
     empty.write_bytes(b"")

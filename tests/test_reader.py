@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from slcore import bounds, importer
+from slcore.budgets import import_budgets
 from slcore.figures import key_figures
-from slcore.frames import import_budgets, import_frames
+from slcore.frames import import_frames
 from slcore.importer import ImportRefused, import_file, inspect_file
 from slcore.store import open_store
 from tests.conftest import SAMPLES

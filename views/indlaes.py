@@ -8,6 +8,7 @@ import streamlit as st
 
 import ui
 from slcore import fmt, importer, labels, privacy, uploads
+from slcore.actors import current_actor
 from slcore.columns import COLUMN_LABELS
 from slcore.reader import ImportRefused
 from slcore.store import intervention_types
@@ -248,7 +249,7 @@ def show_upload(uploaded, path: Path) -> None:
                         mapping=ins.mapping,
                         max_bytes=max_bytes,
                         file_name=uploaded.name,
-                        user=(st.user.get("email") if st.user.get("is_logged_in") else None),
+                        user=current_actor(app=True),
                         progress=lambda f, t: bar.progress(min(f, 1.0), text=t),
                         allow_removal=mode == "replace" and removal.needs_confirmation,
                     )
@@ -310,7 +311,7 @@ else:
                 )
                 y, n, _ = st.columns([2, 1, 3])
                 if y.button("Ja, fortryd importen", type="primary", key="undo_yes"):
-                    user = st.user.get("email") if st.user.get("is_logged_in") else None
+                    user = current_actor(app=True)
                     importer.undo_batch(store, pending, user=user)
                     st.session_state.pop("confirm_undo")
                     st.session_state["undone"] = pending

@@ -9,9 +9,10 @@ import streamlit as st
 
 import ui
 from slcore import calibration, charts, compliance, fmt, frames, labels, servicelevel
+from slcore.actors import current_actor
+from slcore.batches import DEMO_ENDS_TEXT, DemoNotEnded
 from slcore.frames import EXTENT_UNITS, FrameError
 from slcore.servicelevel import first_of_next_month, frame_text
-from slcore.store import DEMO_ENDS_TEXT, DemoNotEnded
 
 # What a save can refuse with: a frame or budget outside the rules, or an unconfirmed demo end.
 SAVE_ERRORS = (FrameError, DemoNotEnded)
@@ -20,7 +21,7 @@ UNIT_LABELS = labels.EXTENT_UNITS
 
 view = ui.page("Serviceniveau")
 store, names, period = view.store, view.type_names, view.period
-user = st.user.get("email") if st.user.get("is_logged_in") else "dashboard"
+user = current_actor(app=True)
 
 # On the demo, the first save ends the demo: say so and let the user confirm once.
 end_demo = True
@@ -370,7 +371,7 @@ with tabs[5]:
     c1, c2 = st.columns([1, 3])
     if c1.button("Gem budgetterne", type="primary", key="budget_save"):
         try:
-            n = frames.save_budgets_for_year(store, int(year), edited, end_demo=end_demo)
+            n = frames.save_budgets_for_year(store, int(year), edited, user=user, end_demo=end_demo)
         except SAVE_ERRORS as exc:
             st.error(str(exc))
         else:
@@ -389,7 +390,9 @@ with tabs[5]:
         )
         if st.button("Kopiér", key="budget_copy"):
             try:
-                n = frames.copy_budgets(store, int(year) - 1, int(year), factor, overwrite)
+                n = frames.copy_budgets(
+                    store, int(year) - 1, int(year), factor, overwrite, user=user
+                )
             except FrameError as exc:
                 st.error(str(exc))
             else:
@@ -403,6 +406,6 @@ with tabs[5]:
     import_expander(
         "budgetter",
         "Kolonner som i eksporten; et (år, indsatstype), der findes, erstattes.",
-        lambda upload: frames.import_budgets(store, upload, end_demo=end_demo),
+        lambda upload: frames.import_budgets(store, upload, user=user, end_demo=end_demo),
         "{n} budgetter er indlæst.",
     )

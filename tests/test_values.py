@@ -1,4 +1,4 @@
-"""Property tests of the SQL value parsers in slcore.importer (registrations.md §1, §3).
+"""Property tests of the value parsers in slcore.values (registrations.md §1, §3, §5, §6).
 
 Each parser returns a SQL expression over a value expression; here they run in a plain
 in-memory DuckDB, many values per query. The importer applies them to
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
 
 import duckdb
@@ -18,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from slcore import privacy
-from slcore.importer import (
+from slcore.values import (
     COST_PERIODS,
     EXTENT_UNITS,
     boolean_sql,
@@ -26,7 +27,10 @@ from slcore.importer import (
     cpr_digits_sql,
     date_sql,
     number_sql,
+    parse_number,
     period_sql,
+    plain_number,
+    two_digit_year_sql,
     unit_sql,
 )
 
@@ -415,3 +419,38 @@ def test_century_rule_sql_and_python_agree_with_the_spec_for_every_year_and_digi
     expected = [spec_century_year(yy, d) for yy, d in pairs]
     assert [r[0] for r in rows] == expected
     assert [privacy.cpr_birth_year(yy, d) for yy, d in pairs] == expected
+
+
+# --- the Python side: page values, exports, two-digit years ----------------------------------
+
+NUMBER_TEXTS = [
+    "7.862", "1.234.567", "1234.5", "1.234,50", "0,5", "-1.234,50", "7862", "1e9", "1_000",
+    "abc", "12 kr.", "1,2,3", "--1", "١٢", "0x10", " 7.862 ",
+]  # fmt: skip
+
+
+def test_a_typed_number_is_parsed_by_the_files_parser():
+    expected = evaluate(as_imported(number_sql), NUMBER_TEXTS)
+    assert [parse_number(t) for t in NUMBER_TEXTS] == expected
+
+
+def test_nan_and_infinity_words_stay_for_the_range_check():
+    assert math.isnan(parse_number("nan")) and parse_number("-inf") == -math.inf
+    assert parse_number("Infinity") == math.inf and parse_number("1e400") == math.inf
+    assert parse_number("") is None and parse_number("inf kr.") is None
+
+
+@SETTINGS
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12))
+@example(7.862)
+@example(-1.5)
+@example(123.456)
+@example(1e-05)
+def test_an_exported_number_reads_back_as_itself(value):
+    text = plain_number(value)
+    assert evaluate(number_sql, [text]) == [value]
+
+
+def test_two_digit_years_are_told_apart():
+    texts = ["22-01-25", "1.2.25", "22/01/2025", "2025-01-22", "22-01-2025"]
+    assert evaluate(two_digit_year_sql, texts) == [True, True, False, False, False]
