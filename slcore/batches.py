@@ -16,7 +16,7 @@ import pandas as pd
 from slcore import bounds, fmt
 from slcore.actors import DEMO_USER, current_actor
 from slcore.reader import ImportRefused
-from slcore.store import REGISTRATION_COLUMNS, Store, StoreError, rebuild_current
+from slcore.store import REGISTRATION_COLUMNS, Store, StoreError, one_row, rebuild_current, scalar
 
 # What ending the demo means, said before a user's first own save on a demo store.
 DEMO_ENDS_TEXT = (
@@ -106,25 +106,27 @@ class RemovalRefused(ImportRefused):
 def removal_of(cur: duckdb.DuckDBPyConnection, source_table: str = "valid_rows") -> Removal:
     """Return what a replace with ``source_table`` would remove from the real registrations."""
     # A registration whose row is in the file but rejected keeps its last good version.
-    removed, current = cur.execute(
+    removed, current = one_row(
+        cur,
         f"""SELECT count(*) FILTER (WHERE
                 registration_id NOT IN (SELECT registration_id FROM {source_table})
                 AND registration_id NOT IN (
                     SELECT registration_id FROM rejects WHERE registration_id IS NOT NULL)),
                count(*)
            FROM registrations
-           WHERE batch_id NOT IN (SELECT batch_id FROM import_batches WHERE kind = 'demo')"""
-    ).fetchone()
+           WHERE batch_id NOT IN (SELECT batch_id FROM import_batches WHERE kind = 'demo')""",
+    )
     return Removal(removed=removed, current=current)
 
 
 def data_as_of(cur: duckdb.DuckDBPyConnection, today: dt.date) -> dt.date:
     """Return the day an extract describes: its latest decision (else start) up to today."""
-    row = cur.execute(
+    decided, started = one_row(
+        cur,
         "SELECT max(decision_date), max(start_date) FROM valid_rows WHERE start_date <= ?",
         [today],
-    ).fetchone()
-    latest = row[0] or row[1]
+    )
+    latest = decided or started
     return min(latest, today) if latest else today
 
 
@@ -173,15 +175,16 @@ def write_batch(
         # The demo ends first, so the counts below compare with real data only.
         who = begin_write(cur, user=user, demo=demo)
         kind = "demo" if demo else "import"
-        batch_id = cur.execute("SELECT nextval('batch_seq')").fetchone()[0]
+        batch_id = scalar(cur, "SELECT nextval('batch_seq')")
         cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM {source_table}")
-        inserted, updated = cur.execute(
+        inserted, updated = one_row(
+            cur,
             f"""
             SELECT count(*) FILTER (WHERE r.registration_id IS NULL),
                    count(*) FILTER (WHERE r.registration_id IS NOT NULL AND NOT ({same}))
             FROM incoming i LEFT JOIN registrations r USING (registration_id)
-            """
-        ).fetchone()
+            """,
+        )
         removed = 0
         confirmed = False
         if mode == "replace":

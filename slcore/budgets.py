@@ -18,7 +18,7 @@ from slcore.actors import current_actor
 from slcore.batches import begin_write
 from slcore.export import to_xlsx_bytes
 from slcore.reader import Columns
-from slcore.store import Store
+from slcore.store import Store, scalar
 from slcore.values import YEARS, FrameError, Range, Source, check_range, rows_csv
 
 BUDGET_COLUMNS = ("year", "intervention_type", "budget_dkk", "planned_cases")
@@ -228,7 +228,7 @@ def save_budgets_for_year(
     rows: list[list[object]] = []
     seen: set[object] = set()
     for record in table.to_dict("records"):
-        row = _budget_row(year, record, known)
+        row = _budget_row(year, {str(k): v for k, v in record.items()}, known)
         if row is None:
             continue
         if row[1] in seen:
@@ -276,8 +276,8 @@ def copy_budgets(
         ).fetchall()
         if not source:
             raise FrameError(f"Der er ingen budgetter for {from_year} at kopiere.")
-        present = cur.execute("SELECT count(*) FROM budgets WHERE year = ?", [to_year]).fetchone()
-        if present[0] and not overwrite:
+        present = scalar(cur, "SELECT count(*) FROM budgets WHERE year = ?", [to_year])
+        if present and not overwrite:
             raise FrameError(
                 f"{to_year} har allerede budgetter. Vælg at overskrive dem, hvis de skal erstattes."
             )

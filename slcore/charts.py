@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
-from slcore import fmt
+from slcore import fmt, sql
 from slcore.labels import DEVIATION_BANDS, DURATION_STATES, STATUS_SERIES, ladder_step
 from slcore.periods import days_in_month
 
@@ -355,8 +355,9 @@ def cumulative_spend_chart(
     # Danish month names at each month's end (plotly would write them in English).
     months = [pd.Timestamp(m).date() for m in monthly["month"]]
     axis = month_axis(months)
-    named = {m: e for m, e in zip(months, ends, strict=True)}
-    fig.update_xaxes(**{**axis, "tickvals": [named[m] for m in axis["tickvals"]]})
+    named = dict(zip(months, ends, strict=True))
+    ticks: list[dt.date] = axis["tickvals"]  # type: ignore[assignment]  # month_axis sets dates
+    fig.update_xaxes(**{**axis, "tickvals": [named[m] for m in ticks]})
     fig.update_yaxes(**value_axis(money=True), rangemode="tozero")
     if not with_budget:
         fig.add_annotation(
@@ -504,7 +505,7 @@ def type_age_heatmap(table: pd.DataFrame, names: dict[str, str], caption: str) -
         go.Heatmap(
             z=grid.values,
             x=bands,
-            y=[names.get(t, t) for t in types],
+            y=[names.get(str(t), str(t)) for t in types],
             text=text,
             texttemplate="%{text}",
             colorscale=[[0, "#eaf5ee"], [0.5, "#f3c77a"], [1, "#c0392b"]],
@@ -590,7 +591,7 @@ def survival_chart(
 
     ``curve`` is ``calibration.survival`` for one type.
     """
-    months = curve["day"] / (365 / 12)
+    months = curve["day"] / sql.DAYS_PER_MONTH
     fig = go.Figure(
         go.Scatter(
             x=months,
@@ -648,7 +649,8 @@ def group_color(dimension: str, value: object) -> str:
     if dimension == "category":
         return CATEGORY_COLORS.get(str(value), "#999999")
     if dimension == "ladder_step":
-        return LADDER_COLORS.get(0 if value is None or pd.isna(value) else int(value), "#999999")
+        step = 0 if fmt.is_missing(value) else int(value)  # type: ignore[call-overload]
+        return LADDER_COLORS.get(step, "#999999")
     return REALIZED_COLOR
 
 
@@ -658,7 +660,7 @@ def group_order(dimension: str, values: list[object]) -> list[object]:
     if order is None:
         return sorted(values, key=str)
     rank = {v: i for i, v in enumerate(order)}
-    return sorted(values, key=lambda v: (rank.get(v, len(rank)), str(v)))
+    return sorted(values, key=lambda v: (rank.get(str(v), len(rank)), str(v)))
 
 
 def monthly_stacked_chart(
@@ -835,7 +837,7 @@ def activity_heatmap(
         go.Heatmap(
             z=grid.values,
             x=bands,
-            y=[names.get(t, t) for t in types],
+            y=[names.get(str(t), str(t)) for t in types],
             text=text,
             texttemplate="%{text}",
             colorscale=[[0, "#f7fbff"], [0.5, "#6baed6"], [1, "#08306b"]],
@@ -886,7 +888,7 @@ def duration_chart(table: pd.DataFrame, names: dict[str, str], title: str) -> go
 
     ``table`` is ``activity.durations``; the whiskers are the 10th and 90th percentiles.
     """
-    to_months = 365 / 12
+    to_months = sql.DAYS_PER_MONTH
     types = group_order("intervention_type", list(set(table["intervention_type"])))
     colors = {"ended": REALIZED_COLOR, "ongoing": COMMITTED_COLOR}
     fig = go.Figure()

@@ -21,7 +21,7 @@ from slcore import batches, budgets, figures, frames, importer, privacy, values
 from slcore.actors import current_actor
 from slcore.export import defuse
 from slcore.periods import Period
-from slcore.store import Store, StoreError, open_store
+from slcore.store import Store, StoreError, open_store, scalar
 
 MONEY_COLUMNS = {
     "realized_spend_dkk",
@@ -179,9 +179,7 @@ def _import(store: Store, args: argparse.Namespace) -> int:
 
 def _rejects(store: Store, args: argparse.Namespace) -> int:
     cur = store.cursor()
-    if not cur.execute(
-        "SELECT count(*) FROM import_batches WHERE batch_id = ?", [args.batch]
-    ).fetchone()[0]:
+    if not scalar(cur, "SELECT count(*) FROM import_batches WHERE batch_id = ?", [args.batch]):
         raise Refused(f"Import nr. {args.batch} findes ikke.")
     rows = cur.execute(
         "SELECT line_no, column_name, value, reason FROM rejected_rows WHERE batch_id = ? "
@@ -275,9 +273,9 @@ def _plain(column: str, value: object) -> object:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if column in MONEY_COLUMNS:
-        return round(float(value), 2)
+        return round(float(value), 2)  # type: ignore[arg-type]  # a number from DuckDB
     if column == "median_duration_days":
-        v = float(value)
+        v = float(value)  # type: ignore[arg-type]
         return int(v) if v.is_integer() else v
     if hasattr(value, "item"):
         return value.item()
@@ -286,7 +284,7 @@ def _plain(column: str, value: object) -> object:
 
 def figures_records(table: pd.DataFrame) -> list[dict[str, object]]:
     """Return the key figures as plain records (money rounded to øre)."""
-    return [{c: _plain(c, v) for c, v in row.items()} for row in table.to_dict("records")]
+    return [{str(c): _plain(str(c), v) for c, v in row.items()} for row in table.to_dict("records")]
 
 
 def figures_csv(table: pd.DataFrame) -> str:

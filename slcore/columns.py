@@ -69,7 +69,7 @@ def map_headers(headers: list[str]) -> dict[str, str]:
             lookup.setdefault(alias_key(name), canonical)
     mapping: dict[str, str] = {}
     for header in headers:
-        canonical = lookup.get(alias_key(header))
-        if canonical and canonical not in mapping:
-            mapping[canonical] = header
+        found = lookup.get(alias_key(header))
+        if found and found not in mapping:
+            mapping[found] = header
     return mapping

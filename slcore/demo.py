@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from slcore import periods, sql
 from slcore import store as store_mod
 from slcore.batches import write_batch
 from slcore.budgets import set_budgets
@@ -356,12 +357,12 @@ _MONTH_OF_DAY = np.repeat(_MONTHS[:-1], np.diff(_FIRST_DAY))
 
 def _month_of(days: np.ndarray) -> np.ndarray:
     """Months since January 1970 of day numbers (days since 1970-01-01)."""
-    return _MONTH_OF_DAY[days]
+    return np.asarray(_MONTH_OF_DAY[days])
 
 
 def _first_day(months: np.ndarray) -> np.ndarray:
     """Day number of the first day of months (since January 1970)."""
-    return _FIRST_DAY[months]
+    return np.asarray(_FIRST_DAY[months])
 
 
 def _add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
@@ -370,7 +371,7 @@ def _add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
     dom = days - _first_day(m)
     target = m + months
     first = _first_day(target)
-    return first + np.minimum(dom, _first_day(target + 1) - first - 1)
+    return np.asarray(first + np.minimum(dom, _first_day(target + 1) - first - 1))
 
 
 def _year_frac(days: np.ndarray) -> np.ndarray:
@@ -426,7 +427,7 @@ class _Window:
         first = _first_day(self.months[idx])
         if self.start_month:  # boarding school: starts in the first three weeks of August
             return first + rng.integers(0, 21, size=n)
-        return first + np.floor(rng.random(n) * self.days_in[idx]).astype(np.int64)
+        return np.asarray(first + np.floor(rng.random(n) * self.days_in[idx]).astype(np.int64))
 
 
 def _frame_arrays(code: str, start: np.ndarray, today: dt.date) -> dict[str, np.ndarray]:
@@ -555,9 +556,9 @@ def _draw_type(
             expenses * inflation * np.exp(rng.normal(0, 0.2, n)), -1
         )
     else:
-        med = np.array([p[2] for p in spec.prices])[variant]
-        sig = np.array([p[3] for p in spec.prices])[variant]
-        amount = med * inflation * np.exp(rng.normal(0, 1, n) * sig)
+        medians = np.array([p[2] for p in spec.prices])[variant]
+        sigmas = np.array([p[3] for p in spec.prices])[variant]
+        amount = medians * inflation * np.exp(rng.normal(0, 1, n) * sigmas)
         amount = np.where(period == P_HOUR, np.round(amount), np.round(amount, -1))
     per_extent = period == P_MONTH_X
     amount = np.where(per_extent, amount * np.nan_to_num(extent), amount)
@@ -615,8 +616,8 @@ def _draw_type(
 
 def _monthly_factor(period: np.ndarray, extent: np.ndarray) -> np.ndarray:
     """monthly cost = amount x factor (metrics.md: daily cost x 365 / 12); NaN for once."""
-    factor = np.array([365 / 12, 365 / 84, 1.0, 1 / 12, np.nan, np.nan, np.nan])[period]
-    return np.where(period == P_HOUR, np.nan_to_num(extent) * 365 / 84, factor)
+    factor = np.array([sql.DAYS_PER_MONTH, 365 / 84, 1.0, 1 / 12, np.nan, np.nan, np.nan])[period]
+    return np.asarray(np.where(period == P_HOUR, np.nan_to_num(extent) * 365 / 84, factor))
 
 
 def _draw_all(
@@ -794,14 +795,8 @@ def _rows_frame(
     return df, [r["code"] for r in ref], bases
 
 
-def _sql_list(values: list[str] | tuple[str, ...]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
-
-
 def _lookup(index: str, values: list[str] | tuple[str, ...]) -> str:
-    return (
-        f"CASE WHEN {index} < 0 THEN NULL ELSE list_extract({_sql_list(values)}, {index} + 1) END"
-    )
+    return f"CASE WHEN {index} < 0 THEN NULL ELSE list_extract({sql.literal(list(values))}, {index} + 1) END"
 
 
 def _insert_rows(
@@ -859,23 +854,21 @@ def _insert_rows(
 
 def _frame_rows(today: dt.date) -> list[dict[str, object]]:
     units = {s.code: s.unit for s in SPECS}
-    out = []
-    for code in FRAMES:
-        for f in _frames_for(code, today):
-            out.append(
-                {
-                    "intervention_type": code,
-                    "valid_from": f.valid_from,
-                    "age_min": f.age_min,
-                    "age_max": f.age_max,
-                    "max_extent": None if f.max_extent is None else float(f.max_extent),
-                    "extent_unit": units[code] if f.max_extent is not None else None,
-                    "max_duration_months": f.max_months,
-                    "max_monthly_cost": None if f.max_monthly is None else float(f.max_monthly),
-                    "description": f.description,
-                }
-            )
-    return out
+    return [
+        {
+            "intervention_type": code,
+            "valid_from": f.valid_from,
+            "age_min": f.age_min,
+            "age_max": f.age_max,
+            "max_extent": None if f.max_extent is None else float(f.max_extent),
+            "extent_unit": units[code] if f.max_extent is not None else None,
+            "max_duration_months": f.max_months,
+            "max_monthly_cost": None if f.max_monthly is None else float(f.max_monthly),
+            "description": f.description,
+        }
+        for code in FRAMES
+        for f in _frames_for(code, today)
+    ]
 
 
 def _budget_rows(store: store_mod.Store, today: dt.date, seed: int) -> list[list[object]]:
@@ -892,7 +885,9 @@ def _budget_rows(store: store_mod.Store, today: dt.date, seed: int) -> list[list
     )
     by_year = months.groupby(["year", "intervention_type"])["projected"].sum()
     spend: dict[tuple[int, str], float] = {
-        (int(y), str(code)): float(v) for (y, code), v in by_year.items() if v > 0
+        (int(key[0]), str(key[1])): float(v)
+        for key, v in by_year.items()
+        if isinstance(key, tuple) and v > 0
     }
     avg = (
         store.cursor()
@@ -935,7 +930,7 @@ def _has_real_imports(p: Path) -> bool:
     open_store = store_mod.find_open_store(p)
     sql = "SELECT count(*) FROM import_batches WHERE kind = 'import'"
     if open_store is not None:
-        return open_store.cursor().execute(sql).fetchone()[0] > 0
+        return bool(store_mod.scalar(open_store.cursor(), sql) > 0)
     try:
         con = duckdb.connect(str(p), read_only=True)
     except duckdb.IOException as exc:
@@ -946,10 +941,11 @@ def _has_real_imports(p: Path) -> bool:
             ) from None
         raise store_mod.StoreError(f"Databasen {p} kan ikke åbnes: {exc}") from None
     try:
-        has = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'import_batches'"
-        ).fetchone()[0]
-        return bool(has) and con.execute(sql).fetchone()[0] > 0
+        has = store_mod.scalar(
+            con,
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'import_batches'",
+        )
+        return bool(has) and bool(store_mod.scalar(con, sql) > 0)
     finally:
         con.close()
 
@@ -973,7 +969,7 @@ def build_demo(
     progress: Callable[[float, str], None] | None = None,
 ) -> DemoSummary:
     """Build a new store at path (resolve_db_path(path)) holding the demo municipality."""
-    today = today or dt.date.today()
+    today = today or periods.today()
     report = progress or (lambda _f, _t: None)
     p = store_mod.resolve_db_path(path)
     if p.exists() and not force and _has_real_imports(p):

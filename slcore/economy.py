@@ -79,7 +79,9 @@ def deviation_table(
             "budget": kf["budget_dkk"],
             "deviation": kf["budget_deviation_dkk"],
         }
-    ).astype({c: "float64" for c in ("realized", "committed", "projected", "budget", "deviation")})
+    ).astype(
+        dict.fromkeys(("realized", "committed", "projected", "budget", "deviation"), "float64")
+    )
     if total:
         sums = df[["realized", "committed", "projected"]].sum()
         # The total's budget is the budgets that exist (empty when none does). Its deviation
@@ -96,8 +98,8 @@ def deviation_table(
             "deviation": sums["projected"] - budget,
         }
         df = pd.concat([df, pd.DataFrame([row])], ignore_index=True)
-    budget = df["budget"].where(df["budget"] > 0)
-    df["deviation_share"] = df["deviation"] / budget
+    positive = df["budget"].where(df["budget"] > 0)
+    df["deviation_share"] = df["deviation"] / positive
     df["band"] = [
         deviation_band(p, b, tolerance) for p, b in zip(df["projected"], df["budget"], strict=True)
     ]

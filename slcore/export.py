@@ -25,7 +25,9 @@ import datetime as dt
 import io
 import numbers
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import pandas as pd
 import xlsxwriter
@@ -277,38 +279,59 @@ def to_xlsx_bytes(
             c: wb.add_format({"num_format": f}) for c, f in _number_formats(df, kinds).items()
         }
         styles = styles if as_shown else {}
-        top = 0
-        if title is not None:
-            big = {"bold": True, "font_size": 12, "quote_prefix": is_formula_like(title)}
-            ws.write_string(0, 0, title, wb.add_format(big))
-            top = 2  # the title, an empty row, then the table
-            ws.freeze_panes(top + 1, 0)
-            ws.repeat_rows(top)
-            ws.set_landscape()
-            ws.fit_to_pages(1, 0)
+        top = 0 if title is None else _write_title(ws, wb, title)
+        cells = _Cells(ws, as_text, as_date, as_time)
         for c, name in enumerate(df.columns):
             ws.write_string(top, c, str(name), bold)
             width = len(str(name))
             style = styles.get(name)
+            share = kinds.get(str(name)) in SHARES
             for r, value in enumerate(df[name].tolist(), start=top + 1):
-                if fmt.is_missing(value):
-                    continue
-                if isinstance(value, bool):
-                    ws.write_boolean(r, c, value)
-                elif isinstance(value, numbers.Real):
-                    ws.write_number(r, c, float(value), style)
-                    if style is not None:  # as wide as the shown number
-                        share = kinds.get(str(name)) in SHARES
-                        value = fmt.pct(value, 1) if share else fmt.number(value)
-                elif isinstance(value, dt.date):
-                    day = pd.Timestamp(value).to_pydatetime().replace(tzinfo=None)
-                    ws.write_datetime(r, c, day, as_time if _has_time(day) else as_date)
-                    value = _csv_cell(day)  # as wide as the shown date
-                else:
-                    value = str(value)
-                    risky = is_formula_like(value)
-                    ws.write_string(r, c, value, as_text if risky else None)
+                shown = cells.write(r, c, value, style, share)
                 if r <= top + 200:
-                    width = max(width, len(str(value)))
+                    width = max(width, len(shown))
             ws.set_column(c, c, min(max(width, 8) + 2, 50))
     return buf.getvalue()
+
+
+def _write_title(ws: Any, wb: Any, title: str) -> int:
+    """Write a title above the table, kept in view and on every printed page; return its row."""
+    big = {"bold": True, "font_size": 12, "quote_prefix": is_formula_like(title)}
+    ws.write_string(0, 0, title, wb.add_format(big))
+    top = 2  # the title, an empty row, then the table
+    ws.freeze_panes(top + 1, 0)
+    ws.repeat_rows(top)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    return top
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Write one value as its kind of cell: number, date, boolean or text (never a formula)."""
+
+    ws: Any
+    as_text: Any
+    as_date: Any
+    as_time: Any
+
+    def write(self, r: int, c: int, value: object, style: Any, share: bool) -> str:
+        """Write a cell; return the text it shows (for the column's width)."""
+        if fmt.is_missing(value):
+            return ""
+        if isinstance(value, bool):
+            self.ws.write_boolean(r, c, value)
+            return str(value)
+        if isinstance(value, numbers.Real):
+            amount = float(value)
+            self.ws.write_number(r, c, amount, style)
+            if style is None:
+                return str(value)
+            return fmt.pct(amount, 1) if share else fmt.number(amount)  # as shown
+        if isinstance(value, dt.date):
+            day = pd.Timestamp(value).to_pydatetime().replace(tzinfo=None)
+            self.ws.write_datetime(r, c, day, self.as_time if _has_time(day) else self.as_date)
+            return str(_csv_cell(day))
+        text = str(value)
+        self.ws.write_string(r, c, text, self.as_text if is_formula_like(text) else None)
+        return text

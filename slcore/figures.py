@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from slcore import sql
+from slcore import periods, sql
 from slcore.periods import Period
 from slcore.store import Store
 
@@ -371,7 +371,7 @@ def _finish_key_figures(df: pd.DataFrame, by: tuple[str, ...], with_budget: bool
 
 def sort_groups(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     """Sort rows by group columns, age bands in their natural order."""
-    keys = []
+    keys: list[pd.Series] = []
     for c in by:
         if c == "age_band":
             keys.append(df[c].map({b: i for i, b in enumerate(AGE_BANDS)}).fillna(99))
@@ -387,8 +387,12 @@ def sort_groups(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 
 def within_frame_share(row: pd.Series | dict[str, object]) -> float | None:
     """Return within_frame / (active_registrations - no_frame), or None when undefined."""
-    denominator = int(row["active_registrations"]) - int(row["no_frame"])
-    return int(row["within_frame"]) / denominator if denominator > 0 else None
+
+    def count(name: str) -> int:
+        return int(row[name])  # type: ignore[arg-type]  # a count from DuckDB
+
+    denominator = count("active_registrations") - count("no_frame")
+    return count("within_frame") / denominator if denominator > 0 else None
 
 
 # --- Monthly series ------------------------------------------------------------------------
@@ -527,7 +531,7 @@ def default_as_of(store: Store) -> dt.date:
            WHERE undone_at IS NULL AND data_as_of IS NOT NULL
            ORDER BY batch_id DESC LIMIT 1"""
     )
-    return day if day is not None else dt.date.today()
+    return day if day is not None else periods.today()
 
 
 def teams(store: Store) -> list[str]:
@@ -598,7 +602,8 @@ def months_so_far(months: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 
     ``months`` is ``monthly_series`` or ``monthly_spend`` (``month_start`` a timestamp).
     """
-    return months[months["month_start"].dt.date <= as_of].reset_index(drop=True)
+    shown: pd.DataFrame = months[months["month_start"].dt.date <= as_of]
+    return shown.reset_index(drop=True)
 
 
 def with_within_frame_share(table: pd.DataFrame) -> pd.DataFrame:

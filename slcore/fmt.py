@@ -81,11 +81,11 @@ def short_kr(value: float | int | None) -> str:
 
 def pct(value: float | None, decimals: int = 0, signed: bool = False) -> str:
     """Format a share (0.123) as ``12 %``."""
-    if is_missing(value):
+    if value is None or is_missing(value):
         return "–"
-    text = number(abs(value) * 100 if signed else value * 100, decimals)  # type: ignore[operator]
+    text = number(abs(value) * 100 if signed else value * 100, decimals)
     if signed and text.strip("0,."):  # a share that rounds to zero has no sign
-        text = ("+" if value >= 0 else "-") + text  # type: ignore[operator]
+        text = ("+" if value >= 0 else "-") + text
     return f"{text} %"
 
 

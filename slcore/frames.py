@@ -15,7 +15,7 @@ from collections.abc import Callable
 import duckdb
 import pandas as pd
 
-from slcore import bounds, values
+from slcore import bounds, sql, values
 from slcore.batches import begin_write
 from slcore.budgets import (
     budgets_csv,
@@ -80,7 +80,7 @@ FRAME_FILE = Columns(
 _FRAME_KINDS = {
     "intervention_type": "text",
     "valid_from": "date",
-    **{c: "number" for c in FRAME_LIMITS},
+    **dict.fromkeys(FRAME_LIMITS, "number"),
     "extent_unit": "unit",
     "description": "text",
 }
@@ -97,7 +97,8 @@ FRAME_RANGES: dict[str, Range] = {
 def extent_range(unit: object) -> Range:
     """Return the range of max_extent in a unit (any unit's largest when there is none)."""
     if unit in bounds.MAX_EXTENT:
-        return Range(0, bounds.MAX_EXTENT[unit], bounds.EXTENT_UNIT_WORDS[unit], low_allowed=False)  # type: ignore[index]
+        word = bounds.EXTENT_UNIT_WORDS[str(unit)]
+        return Range(0, bounds.MAX_EXTENT[str(unit)], word, low_allowed=False)
     return Range(0, bounds.MAX_EXTENT_ANY_UNIT, low_allowed=False)
 
 
@@ -288,11 +289,7 @@ def frames_on(store: Store, day: dt.date) -> pd.DataFrame:
     rows = (
         store.cursor()
         .execute(
-            f"""SELECT {cols} FROM (
-                    SELECT *, row_number() OVER (
-                        PARTITION BY intervention_type ORDER BY valid_from DESC) AS rn
-                    FROM frames_current WHERE valid_from <= ?)
-                WHERE rn = 1 ORDER BY intervention_type""",
+            f"SELECT {cols} FROM ({sql.frame_in_force_sql('?')}) ORDER BY intervention_type",
             [day],
         )
         .fetchall()

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from slcore import bounds, fmt, privacy
+from slcore import bounds, fmt, periods, privacy, sql
 from slcore.batches import (
     MODE_LABELS,
     MODE_TEXTS,
@@ -47,7 +47,7 @@ from slcore.batches import (
 )
 from slcore.columns import COLUMN_LABELS, map_headers
 from slcore.reader import Detection, ImportRefused, read_to_raw
-from slcore.store import FREE_TEXT_COLUMNS, REGISTRATION_COLUMNS, Store, alias_key
+from slcore.store import FREE_TEXT_COLUMNS, REGISTRATION_COLUMNS, Store, alias_key, scalar
 from slcore.values import (
     BAD_DATE,
     DATE_OUT_OF_RANGE,
@@ -143,20 +143,12 @@ def check_required(mapping: dict[str, str]) -> None:
 # --- SQL pieces ------------------------------------------------------------------------------
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _text(mapping: dict[str, str], col: str) -> str:
     """SQL for a column's trimmed text, NULL when empty or absent."""
     if col not in mapping:
         return "NULL::VARCHAR"
-    return f"nullif(trim(raw.{_q(mapping[col])}), '')"
-
-
-def sql_literal(text: str) -> str:
-    """Return a text as a SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
+    # The file's headers are the whitelist: a mapping names only columns the file has.
+    return f"nullif(trim(raw.{sql.quote_ident(mapping[col], mapping.values())}), '')"
 
 
 DATE_COLUMNS = {
@@ -438,8 +430,8 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes
         return privacy.mask_cprs(mapping[col]) if col in mapping else COLUMN_LABELS[col]
 
     whens = "\n".join(
-        f"WHEN {cond} THEN {{'column_name': {sql_literal(column(col))}, "
-        f"'value': {shown(val)}, 'reason': {sql_literal(reason)}}}"
+        f"WHEN {cond} THEN {{'column_name': {sql.literal(column(col))}, "
+        f"'value': {shown(val)}, 'reason': {sql.literal(reason)}}}"
         for col, cond, val, reason in checks
     )
     content_hash = (
@@ -517,10 +509,11 @@ def _unknown_types(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
 
 def _check_unknown_types(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> None:
     """Refuse a file with more distinct unknown intervention names than anyone would map."""
-    n = cur.execute(
+    n = scalar(
+        cur,
         "SELECT count(DISTINCT type_raw) FROM parsed "
-        "WHERE type_raw IS NOT NULL AND intervention_type IS NULL"
-    ).fetchone()[0]
+        "WHERE type_raw IS NOT NULL AND intervention_type IS NULL",
+    )
     if n > bounds.MAX_UNKNOWN_TYPE_NAMES:
         raise ImportRefused(
             f"Filen har {fmt.number(n)} forskellige ukendte indsatstyper i kolonnen "
@@ -542,12 +535,13 @@ def _preview(
     cpr_header, citizen_header = mapping.get("cpr"), mapping.get("citizen_id")
 
     def shown(c: str) -> str:
+        q = sql.quote_ident(c, det.columns)
         if c == cpr_header:
-            return f"{privacy.mask_cpr_sql(_q(c))} AS {_q(c)}"
+            return f"{privacy.mask_cpr_sql(q)} AS {q}"
         if c == citizen_header:  # a citizen id written as a CPR number is masked like one
-            return f"{mask_if_cpr_sql(privacy.mask_cprs_sql(_q(c)))} AS {_q(c)}"
+            return f"{mask_if_cpr_sql(privacy.mask_cprs_sql(q))} AS {q}"
         # Any column, mapped or not, may hold a CPR number in free text.
-        return f"{privacy.mask_cprs_sql(_q(c))} AS {_q(c)}"
+        return f"{privacy.mask_cprs_sql(q)} AS {q}"
 
     exprs = ["line_no::INTEGER AS Linje"] + [shown(c) for c in det.columns]
     return cur.execute(
@@ -579,10 +573,8 @@ def store_key(store: Store) -> bytes:
     pseudonyms and count them twice, so it is refused with what to do instead.
     """
     expected = store.meta("key_fingerprint")
-    has_imports = (
-        store.cursor()
-        .execute("SELECT count(*) FROM import_batches WHERE kind = 'import'")
-        .fetchone()[0]
+    has_imports = scalar(
+        store.cursor(), "SELECT count(*) FROM import_batches WHERE kind = 'import'"
     )
     where = privacy.key_path(store.path)
     restore = (
@@ -638,7 +630,7 @@ def _prepare(
     cur = store.cursor()
     progress(0.05, "Læser filen …")
     det = read_to_raw(cur, path, sheet)
-    rows_read = cur.execute("SELECT count(*) FROM raw_rows").fetchone()[0]
+    rows_read = scalar(cur, "SELECT count(*) FROM raw_rows")
     if rows_read == 0:
         raise ImportRefused(f"Filen {path.name} har en overskrift, men ingen rækker.")
     final = map_headers(list(det.columns)) if mapping is None else dict(mapping)
@@ -694,7 +686,7 @@ def inspect_file(
             detection=det,
             mapping=final,
             rows_read=rows_read,
-            valid=cur.execute("SELECT count(*) FROM valid_rows").fetchone()[0],
+            valid=scalar(cur, "SELECT count(*) FROM valid_rows"),
             rejections=_fetch_rejections(cur),
             unknown_types=_unknown_types(cur),
             preview=_preview(cur, det, final),
@@ -743,7 +735,7 @@ def import_file(
             _det, _mapping, rows_read, key = _prepare(
                 store, path, sheet, mapping, max_bytes, report
             )
-        n_valid = cur.execute("SELECT count(*) FROM valid_rows").fetchone()[0]
+        n_valid = scalar(cur, "SELECT count(*) FROM valid_rows")
         rejections = _fetch_rejections(cur)
         if n_valid == 0:
             first = rejections[0]
@@ -765,7 +757,7 @@ def import_file(
             mode=mode,
             user=user,
             rows_read=rows_read,
-            data_as_of_date=data_as_of(cur, today or dt.date.today()),
+            data_as_of_date=data_as_of(cur, today or periods.today()),
             rejections=rejections,
             allow_removal=allow_removal,
             key_fingerprint=privacy.key_fingerprint(key),
@@ -782,9 +774,7 @@ def import_file(
 def add_alias(store: Store, name: str, code: str) -> None:
     """Map a local intervention name to a reference code (used by every later import)."""
     cur = store.cursor()
-    if not cur.execute("SELECT count(*) FROM intervention_types WHERE code = ?", [code]).fetchone()[
-        0
-    ]:
+    if not scalar(cur, "SELECT count(*) FROM intervention_types WHERE code = ?", [code]):
         raise ImportRefused(f"Ukendt indsatstype: {code}.")
     if not alias_key(name):
         raise ImportRefused("Navnet er tomt.")

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+# The municipality's clock: "today" is the Danish calendar day, whatever the server's zone.
+MUNICIPALITY_TIME = ZoneInfo("Europe/Copenhagen")
 
 # Preset keys, in the order the sidebar shows them, with their Danish labels.
 PRESETS: dict[str, str] = {
@@ -36,6 +40,11 @@ class Period:
     def days(self) -> int:
         """Return the number of days in the period."""
         return (self.end - self.start).days + 1
+
+
+def today() -> dt.date:
+    """Return today's date in Denmark."""
+    return dt.datetime.now(MUNICIPALITY_TIME).date()
 
 
 def year_earlier(period: Period) -> Period:

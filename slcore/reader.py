@@ -31,16 +31,17 @@ import os
 import re
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, overload
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slcore import bounds, privacy
+from slcore import bounds, privacy, sql
 from slcore.columns import COLUMN_LABELS, HEADER_ALIASES
 from slcore.fmt import number
 from slcore.store import alias_key
@@ -86,9 +87,9 @@ class Columns:
                 lookup.setdefault(alias_key(name), canonical)
         mapping: dict[str, str] = {}
         for header in headers:
-            canonical = lookup.get(alias_key(header))
-            if canonical and canonical not in mapping:
-                mapping[canonical] = header
+            found = lookup.get(alias_key(header))
+            if found and found not in mapping:
+                mapping[found] = header
         return mapping
 
     def missing(self, headers: list[str]) -> list[str]:
@@ -127,7 +128,7 @@ def sniff_format(path: Path) -> str:
         head = fh.read(8192)
     if not head:
         raise ImportRefused(f"Filen {path.name} er tom.")
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "xlsx"
     if head.startswith(b"PAR1"):
         return "parquet"
@@ -249,8 +250,9 @@ def _staging_names(headers: list[str]) -> list[str]:
     return names
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _q(name: str, names: Collection[str]) -> str:
+    """Quote one of a file's column names (the file's own header is the whitelist)."""
+    return sql.quote_ident(name, names)
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -273,6 +275,10 @@ class _Lines:
     starts: np.ndarray
     ends: np.ndarray
 
+    @overload
+    def of(self, offset: int) -> int: ...
+    @overload
+    def of(self, offset: np.ndarray) -> np.ndarray: ...
     def of(self, offset: int | np.ndarray) -> int | np.ndarray:
         """Return the 1-based line holding a byte offset (or each of an array of them)."""
         found = np.searchsorted(self.starts, offset, side="right")
@@ -461,7 +467,7 @@ def _quoted_fields(buf: np.ndarray, delim: str) -> tuple[np.ndarray, np.ndarray]
     )
     opens: list[int] = []
     closes: list[int] = []
-    for m in pattern.finditer(memoryview(buf)):
+    for m in pattern.finditer(buf.data):
         opens.append(m.start(1))
         closes.append(m.end() - 1 if m.end(2) > m.start(2) else n)
     return np.array(opens, dtype=np.int64), np.array(closes, dtype=np.int64)
@@ -580,7 +586,7 @@ def _check_fields(
         s, e = int(starts[i]), int(lines.ends[i])
         cuts = _unquoted(buf, s, e, ord(delim), opens, closes)
         if np.diff(np.concatenate(([s - 1], cuts, [e]))).max() - 1 > bounds.MAX_FIELD_BYTES:
-            raise _too_big_field(i + 1, path)
+            raise _too_big_field(int(i) + 1, path)
     return in_quotes
 
 
@@ -1034,9 +1040,8 @@ def _insert_batch(
         cur.unregister("xlsx_batch")
 
 
-def _read_xlsx(
-    cur: duckdb.DuckDBPyConnection, path: Path, sheet: str | None, columns: Columns
-) -> Detection:
+def _open_checked_workbook(path: Path, sheet: str | None) -> tuple[Any, tuple[str, ...], str]:
+    """Check a workbook's parts and the chosen sheet's size; return it, its sheets, the sheet."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     check_zip(path)
@@ -1059,6 +1064,15 @@ def _read_xlsx(
         name = sheet or sheets[0]
         for part in _sheet_parts(z, infos, name):
             _check_sheet(z, part, name, path)
+    return wb, sheets, name
+
+
+def _read_xlsx(
+    cur: duckdb.DuckDBPyConnection, path: Path, sheet: str | None, columns: Columns
+) -> Detection:
+    from python_calamine import CalamineError
+
+    wb, sheets, name = _open_checked_workbook(path, sheet)
     try:
         ws = wb.get_sheet_by_name(name)
         # From A1, so index + 1 is the Excel row.
@@ -1077,7 +1091,7 @@ def _read_xlsx(
     width = len(names)
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE raw_rows (line_no BIGINT, "
-        + ", ".join(f"{_q(n)} VARCHAR" for n in names)
+        + ", ".join(f"{_q(n, names)} VARCHAR" for n in names)
         + ")"
     )
     # iter_rows() starts at row 1 but at the first column in use: put the columns before it back.
@@ -1129,7 +1143,7 @@ def _read_parquet(cur: duckdb.DuckDBPyConnection, path: Path, columns: Columns) 
     _check_header(names, f"Parquet-filen {path.name}", path.name, columns)
     exprs = []
     for name, typ, *_ in desc:
-        col = _q(name)
+        col = _q(name, [d[0] for d in desc])
         t = typ.upper()
         if t.startswith(("DOUBLE", "FLOAT", "DECIMAL", "REAL")):
             # Decimal comma, as for Excel: the number parser reads it unambiguously.
@@ -1150,5 +1164,5 @@ def _drop_empty_rows(cur: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> 
     """Drop rows whose every cell is empty (trailing ;;;; rows, empty Excel rows)."""
     if not names:
         return
-    cond = " AND ".join(f"nullif(trim({_q(n)}), '') IS NULL" for n in names)
+    cond = " AND ".join(f"nullif(trim({_q(n, names)}), '') IS NULL" for n in names)
     cur.execute(f"DELETE FROM raw_rows WHERE {cond}")

@@ -68,7 +68,7 @@ def current_frame(store: Store, code: str, day: dt.date) -> dict[str, object]:
     row = table[table["intervention_type"] == code]
     if row.empty:
         return {}
-    return {k: (None if fmt.is_missing(v) else v) for k, v in row.iloc[0].to_dict().items()}
+    return {str(k): (None if fmt.is_missing(v) else v) for k, v in row.iloc[0].to_dict().items()}
 
 
 def first_of_next_month(day: dt.date) -> dt.date:

@@ -165,6 +165,28 @@ MIGRATIONS: list[str] = [
 ]
 
 
+def scalar(
+    cur: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Mapping[str, object] | Sequence[object] | None = None,
+) -> Any:
+    """Run a query on a cursor and return the first column of its first row; None without one."""
+    row = cur.execute(sql, params).fetchone()
+    return None if row is None else row[0]
+
+
+def one_row(
+    cur: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Mapping[str, object] | Sequence[object] | None = None,
+) -> tuple[Any, ...]:
+    """Run a query that always returns one row (an aggregate) and return that row."""
+    row = cur.execute(sql, params).fetchone()
+    if row is None:
+        raise StoreError("Forespørgslen gav ingen række.")
+    return row
+
+
 class StoreError(Exception):
     """A store problem with a Danish message meant for the user."""
 
@@ -209,8 +231,7 @@ class Store:
         self, sql: str, params: Mapping[str, object] | Sequence[object] | None = None
     ) -> Any:
         """Run a query and return the first column of its first row; None without a row."""
-        row = self.cursor().execute(sql, params).fetchone()
-        return None if row is None else row[0]
+        return scalar(self.cursor(), sql, params)
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -236,7 +257,7 @@ class Store:
 
     def registration_count(self) -> int:
         """Return the number of registrations in the current view."""
-        return self.cursor().execute("SELECT count(*) FROM registrations").fetchone()[0]
+        return int(scalar(self.cursor(), "SELECT count(*) FROM registrations"))
 
     def is_demo(self) -> bool:
         """Return whether the store holds the demo municipality."""
@@ -303,9 +324,9 @@ def find_open_store(path: str | os.PathLike[str]) -> Store | None:
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Return the schema version of an open database (0 for an empty one)."""
-    has_meta = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchone()[0]
+    has_meta = scalar(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    )
     if not has_meta:
         return 0
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()

@@ -401,7 +401,7 @@ def is_empty(value: object) -> bool:
         return True
     if isinstance(value, str):
         return not value.strip()
-    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))  # type: ignore[call-overload]
 
 
 def to_float(value: object) -> float:

@@ -25,7 +25,7 @@ def store(tmp_path):
 
 
 def frame(**values: object) -> dict[str, object]:
-    base: dict[str, object] = {c: None for c in FRAME_COLUMNS}
+    base: dict[str, object] = dict.fromkeys(FRAME_COLUMNS)
     base |= {"intervention_type": "OEK", "valid_from": dt.date(2020, 1, 1), "max_monthly_cost": 9}
     return base | values
 

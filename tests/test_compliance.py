@@ -118,7 +118,7 @@ def test_expiring_list(make_store):
     assert list(rows["days_left"]) == [0, 43]
     longer = compliance.committee_expiring(store, as_of, 120)
     assert "later" in set(longer["registration_id"])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Antal dage skal være 0"):
         compliance.committee_expiring(store, as_of, -1)
 
 

@@ -65,7 +65,7 @@ def test_invalid_frames_are_refused_whole(store, tmp_path, values, message):
 
 
 def test_versions_are_added_never_overwritten(store):
-    base = {c: None for c in COLS} | {
+    base = dict.fromkeys(COLS) | {
         "intervention_type": "OEK",
         "valid_from": dt.date(2020, 1, 1),
         "max_monthly_cost": 100.0,
@@ -86,7 +86,7 @@ D2020, D2025 = dt.date(2020, 1, 1), dt.date(2025, 1, 1)
 
 def frame(**values: object) -> dict[str, object]:
     """Return a frame with only a monthly price as limit, changed by values."""
-    base: dict[str, object] = {c: None for c in COLS}
+    base: dict[str, object] = dict.fromkeys(COLS)
     base |= {"intervention_type": "OEK", "valid_from": D2020, "max_monthly_cost": 1000.0}
     return base | values
 

@@ -378,7 +378,7 @@ def canonical_parquet(path: Path, timestamps: bool = False) -> Path:
         CANONICAL,
         keep_default_na=False,
         na_values=[""],
-        dtype={c: "string" for c in ("citizen_id", "team", "caseworker", "provider")},
+        dtype=dict.fromkeys(("citizen_id", "team", "caseworker", "provider"), "string"),
     )
     for c in ("birth_date", "start_date", "end_date", "decision_date"):
         df[c] = pd.to_datetime(df[c])

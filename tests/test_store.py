@@ -181,11 +181,17 @@ def test_newer_store_is_refused(tmp_path):
 def test_write_rolls_back_on_error(tmp_path):
     s = open_store(tmp_path / "rb.duckdb")
     try:
-        with pytest.raises(RuntimeError), s.write() as cur:
-            cur.execute(
-                "INSERT INTO budgets (year, intervention_type, budget_dkk) VALUES (2025, 'OEK', 1)"
-            )
-            raise RuntimeError("boom")
+
+        def insert_then_fail() -> None:
+            with s.write() as cur:
+                cur.execute(
+                    "INSERT INTO budgets (year, intervention_type, budget_dkk) "
+                    "VALUES (2025, 'OEK', 1)"
+                )
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError, match="boom"):
+            insert_then_fail()
         assert s.cursor().execute("SELECT count(*) FROM budgets").fetchone()[0] == 0
     finally:
         s.close()
