@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from slcore import bounds, fmt
+from slcore import bounds, fmt, labels, sql
 from slcore.actors import DEMO_USER, current_actor
 from slcore.reader import ImportRefused
 from slcore.store import REGISTRATION_COLUMNS, Store, StoreError, one_row, rebuild_current, scalar
@@ -31,13 +31,9 @@ class DemoNotEnded(StoreError):
 
 
 MODES = ("upsert", "replace")
-MODE_LABELS = {"upsert": "Opdatér", "replace": "Erstat"}
-MODE_TEXTS = {
-    "upsert": "Opdatér: bevillinger i filen tilføjes eller opdateres; andre bevillinger i "
-    "databasen bliver, som de er.",
-    "replace": "Erstat: filen er det komplette udtræk; bevillinger, der ikke står i filen, "
-    "fjernes fra opgørelserne (de kan hentes tilbage ved at fortryde importen).",
-}
+# Their Danish words live in slcore.labels, like every other code's.
+MODE_LABELS = labels.IMPORT_MODES
+MODE_TEXTS = labels.IMPORT_MODE_TEXTS
 
 
 @dataclass
@@ -285,7 +281,7 @@ def import_history(store: Store) -> pd.DataFrame:
             f"""SELECT batch_id AS "Import nr.", file_name AS "Fil",
                   coalesce(imported_by, '') AS "Indlæst af",
                   strftime(imported_at, '%d-%m-%Y kl. %H:%M') AS "Tidspunkt",
-                  CASE mode {" ".join(f"WHEN '{m}' THEN '{t}'" for m, t in MODE_LABELS.items())}
+                  CASE mode {" ".join(f"WHEN {sql.literal(m)} THEN {sql.literal(t)}" for m, t in MODE_LABELS.items())}
                        ELSE mode END AS "Tilstand",
                   rows_read AS "Læst",
                   inserted AS "Indsat", updated AS "Opdateret", unchanged AS "Uændret",

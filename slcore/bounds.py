@@ -14,7 +14,7 @@ The limits are listed in the README's import section; change them here only.
 
 from __future__ import annotations
 
-from slcore import fmt
+from slcore import fmt, labels
 
 # --- plausibility ---------------------------------------------------------------------------
 
@@ -32,12 +32,7 @@ MAX_EXTENT: dict[str, float] = {
     "full_time": 1,
 }
 MAX_EXTENT_ANY_UNIT = 168.0  # extent without a unit: the largest of the units above
-EXTENT_UNIT_WORDS: dict[str, str] = {
-    "hours_per_week": "timer pr. uge",
-    "days_per_month": "dage pr. måned",
-    "nights_per_month": "døgn pr. måned",
-    "full_time": "fuld tid",
-}
+EXTENT_UNIT_WORDS = labels.EXTENT_UNITS_IN_TEXT  # the units' words in a message
 
 # The highest price per cost period: far above any real placement (a secure institution
 # costs about 10.000 kr. a day), far below what breaks a sum.

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pandas as pd
 
-from slcore import bounds, values
+from slcore import bounds, labels, values
 from slcore.actors import current_actor
 from slcore.batches import begin_write
 from slcore.export import to_xlsx_bytes
@@ -22,7 +22,7 @@ from slcore.store import Store, scalar
 from slcore.values import YEARS, FrameError, Range, Source, check_range, rows_csv
 
 BUDGET_COLUMNS = ("year", "intervention_type", "budget_dkk", "planned_cases")
-BUDGET_LABELS = {"year": "År", "budget_dkk": "Budget (kr.)", "planned_cases": "Planlagte sager"}
+BUDGET_LABELS = labels.BUDGET_FILE_COLUMNS  # the Danish header of each column
 BUDGET_RANGES: dict[str, Range] = {
     "year": YEARS,
     "budget_dkk": Range(0, bounds.MAX_BUDGET_DKK, "kr."),

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import duckdb
 import pandas as pd
 
-from slcore import bounds, sql, values
+from slcore import bounds, labels, sql, values
 from slcore.batches import begin_write
 from slcore.budgets import (
     budgets_csv,
@@ -55,17 +55,7 @@ FRAME_COLUMNS = (
     "description",
 )
 EXTENT_UNITS = tuple(bounds.MAX_EXTENT)  # the codes; values.EXTENT_UNITS has their spellings
-FRAME_LABELS: dict[str, str] = {
-    "intervention_type": "Indsatstype",
-    "valid_from": "Gælder fra",
-    "age_min": "Alder fra",
-    "age_max": "Alder til",
-    "max_extent": "Højeste omfang",
-    "extent_unit": "Omfangsenhed",
-    "max_duration_months": "Længste varighed (måneder)",
-    "max_monthly_cost": "Højeste pris pr. måned (kr.)",
-    "description": "Beskrivelse",
-}
+FRAME_LABELS = labels.FRAME_FILE_COLUMNS  # the Danish header of each column
 FRAME_LIMITS = ("age_min", "age_max", "max_extent", "max_duration_months", "max_monthly_cost")
 _FRAME_INTEGERS = ("age_min", "age_max", "max_duration_months")
 _FRAME_DECIMALS = ("max_extent", "max_monthly_cost")

@@ -89,6 +89,31 @@ EXTENT_UNITS: dict[str, str] = {
     "nights_per_month": "døgn/måned",
     "full_time": "fuld tid",
 }
+# The Danish headers of the frames and budgets files (registrations.md §5, §6), which the
+# export writes and the import reads beside the canonical names.
+FRAME_FILE_COLUMNS: dict[str, str] = {
+    "intervention_type": "Indsatstype",
+    "valid_from": "Gælder fra",
+    "age_min": "Alder fra",
+    "age_max": "Alder til",
+    "max_extent": "Højeste omfang",
+    "extent_unit": "Omfangsenhed",
+    "max_duration_months": "Længste varighed (måneder)",
+    "max_monthly_cost": "Højeste pris pr. måned (kr.)",
+    "description": "Beskrivelse",
+}
+BUDGET_FILE_COLUMNS: dict[str, str] = {
+    "year": "År",
+    "budget_dkk": "Budget (kr.)",
+    "planned_cases": "Planlagte sager",
+}
+# The same units inside a sentence ("højst 168 timer pr. uge"), where a slash reads badly.
+EXTENT_UNITS_IN_TEXT: dict[str, str] = {
+    "hours_per_week": "timer pr. uge",
+    "days_per_month": "dage pr. måned",
+    "nights_per_month": "døgn pr. måned",
+    "full_time": "fuld tid",
+}
 COST_PERIODS: dict[str, str] = {
     "day": "pr. dag",
     "week": "pr. uge",
