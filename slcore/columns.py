@@ -62,9 +62,14 @@ COLUMN_LABELS: dict[str, str] = {
 
 
 def map_headers(headers: list[str]) -> dict[str, str]:
-    """Return canonical column -> file header for the headers that match an alias."""
+    """Return canonical column -> file header for the headers that match an extract's alias."""
+    return match_headers(HEADER_ALIASES, headers)
+
+
+def match_headers(aliases_of: dict[str, tuple[str, ...]], headers: list[str]) -> dict[str, str]:
+    """Return canonical column -> header for the headers that name one (the first wins)."""
     lookup: dict[str, str] = {}
-    for canonical, aliases in HEADER_ALIASES.items():
+    for canonical, aliases in aliases_of.items():
         for name in (canonical, *aliases):
             lookup.setdefault(alias_key(name), canonical)
     mapping: dict[str, str] = {}

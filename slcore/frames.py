@@ -200,9 +200,9 @@ def import_frames(
     return add_frames(store, parse_frames(store, source), user=user, end_demo=end_demo)
 
 
-def frames_csv(store: Store) -> str:
-    """Return the frames in force per (type, valid_from) as CSV (registrations.md §5)."""
-    rows = (
+def _all_versions(store: Store) -> list[tuple[object, ...]]:
+    """Return every version in force per (type, valid_from), in FRAME_COLUMNS order."""
+    return (
         store.cursor()
         .execute(
             f"SELECT {', '.join(FRAME_COLUMNS)} FROM frames_current "
@@ -210,6 +210,11 @@ def frames_csv(store: Store) -> str:
         )
         .fetchall()
     )
+
+
+def frames_csv(store: Store) -> str:
+    """Return the frames in force per (type, valid_from) as CSV (registrations.md §5)."""
+    rows = _all_versions(store)
     return rows_csv(FRAME_COLUMNS, rows)
 
 
@@ -354,12 +359,5 @@ def compare_versions(
 
 def frames_xlsx(store: Store) -> bytes:
     """Return all frame versions in force per (type, valid_from) as an XLSX workbook (FRAME_COLUMNS headers)."""
-    rows = (
-        store.cursor()
-        .execute(
-            f"SELECT {', '.join(FRAME_COLUMNS)} FROM frames_current "
-            "ORDER BY intervention_type, valid_from"
-        )
-        .fetchall()
-    )
+    rows = _all_versions(store)
     return to_xlsx_bytes(_frames_df(rows, FRAME_COLUMNS), sheet="Rammer")

@@ -664,34 +664,22 @@ def inspect_file(
                 store, path, sheet, mapping, max_bytes, lambda *_: None, allow_missing=True
             )
         sha = file_sha256(path)
-        missing = missing_required(final)
-        if missing:  # show the file and its mapping so the user can point out the column
-            return Inspection(
-                file_name=privacy.mask_cprs(file_name or path.name),
-                sha256=sha,
-                detection=det,
-                mapping=final,
-                rows_read=rows_read,
-                valid=0,
-                rejections=[],
-                unknown_types=[],
-                preview=_preview(cur, det, final),
-                already_imported_as=previous_batch(store, sha),
-                replace_removal=Removal(removed=0, current=0),
-                missing_required=tuple(missing),
-            )
+        missing = tuple(missing_required(final))
+        # With a field missing nothing is checked: the page shows the file and its mapping
+        # so the user can point out the column.
         return Inspection(
             file_name=privacy.mask_cprs(file_name or path.name),
             sha256=sha,
             detection=det,
             mapping=final,
             rows_read=rows_read,
-            valid=scalar(cur, "SELECT count(*) FROM valid_rows"),
-            rejections=_fetch_rejections(cur),
-            unknown_types=_unknown_types(cur),
+            valid=0 if missing else scalar(cur, "SELECT count(*) FROM valid_rows"),
+            rejections=[] if missing else _fetch_rejections(cur),
+            unknown_types=[] if missing else _unknown_types(cur),
             preview=_preview(cur, det, final),
             already_imported_as=previous_batch(store, sha),
-            replace_removal=removal_of(cur),
+            replace_removal=Removal(0, 0) if missing else removal_of(cur),
+            missing_required=missing,
         )
     finally:
         drop_staging(cur)

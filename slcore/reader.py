@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from slcore import bounds, privacy, sql
-from slcore.columns import COLUMN_LABELS, HEADER_ALIASES
+from slcore.columns import COLUMN_LABELS, HEADER_ALIASES, match_headers
 from slcore.fmt import number
 from slcore.store import alias_key
 
@@ -81,16 +81,7 @@ class Columns:
 
     def match(self, headers: list[str]) -> dict[str, str]:
         """Return canonical column -> header for the headers that name one (the first wins)."""
-        lookup: dict[str, str] = {}
-        for canonical, aliases in self.aliases.items():
-            for name in (canonical, *aliases):
-                lookup.setdefault(alias_key(name), canonical)
-        mapping: dict[str, str] = {}
-        for header in headers:
-            found = lookup.get(alias_key(header))
-            if found and found not in mapping:
-                mapping[found] = header
-        return mapping
+        return match_headers(self.aliases, headers)
 
     def missing(self, headers: list[str]) -> list[str]:
         """Return the required columns the headers do not name."""
