@@ -345,3 +345,21 @@ def test_monthly_spend_table_adds_up_to_the_period(sample_store):
     assert whole["budget"] == pytest.approx(budget)
     assert table["budget"].dtype == "float64"
     assert "budget" not in economy.monthly_spend_table(monthly, total, None, YEAR_2025.as_of)
+
+
+def test_the_frame_price_per_year_is_the_version_in_force_even_without_a_price(make_store):
+    from slcore.economy import change_decomposition
+
+    regs = [registration("R1", start_date="2024-01-01", cost_amount="100", cost_period="day")]
+    old = {"intervention_type": "SI_KONTAKT", "valid_from": "2020-01-01", "age_max": "17"}
+    priced = make_store(regs, frames=[{**old, "max_monthly_cost": "1500"}], name="a.duckdb")
+    period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31), dt.date(2025, 12, 31))
+    table = change_decomposition(priced, period).table.set_index("intervention_type")
+    assert table.loc["SI_KONTAKT", "frame_price_year"] == 18_000
+    # A newer version without a price limit is the frame in force: no price, not the old one
+    # (DuckDB's arg_max skips NULLs, which once returned the 2020 price here).
+    newer = {"intervention_type": "SI_KONTAKT", "valid_from": "2025-01-01", "age_max": "17"}
+    frames = [{**old, "max_monthly_cost": "1500"}, newer]
+    unpriced = make_store(regs, frames=frames, name="b.duckdb")
+    table = change_decomposition(unpriced, period).table.set_index("intervention_type")
+    assert pd.isna(table.loc["SI_KONTAKT", "frame_price_year"])
