@@ -611,3 +611,8 @@ def with_within_frame_share(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     out["within_frame_share"] = [within_frame_share(r) for _, r in out.iterrows()]
     return out
+
+
+def without_zero(table: pd.DataFrame, figure: str) -> pd.DataFrame:
+    """Return the rows of a table whose figure is not 0 (the groups with something to show)."""
+    return table[table[figure] != 0]

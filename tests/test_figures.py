@@ -462,3 +462,12 @@ def test_months_without_a_budget_row_are_empty(make_store):
     assert months["budget"].iloc[:6].notna().all() and months["budget"].iloc[6:].isna().all()
     row = key_figures(store, p, (), missing_budget_empty=True).iloc[0]
     assert months["budget"].sum() == pytest.approx(row["budget_dkk"]) == pytest.approx(184_000)
+
+
+def test_without_zero_keeps_the_groups_with_a_figure():
+    from slcore.figures import without_zero
+
+    table = pd.DataFrame({"team": ["A", "B", "C"], "active_registrations": [2, 0, 1]})
+    kept = without_zero(table, "active_registrations")
+    assert list(kept["team"]) == ["A", "C"]
+    assert len(table) == 3  # the table itself is not changed

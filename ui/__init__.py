@@ -1,0 +1,90 @@
+"""Streamlit helpers shared by the pages: the app's frame, the sidebar, tables, tiles, drill-down.
+
+A page calls ``ui.page(title)`` and draws what slcore computes with these helpers; the page
+parts of the larger pages live in their own modules (``ui.upload``, ``ui.servicelevel``,
+``ui.economy``, ``ui.activity``). Everything computed comes from slcore; this package only
+reads widgets and draws.
+"""
+
+from ui import activity  # the page parts
+from ui.drill import (
+    ALLOCATION_LIMIT,
+    DRILL_DIMENSIONS,
+    add_drill_level,
+    allocation_list,
+    drill_bar,
+    drill_chart,
+    drill_levels,
+    drilled,
+)
+from ui.shell import (
+    DANISH_UPLOADER_CSS,
+    IMPORT_PAGE,
+    data_page,
+    empty_state,
+    flash,
+    get_store,
+    header,
+    page,
+    pages,
+    show_flash,
+    start,
+)
+from ui.sidebar import CATEGORY_LABELS, DATE_HELP, View, date_field, sidebar
+from ui.tables import (
+    SCREEN_FORMATS,
+    danish_table,
+    download_pair,
+    downloads,
+    full_height,
+    partial_note,
+    table_with_downloads,
+    with_type_names,
+    words,
+)
+from ui.teams import TeamsTab, teams_tab
+from ui.tiles import Tile, arrow, budget_notes, budget_tile, tiles
+
+__all__ = [
+    "ALLOCATION_LIMIT",
+    "CATEGORY_LABELS",
+    "DANISH_UPLOADER_CSS",
+    "DATE_HELP",
+    "DRILL_DIMENSIONS",
+    "IMPORT_PAGE",
+    "SCREEN_FORMATS",
+    "TeamsTab",
+    "Tile",
+    "View",
+    "activity",
+    "add_drill_level",
+    "allocation_list",
+    "arrow",
+    "budget_notes",
+    "budget_tile",
+    "danish_table",
+    "data_page",
+    "date_field",
+    "download_pair",
+    "downloads",
+    "drill_bar",
+    "drill_chart",
+    "drill_levels",
+    "drilled",
+    "empty_state",
+    "flash",
+    "full_height",
+    "get_store",
+    "header",
+    "page",
+    "pages",
+    "partial_note",
+    "show_flash",
+    "sidebar",
+    "start",
+    "table_with_downloads",
+    "teams_tab",
+    "tiles",
+    "with_type_names",
+    "words",
+]

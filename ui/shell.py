@@ -1,0 +1,138 @@
+"""The app's frame: the pages, the store, the start of each run and page, messages kept across reruns."""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+from slcore import fmt
+from slcore.store import Store, StoreError, open_store, resolve_db_path
+from ui.sidebar import View, sidebar
+
+_first_start_lock = threading.Lock()
+# The view the entrypoint's sidebar chose for this script run (one run per thread at a time).
+_this_run = threading.local()
+
+IMPORT_PAGE = "views/indlaes.py"
+
+
+def pages() -> list[st.Page]:
+    """Return the pages in navigation order (``st.Page`` needs the running script's folder)."""
+    return [
+        st.Page("views/overblik.py", title="Overblik", icon=":material/dashboard:", default=True),
+        st.Page("views/aktivitet.py", title="Aktivitet", icon=":material/groups:"),
+        st.Page("views/oekonomi.py", title="Økonomi", icon=":material/payments:"),
+        st.Page("views/rammeoverholdelse.py", title="Rammeoverholdelse", icon=":material/rule:"),
+        st.Page("views/serviceniveau.py", title="Serviceniveau", icon=":material/tune:"),
+        st.Page(IMPORT_PAGE, title="Indlæs data", icon=":material/upload_file:"),
+    ]
+
+
+def get_store() -> Store:
+    """Open the store; on first start build the demo municipality, showing progress."""
+    path = resolve_db_path()
+    if not path.exists():
+        with _first_start_lock:
+            if not path.exists():
+                bar = st.progress(0.0, text="Første start: bygger demokommunen …")
+
+                def progress(fraction: float, text: str) -> None:
+                    bar.progress(min(max(fraction, 0.0), 1.0), text=f"Første start: {text}")
+
+                from slcore.demo import build_demo  # only needed on first start
+
+                build_demo(path, progress=progress)
+                bar.empty()
+    return open_store(path)
+
+
+# Streamlit's file uploader has English words no parameter changes ("Upload", "200MB per
+# file • CSV"); CSS puts Danish in their place, and each uploader's label and help say what
+# to upload and how large it may be.
+DANISH_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+    content: "Træk filen hertil, eller vælg den"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
+    display: none; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {
+    content: "Vælg fil"; }
+</style>"""
+
+
+def start() -> None:
+    """Open the store and draw the shared sidebar filters; ``app.py`` calls this each run.
+
+    Stops the run with a Danish message when the store cannot be opened.
+    """
+    _this_run.view = None
+    try:
+        store = get_store()
+    except StoreError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+    st.html(DANISH_UPLOADER_CSS)
+    _this_run.view = sidebar(store)
+
+
+def page(title: str) -> View:
+    """Start a page: draw the header under the filters ``start`` drew; return the view."""
+    view: View | None = getattr(_this_run, "view", None)
+    if view is None:  # the page was run without the entrypoint
+        start()
+        view = _this_run.view
+    assert view is not None
+    header(view, title)
+    return view
+
+
+def header(view: View, title: str) -> None:
+    """Draw the page title, the demo banner and the data's freshness."""
+    st.title(title)
+    s = view.status
+    if s.is_demo:
+        st.warning(
+            "**Demodata.** Tallene er en opdigtet kommune, så du kan se, hvordan dashboardet "
+            "virker. Indlæs jeres egne udtræk for at erstatte dem.",
+            icon="🧪",
+        )
+    fresh = f"Opgjort pr. **{fmt.date(view.period.as_of)}**"
+    if s.last_import_at is not None:
+        fresh += (
+            f" · Seneste indlæsning {fmt.date(s.last_import_at.date())} "
+            f"kl. {s.last_import_at:%H:%M} ({s.last_import_file})"
+        )
+    fresh += f" · {fmt.number(s.registrations)} bevillinger i alt"
+    st.caption(fresh)
+
+
+def empty_state() -> None:
+    """Tell the user what to do when the store holds no registrations: go to Indlæs data."""
+    st.info(
+        "Der er ingen bevillinger i databasen endnu. Indlæs et udtræk fra sagssystemet "
+        "(CSV eller Excel) på siden Indlæs data.",
+        icon="📂",
+    )
+    st.page_link(IMPORT_PAGE, label="Gå til Indlæs data", icon=":material/upload_file:")
+
+
+def data_page(title: str) -> View:
+    """Start a page of figures: as ``page``, but stop with ``empty_state`` when there are none."""
+    view = page(title)
+    if view.status.registrations == 0:
+        empty_state()
+        st.stop()
+    return view
+
+
+def flash(place: str, message: str) -> None:
+    """Keep a success message for the next run, shown where ``show_flash(place)`` is called."""
+    st.session_state[f"_flash_{place}"] = message
+
+
+def show_flash(place: str) -> None:
+    """Show (once) the success message kept for this place, if any."""
+    message = st.session_state.pop(f"_flash_{place}", None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
