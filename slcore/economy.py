@@ -348,3 +348,9 @@ def monthly_spend_table(
         return table.drop(columns="budget")
     table["budget"] = table["budget"].astype("float64")
     return table
+
+
+def total_deviation(table: pd.DataFrame) -> tuple[float, float]:
+    """Return the deviation in kroner and as a share of the total row (``total=True``)."""
+    last = table.iloc[-1]
+    return float(last["deviation"]), float(last["deviation_share"])

@@ -363,3 +363,14 @@ def test_the_frame_price_per_year_is_the_version_in_force_even_without_a_price(m
     unpriced = make_store(regs, frames=frames, name="b.duckdb")
     table = change_decomposition(unpriced, period).table.set_index("intervention_type")
     assert pd.isna(table.loc["SI_KONTAKT", "frame_price_year"])
+
+
+def test_total_deviation_is_the_last_row():
+    table = pd.DataFrame(
+        {
+            "intervention_type": ["A", None],
+            "deviation": [100.0, -250.0],
+            "deviation_share": [0.1, -0.05],
+        }
+    )
+    assert economy.total_deviation(table) == (-250.0, -0.05)

@@ -6,7 +6,7 @@ parts of the larger pages live in their own modules (``ui.upload``, ``ui.service
 reads widgets and draws.
 """
 
-from ui import activity  # the page parts
+from ui import activity, economy  # the page parts
 from ui.drill import (
     ALLOCATION_LIMIT,
     DRILL_DIMENSIONS,
@@ -71,6 +71,7 @@ __all__ = [
     "drill_chart",
     "drill_levels",
     "drilled",
+    "economy",
     "empty_state",
     "flash",
     "full_height",
