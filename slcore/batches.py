@@ -334,3 +334,9 @@ def leave_demo(cur: duckdb.DuckDBPyConnection, confirmed: bool = True) -> bool:
     cur.execute("UPDATE meta SET value = 'false' WHERE key = 'is_demo'")
     rebuild_current(cur)
     return True
+
+
+def undoable(history: pd.DataFrame) -> dict[int, str]:
+    """Return the imports of a history (``import_history``) not undone: number → file name."""
+    live = history[history["Status"] == ""]
+    return {int(n): str(f) for n, f in zip(live["Import nr."], live["Fil"], strict=True)}

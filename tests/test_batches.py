@@ -264,3 +264,18 @@ def test_replace_keeps_the_last_good_version_of_a_rejected_row(store, tmp_path):
         store.cursor().execute("SELECT registration_id, cost_amount FROM registrations").fetchall()
     )
     assert len(prices) == 20 and prices["R03"] == 5 and prices["R04"] == 6
+
+
+def test_undoable_are_the_imports_not_undone():
+    import pandas as pd
+
+    from slcore.batches import undoable
+
+    history = pd.DataFrame(
+        {
+            "Import nr.": [3, 2, 1],
+            "Fil": ["c.csv", "b.csv", "a.csv"],
+            "Status": ["", "Fortrudt 01-02-2026", ""],
+        }
+    )
+    assert undoable(history) == {3: "c.csv", 1: "a.csv"}

@@ -6,7 +6,7 @@ parts of the larger pages live in their own modules (``ui.upload``, ``ui.service
 reads widgets and draws.
 """
 
-from ui import activity, economy  # the page parts
+from ui import activity, economy, upload  # the page parts
 from ui.drill import (
     ALLOCATION_LIMIT,
     DRILL_DIMENSIONS,
@@ -86,6 +86,7 @@ __all__ = [
     "table_with_downloads",
     "teams_tab",
     "tiles",
+    "upload",
     "with_type_names",
     "words",
 ]
