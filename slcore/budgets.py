@@ -288,3 +288,8 @@ def copy_budgets(
             user or current_actor(app=False),
         )
     return len(source)
+
+
+def table_total(table: pd.DataFrame) -> float:
+    """Return the sum of a ``budgets_for_year`` table's budgets, as edited (empty cells are none)."""
+    return float(pd.to_numeric(table["budget_dkk"], errors="coerce").sum())

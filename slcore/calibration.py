@@ -329,3 +329,14 @@ def distribution_table(distributions: pd.DataFrame, intervention_type: str) -> p
     table["measure"] = table["measure"].map(lambda m: CALIBRATION_MEASURES.get(m, m))
     table["unit"] = table["unit"].map(lambda u: EXTENT_UNITS.get(u, u))
     return table
+
+
+def of_type(table: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Return the rows of one intervention type from a table by type (``survival``, say)."""
+    return table[table["intervention_type"] == code]
+
+
+def duration_limit(summary: pd.DataFrame, code: str) -> float | None:
+    """Return a type's longest duration in months from ``survival_summary`` (None: no limit)."""
+    limit = of_type(summary, code)["max_duration_months"].iloc[0]
+    return None if pd.isna(limit) else float(limit)

@@ -127,3 +127,9 @@ def version_comparison(store: Store, code: str, a: dt.date, b: dt.date) -> pd.Da
         ]
     diff["changed"] = diff["changed"].map({True: YES_NO[True], False: ""})
     return diff
+
+
+def without_frame(table: pd.DataFrame, names: dict[str, str]) -> list[str]:
+    """Return the names of the types (code order) that have no frame in a ``frames_on`` table."""
+    framed = set(table["intervention_type"])
+    return [names[c] for c in sorted(names) if c not in framed]

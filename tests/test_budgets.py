@@ -369,3 +369,11 @@ def test_budgets_typed_in_the_page_are_read_as_a_file_is(store):
     )
     assert save_budgets_for_year(store, 2025, table) == 2
     assert budget_rows(store) == [(2025, "OEK", 1234567.0, 1200), (2025, "SI_HJEM", 7862.0, None)]
+
+
+def test_table_total_skips_empty_cells():
+    from slcore.budgets import table_total
+
+    table = pd.DataFrame({"budget_dkk": [1000.0, None, "2500"]})
+    assert table_total(table) == 3500.0
+    assert table_total(pd.DataFrame({"budget_dkk": []})) == 0.0

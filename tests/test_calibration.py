@@ -368,3 +368,16 @@ def test_sample_store(sample_store):
     for col in ("still_running_6m", "still_running_12m", "still_running_24m"):
         vals = summary[col].dropna()
         assert ((vals >= 0) & (vals <= 1)).all()
+
+
+def test_of_type_and_duration_limit():
+    import pandas as pd
+
+    from slcore.calibration import duration_limit, of_type
+
+    summary = pd.DataFrame(
+        {"intervention_type": ["A", "B"], "max_duration_months": [12.0, float("nan")]}
+    )
+    assert list(of_type(summary, "B")["intervention_type"]) == ["B"]
+    assert duration_limit(summary, "A") == 12.0
+    assert duration_limit(summary, "B") is None

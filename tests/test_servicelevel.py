@@ -71,3 +71,9 @@ def test_current_frame_and_version_comparison_on_the_sample(sample_store):
     assert list(diff.columns) == ["field", "version_a", "version_b", "changed"]
     assert set(diff["changed"]) <= {"Ja", ""} and "Ja" in set(diff["changed"])
     assert not {"None", "nan"} & (set(diff["version_a"]) | set(diff["version_b"]))
+
+
+def test_without_frame_names_the_types_missing_in_code_order():
+    table = pd.DataFrame({"intervention_type": ["B"]})
+    names = {"C": "Cee", "A": "Ah", "B": "Bee"}
+    assert servicelevel.without_frame(table, names) == ["Ah", "Cee"]

@@ -6,7 +6,7 @@ parts of the larger pages live in their own modules (``ui.upload``, ``ui.service
 reads widgets and draws.
 """
 
-from ui import activity, economy, upload  # the page parts
+from ui import activity, economy, servicelevel, upload  # the page parts
 from ui.drill import (
     ALLOCATION_LIMIT,
     DRILL_DIMENSIONS,
@@ -80,6 +80,7 @@ __all__ = [
     "page",
     "pages",
     "partial_note",
+    "servicelevel",
     "show_flash",
     "sidebar",
     "start",
