@@ -19,4 +19,7 @@ fi
 
 .venv/bin/python -m ruff check .
 .venv/bin/python -m ruff format --check .
+# Types: the library strictly, the Streamlit side in mypy's default mode.
+.venv/bin/python -m mypy --strict slcore
+.venv/bin/python -m mypy ui views app.py
 exec .venv/bin/python -m pytest "$@"
