@@ -21,6 +21,7 @@ from slcore import batches, budgets, figures, frames, importer, privacy, values
 from slcore.actors import current_actor
 from slcore.export import defuse
 from slcore.periods import Period
+from slcore.reader import ImportRefused
 from slcore.store import Store, StoreError, open_store, scalar
 
 MONEY_COLUMNS = {
@@ -109,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except (
         Refused,
-        importer.ImportRefused,
+        ImportRefused,
         values.FrameError,
         StoreError,
         privacy.KeyError_,

@@ -415,3 +415,8 @@ def expiring_list(expiring: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame
             "committee_approved",
         ]
     ]
+
+
+def outside_total(status: pd.DataFrame) -> float:
+    """Return the spend outside the frame of ``status_by_type`` summed over the types."""
+    return float(status["outside_dkk"].sum())

@@ -17,31 +17,10 @@ import pandas as pd
 
 from slcore import bounds, labels, sql, values
 from slcore.batches import begin_write
-from slcore.budgets import (
-    budgets_csv,
-    budgets_for_year,
-    budgets_xlsx,
-    copy_budgets,
-    import_budgets,
-    save_budgets_for_year,
-)
 from slcore.export import to_xlsx_bytes
 from slcore.reader import Columns
 from slcore.store import Store
 from slcore.values import YEARS, FrameError, Range, Source, check_range, rows_csv
-
-# The Serviceniveau page still reaches FrameError and the budgets through this module; their
-# homes are slcore.values and slcore.budgets (the page moves when it is made thin, issue 13).
-__all__ = [
-    "FrameError",
-    "Source",
-    "budgets_csv",
-    "budgets_for_year",
-    "budgets_xlsx",
-    "copy_budgets",
-    "import_budgets",
-    "save_budgets_for_year",
-]
 
 FRAME_COLUMNS = (
     "intervention_type",

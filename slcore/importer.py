@@ -32,17 +32,13 @@ import pandas as pd
 
 from slcore import bounds, fmt, periods, privacy, sql
 from slcore.batches import (
-    MODE_LABELS,
-    MODE_TEXTS,
     MODES,
     ImportResult,
     Removal,
     RemovalRefused,
     data_as_of,
-    import_history,
     previous_batch,
     removal_of,
-    undo_batch,
     write_batch,
 )
 from slcore.columns import COLUMN_LABELS, map_headers
@@ -61,21 +57,6 @@ from slcore.values import (
     period_sql,
     unit_sql,
 )
-
-# The upload page still reaches the modes, the history and undo through this module; their
-# home is slcore.batches (the page moves to it when it is made thin, issue 13 point 5).
-__all__ = [
-    "MODES",
-    "MODE_LABELS",
-    "MODE_TEXTS",
-    "ImportRefused",
-    "ImportResult",
-    "Inspection",
-    "import_file",
-    "import_history",
-    "inspect_file",
-    "undo_batch",
-]
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 REQUIRED = ("registration_id", "intervention_type", "start_date", "cost_amount", "cost_period")

@@ -212,3 +212,13 @@ def test_whatif_table_names_its_two_rows():
     table = compliance.whatif_table(result)
     assert list(table.columns) == ["frame", "judged", "outside", "outside_dkk"]
     assert list(table["frame"]) == ["Dagens ramme", "Ny ramme"]
+
+
+def test_the_spend_outside_the_frame_in_all_is_the_types_summed(sample_store):
+    period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31), dt.date(2025, 9, 30))
+    status = compliance.status_by_type(sample_store, period)
+    reasons = compliance.reason_combinations(sample_store, period)
+    total = compliance.outside_total(status)
+    assert total > 0
+    # The same amount, summed another way: over the reasons' combinations.
+    assert total == pytest.approx(float(reasons["outside_dkk"].sum()))

@@ -6,7 +6,7 @@ parts of the larger pages live in their own modules (``ui.upload``, ``ui.service
 reads widgets and draws.
 """
 
-from ui import activity, economy, servicelevel, upload  # the page parts
+from ui import activity, compliance, economy, servicelevel, upload  # the page parts
 from ui.drill import (
     ALLOCATION_LIMIT,
     DRILL_DIMENSIONS,
@@ -62,6 +62,7 @@ __all__ = [
     "arrow",
     "budget_notes",
     "budget_tile",
+    "compliance",
     "danish_table",
     "data_page",
     "date_field",
