@@ -104,6 +104,25 @@ def page(browser):
     context.close()
 
 
+def download(page, button) -> Path:
+    """Click a download button until its file arrives; return the file's path and name.
+
+    A click that lands while the page reruns (a busy machine) fetches a file the rerun has
+    just replaced, and no download starts: the script is awaited and the click repeated.
+    """
+    for _ in range(4):
+        button.wait_for(state="visible")
+        wait_for_script(page)
+        try:
+            with page.expect_download(timeout=30_000) as info:
+                button.click()
+        except playwright.TimeoutError:
+            continue
+        saved = Path(info.value.path())
+        return saved.rename(saved.with_name(info.value.suggested_filename))
+    raise AssertionError("No download started after four clicks")
+
+
 def wait_for_script(page) -> None:
     """Wait until Streamlit has finished running the script."""
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
@@ -149,9 +168,8 @@ def test_key_figures_download(page, app_url):
     page.goto(app_url)
     page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
     wait_for_script(page)
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Hent CSV").click()
-    text = Path(info.value.path()).read_bytes().decode("utf-8-sig")
+    text = download(page, page.get_by_role("button", name="Hent CSV")).read_bytes()
+    text = text.decode("utf-8-sig")
     header = text.splitlines()[0].split(";")
     assert header[:3] == ["Indsatstype", "Indsats", "Aktive bevillinger"]
     assert len(text.splitlines()) == 17  # header + 16 types in 2026
@@ -191,10 +209,9 @@ def test_upload_report_import_and_overview_changes(page, empty_app_url):
     rejected_tile.wait_for(timeout=60_000)
     # The rejected rows download: line, column, value (CPR masked), reason.
     # The first pair of downloads is the counts by reason; the second the rejected rows.
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Hent CSV").nth(1).click()
-    assert info.value.suggested_filename == "afviste_raekker.csv"
-    lines = Path(info.value.path()).read_bytes().decode("utf-8-sig").splitlines()
+    got = download(page, page.get_by_role("button", name="Hent CSV").nth(1))
+    assert got.name == "afviste_raekker.csv"
+    lines = got.read_bytes().decode("utf-8-sig").splitlines()
     expect(rejected_tile.locator('[data-testid="stMetricValue"]')).to_have_text("8")
     assert lines[0] == "Linje;Bevillings-id;Kolonne i filen;Værdi;Årsag" and len(lines) == 9
     assert any(x.startswith("576;BAD-6;CPR-nr;***;Ugyldigt CPR-nummer") for x in lines)
@@ -238,12 +255,11 @@ def test_compliance_committee_list_renders_and_downloads(page, app_url):
     page.get_by_role("tab", name="Visitationsudvalget").click()
     page.get_by_text("Ikke-godkendte afvigelser", exact=True).last.wait_for(timeout=30_000)
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-    with page.expect_download() as info:
-        # Hidden tabs keep their buttons in the page; take the first visible one.
-        page.get_by_role("button", name="Hent CSV").filter(visible=True).first.click()
+    # Hidden tabs keep their buttons in the page; take the first visible one.
+    got = download(page, page.get_by_role("button", name="Hent CSV").filter(visible=True).first)
     name = "ikke_godkendte_afvigelser_2025-01-01_til_2025-12-31_opgjort_2025-09-30.csv"
-    assert info.value.suggested_filename == name
-    lines = Path(info.value.path()).read_bytes().decode("utf-8-sig").splitlines()
+    assert got.name == name
+    lines = got.read_bytes().decode("utf-8-sig").splitlines()
     # A title line for the meeting's papers, an empty line, then the table.
     assert lines[0] == "Ikke-godkendte afvigelser · 01-01-2025 – 31-12-2025, opgjort pr. 30-09-2025"
     assert lines[1] == ""
@@ -313,13 +329,10 @@ def test_activity_month_table_downloads(page, app_url):
     _open(page, f"{app_url}/aktivitet")
     page.get_by_text("Tal pr. måned").first.click()
     button = page.get_by_role("button", name="Hent CSV").filter(visible=True).first
-    button.wait_for(state="visible", timeout=60_000)
-    wait_for_script(page)
-    with page.expect_download(timeout=90_000) as info:
-        button.click()
+    got = download(page, button)
     name = "aktivitet_pr_maaned_2026-01-01_til_2026-12-31_opgjort_2026-03-18.csv"
-    assert info.value.suggested_filename == name
-    lines = Path(info.value.path()).read_bytes().decode("utf-8-sig").splitlines()
+    assert got.name == name, got.name
+    lines = got.read_bytes().decode("utf-8-sig").splitlines()
     assert lines[0] == (
         "Måned;Aktive bevillinger;Aktive børn og unge;Nye bevillinger;Afsluttede bevillinger;"
         "Barnedage"

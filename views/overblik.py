@@ -5,10 +5,7 @@ import streamlit as st
 import ui
 from slcore import charts, economy, figures, fmt
 
-view = ui.page("Overblik")
-if view.status.registrations == 0:
-    ui.empty_state()
-    st.stop()
+view = ui.data_page("Overblik")
 
 period, filters, store = view.period, view.filters, view.store
 # A type without a budget has none here (not 0 kr.), nor a deviation of its whole spend.
@@ -41,7 +38,7 @@ expected = ui.Tile(
     f"Forventet forbrug for perioden til {fmt.date(period.end)}", fmt.mio_kr(projected)
 )
 if budget:
-    dev, share = deviation.iloc[-1][["deviation", "deviation_share"]]
+    dev, share = economy.total_deviation(deviation)
     expected = ui.Tile(
         expected.label,
         expected.value,
