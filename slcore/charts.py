@@ -501,25 +501,37 @@ def type_age_heatmap(table: pd.DataFrame, names: dict[str, str], caption: str) -
     grid = grid.reindex(index=types, columns=bands)
     counts = counts.reindex(index=types, columns=bands)
     text = [[("" if pd.isna(v) else f"{v * 100:.0f} %") for v in row] for row in grid.values]
-    fig = go.Figure(
-        go.Heatmap(
-            z=grid.values,
-            x=bands,
-            y=[names.get(str(t), str(t)) for t in types],
-            text=text,
-            texttemplate="%{text}",
-            colorscale=[[0, "#eaf5ee"], [0.5, "#f3c77a"], [1, "#c0392b"]],
-            zmin=0,
-            zmax=1,
-            customdata=counts.values,
-            hovertemplate="%{y}, %{x}: %{text} af %{customdata} uden for rammen<extra></extra>",
-            colorbar={"title": "Uden for", "tickformat": ".0%"},
-        )
+    fig = _type_age_heatmap(
+        grid,
+        [names.get(str(t), str(t)) for t in types],
+        text,
+        colorscale=[[0, "#eaf5ee"], [0.5, "#f3c77a"], [1, "#c0392b"]],
+        zmin=0,
+        zmax=1,
+        customdata=counts.values,
+        hovertemplate="%{y}, %{x}: %{text} af %{customdata} uden for rammen<extra></extra>",
+        colorbar={"title": "Uden for", "tickformat": ".0%"},
     )
     return base_layout(
         fig,
         f"Andel uden for rammen pr. indsatstype og alder<br><sup>{caption}</sup>",
         height=max(420, 100 + 30 * len(types)),
+    )
+
+
+def _type_age_heatmap(
+    grid: pd.DataFrame, rows: list[str], text: list[list[str]], **style: object
+) -> go.Figure:
+    """Return a heatmap of a type × age-band grid, each cell labelled with its text."""
+    return go.Figure(
+        go.Heatmap(
+            z=grid.values,
+            x=list(grid.columns),
+            y=rows,
+            text=text,
+            texttemplate="%{text}",
+            **style,
+        )
     )
 
 
@@ -833,17 +845,13 @@ def activity_heatmap(
     grid = table.pivot(index="intervention_type", columns="age_band", values=value)
     grid = grid.reindex(index=types, columns=bands).fillna(0)
     text = [[fmt.number(v) if v else "" for v in row] for row in grid.values]
-    fig = go.Figure(
-        go.Heatmap(
-            z=grid.values,
-            x=bands,
-            y=[names.get(str(t), str(t)) for t in types],
-            text=text,
-            texttemplate="%{text}",
-            colorscale=[[0, "#f7fbff"], [0.5, "#6baed6"], [1, "#08306b"]],
-            hovertemplate="%{y}, %{x} år: %{z:,.0f}<extra></extra>",
-            colorbar={"tickformat": ",.0f"},
-        )
+    fig = _type_age_heatmap(
+        grid,
+        [names.get(str(t), str(t)) for t in types],
+        text,
+        colorscale=[[0, "#f7fbff"], [0.5, "#6baed6"], [1, "#08306b"]],
+        hovertemplate="%{y}, %{x} år: %{z:,.0f}<extra></extra>",
+        colorbar={"tickformat": ",.0f"},
     )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(type="category", title_text="Alder ved start")
