@@ -376,23 +376,23 @@ def whatif_table(result: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+# Who and what each of the committee's lists starts with: the allocation, the child, the
+# type, the team and caseworker, the start.
+_COMMITTEE_WHO = (
+    "registration_id",
+    "citizen_id",
+    "intervention_name",
+    "team",
+    "caseworker",
+    "start_date",
+)
+
+
 def deviations_list(deviations: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """Return ``committee_deviations`` as the committee's list (codes of ``COMMITTEE_COLUMNS``)."""
     table = deviations.copy()
     table["intervention_name"] = table["intervention_type"].map(names)
-    return table[
-        [
-            "registration_id",
-            "citizen_id",
-            "intervention_name",
-            "team",
-            "caseworker",
-            "start_date",
-            "end_date",
-            "reasons",
-            "outside_dkk",
-        ]
-    ]
+    return table[[*_COMMITTEE_WHO, "end_date", "reasons", "outside_dkk"]]
 
 
 def expiring_list(expiring: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -402,18 +402,7 @@ def expiring_list(expiring: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame
     table["days_left"] = table["days_left"].astype("int64")
     table["committee_approved"] = table["committee_approved"].map(YES_NO)
     return table[
-        [
-            "registration_id",
-            "citizen_id",
-            "intervention_name",
-            "team",
-            "caseworker",
-            "start_date",
-            "planned_end",
-            "frame_last_day",
-            "days_left",
-            "committee_approved",
-        ]
+        [*_COMMITTEE_WHO, "planned_end", "frame_last_day", "days_left", "committee_approved"]
     ]
 
 
