@@ -808,3 +808,13 @@ def test_no_table_draws_a_missing_cell_as_none(app_db, page):
         # The browser draws a missing cell as "None" unless the table has a placeholder.
         if table.isna().any().any():
             assert element.proto.HasField("placeholder"), (page, list(table.columns))
+
+
+def test_the_frames_day_is_typed_and_applies_at_once(app_db):
+    at = service_level_page()
+    field = at.text_input(key="frames_day")
+    assert field.value == "18-03-2026"
+    field.input("01-01-2019").run()  # before the first frame version (2020)
+    assert not at.exception
+    assert any("den første gælder fra 01-01-2020" in i.value for i in at.info)
+    assert "frames_day" not in at.query_params  # the page's own date is not in the link

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -15,7 +14,7 @@ from slcore.batches import DEMO_ENDS_TEXT, DemoNotEnded
 from slcore.servicelevel import first_of_next_month, frame_text
 from slcore.values import FrameError
 from ui.shell import flash, show_flash
-from ui.sidebar import View
+from ui.sidebar import View, date_field
 from ui.tables import danish_table, download_pair, table_with_downloads
 
 # What a save can refuse with: a frame or budget outside the rules, or an unconfirmed demo end.
@@ -164,9 +163,8 @@ def import_expander(
 def frames_tab(ed: Editor) -> None:
     """Draw the frames in force on a chosen day, their downloads and the frames' import."""
     store, names = ed.view.store, ed.view.type_names
-    day = st.columns([1, 3])[0].date_input(
-        "Gældende pr.", value=ed.view.period.as_of, key="frames_day", format="DD-MM-YYYY"
-    )
+    column = st.columns([1, 3])[0]
+    day = date_field(column, "Gældende pr.", "frames_day", ed.view.period.as_of, in_url=False)
     table = frames.frames_on(store, day)
     first = frames.first_valid_from(store)
     if table.empty and first is not None:
@@ -283,11 +281,8 @@ def whatif_tab(ed: Editor) -> None:
         "version, der gjaldt ved hver bevillings start."
     )
     c1, c2 = st.columns([1, 2])
-    wi_from: dt.date = c1.date_input(
-        "Gem som ny version fra",
-        value=first_of_next_month(period.as_of),
-        format="DD-MM-YYYY",
-        key="wi_from",
+    wi_from = date_field(
+        c1, "Gem som ny version fra", "wi_from", first_of_next_month(period.as_of), in_url=False
     )
     show_flash("wi_save")
     if c2.button("Gem den nye ramme", key="wi_save"):

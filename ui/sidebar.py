@@ -37,9 +37,16 @@ class View:
 
 
 def date_field(
-    container: object, label: str, key: str, default: dt.date, help_text: str = ""
+    container: object,
+    label: str,
+    key: str,
+    default: dt.date,
+    help_text: str = "",
+    in_url: bool = True,
 ) -> dt.date:
-    """Draw a date typed as dd-mm-åååå, bound to the URL; return it (``default`` if invalid).
+    """Draw a date typed as dd-mm-åååå (in the URL unless not ``in_url``); return it.
+
+    A date that is no date gives ``default``.
 
     A text field, because Streamlit's date field applies a typed date only when the user
     clicks elsewhere, not on Enter or Tab. A field the user has not changed follows its
@@ -56,7 +63,7 @@ def date_field(
         label,
         value=default_text,
         key=key,
-        bind="query-params",
+        bind="query-params" if in_url else None,
         placeholder="dd-mm-åååå",
         validate=(fmt.DATE_INPUT_PATTERN, "Skriv datoen som dd-mm-åååå, fx 31-12-2025."),
         help=f"{help_text} {DATE_HELP}".strip(),
