@@ -9,7 +9,17 @@ from typing import Any, BinaryIO
 import pandas as pd
 import streamlit as st
 
-from slcore import budgets, calibration, charts, compliance, fmt, frames, labels, servicelevel
+from slcore import (
+    bounds,
+    budgets,
+    calibration,
+    charts,
+    compliance,
+    fmt,
+    frames,
+    labels,
+    servicelevel,
+)
 from slcore.batches import DEMO_ENDS_TEXT, DemoNotEnded
 from slcore.servicelevel import first_of_next_month, frame_text
 from slcore.values import FrameError
@@ -87,16 +97,16 @@ def frame_form(prefix: str, current: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     values["age_min"] = c1.number_input(
         "Alder fra",
-        0,
-        30,
+        bounds.MIN_AGE,
+        bounds.MAX_AGE,
         value=_int(current.get("age_min")),
         key=f"{prefix}_age_min",
         placeholder="ingen grænse",
     )
     values["age_max"] = c1.number_input(
         "Alder til",
-        0,
-        30,
+        bounds.MIN_AGE,
+        bounds.MAX_AGE,
         value=_int(current.get("age_max")),
         key=f"{prefix}_age_max",
         placeholder="ingen grænse",
@@ -121,7 +131,7 @@ def frame_form(prefix: str, current: dict[str, Any]) -> dict[str, Any]:
     values["max_duration_months"] = c3.number_input(
         "Længste varighed (måneder)",
         1,
-        600,
+        bounds.MAX_FRAME_DURATION_MONTHS,
         value=_int(current.get("max_duration_months")),
         key=f"{prefix}_dur",
         placeholder="ingen grænse",
