@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from slcore import fmt, sql
+from slcore import cache, fmt, sql
 from slcore.figures import (
     ENRICHED_SQL,
     MONTHS_SQL,
@@ -41,6 +41,7 @@ DURATION_BANDS: tuple[tuple[str, int, int | None], ...] = (
 )
 
 
+@cache.cached
 def ladder_mix(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return, per month up to the as-of date, children and realised spend on each ladder step.
 
@@ -50,7 +51,7 @@ def ladder_mix(store: Store, period: Period, filters: Filters = Filters()) -> pd
     realised spend. Columns: month, ladder_step (NULL: no step), children, child_share,
     realized, spend_share.
     """
-    where, params = filter_sql(filters)
+    where, params = filter_sql(filters, in_period=True)
     params.update(sql.period_params(period))
     query = f"""
         WITH {ENRICHED_SQL}, {MONTHS_SQL},
@@ -101,6 +102,7 @@ def _band_sql(days: str) -> str:
     return f"CASE {whens} ELSE {sql.literal(DURATION_BANDS[-1][0])} END"
 
 
+@cache.cached
 def durations(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return the durations of the registrations active in the period, per type and state.
 
@@ -110,7 +112,7 @@ def durations(store: Store, period: Period, filters: Filters = Filters()) -> pd.
     intervention_type, state, registrations, p10, p25, median, p75, p90 (days), and one
     column per duration band with its count.
     """
-    where, params = filter_sql(filters)
+    where, params = filter_sql(filters, in_period=True)
     params.update(sql.period_params(period))
     last_past = "least($p_to, $as_of)"
     days = (
@@ -166,6 +168,7 @@ def same_days_last_year(period: Period) -> tuple[Period, Period] | None:
     return current, previous
 
 
+@cache.cached
 def months_against_last_year(
     store: Store, period: Period, filters: Filters = Filters()
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -205,6 +208,7 @@ COMPARED = (
 )
 
 
+@cache.cached
 def year_comparison(
     store: Store, period: Period, filters: Filters = Filters(), by: str | None = None
 ) -> YearComparison | None:
@@ -264,6 +268,7 @@ ALLOCATION_COLUMNS = (
 )
 
 
+@cache.cached
 def allocations(
     store: Store, period: Period, filters: Filters = Filters(), limit: int | None = None
 ) -> pd.DataFrame:
@@ -272,7 +277,7 @@ def allocations(
     Only pseudonymised ids leave the store: ``citizen_id`` is the pseudonym made on import.
     Those that count in the key figures are listed: active ones and planned ones with spend.
     """
-    where, params = filter_sql(filters)
+    where, params = filter_sql(filters, in_period=True)
     params.update(sql.period_params(period))
     params["limit"] = limit
     query = f"""

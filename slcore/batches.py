@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from slcore import bounds, fmt, labels, sql
+from slcore import bounds, facts, fmt, labels, sql
 from slcore.actors import DEMO_USER, current_actor
 from slcore.reader import ImportRefused
-from slcore.store import REGISTRATION_COLUMNS, Store, StoreError, one_row, rebuild_current, scalar
+from slcore.store import REGISTRATION_COLUMNS, Store, StoreError, one_row, scalar
 
 # What ending the demo means, said before a user's first own save on a demo store.
 DEMO_ENDS_TEXT = (
@@ -240,7 +240,7 @@ def write_batch(
                 "INSERT INTO meta VALUES ('key_fingerprint', ?) ON CONFLICT DO NOTHING",
                 [key_fingerprint],
             )
-        rebuild_current(cur)
+        facts.refresh(cur, facts.batch_ids_sql(), [batch_id])
     return ImportResult(
         batch_id=batch_id,
         rows_read=rows_read,
@@ -270,7 +270,7 @@ def undo_batch(store: Store, batch_id: int, user: str | None = None) -> None:
             "WHERE batch_id = ?",
             [user or current_actor(app=False), batch_id],
         )
-        rebuild_current(cur)
+        facts.refresh(cur, facts.batch_ids_sql(), [batch_id])
 
 
 def import_history(store: Store) -> pd.DataFrame:
@@ -332,7 +332,7 @@ def leave_demo(cur: duckdb.DuckDBPyConnection, confirmed: bool = True) -> bool:
     cur.execute("DELETE FROM frames WHERE created_by = ?", [DEMO_USER])
     cur.execute("DELETE FROM budgets")
     cur.execute("UPDATE meta SET value = 'false' WHERE key = 'is_demo'")
-    rebuild_current(cur)
+    facts.refresh(cur)  # the demo's frames are gone: every remaining registration changes
     return True
 
 

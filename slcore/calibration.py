@@ -16,8 +16,9 @@ import datetime as dt
 
 import pandas as pd
 
-from slcore import sql
-from slcore.figures import ENRICHED_SQL, Filters, filter_sql, frame_checks_sql
+from slcore import cache, sql
+from slcore.facts import frame_checks_sql
+from slcore.figures import ENRICHED_SQL, Filters, filter_sql
 from slcore.labels import CALIBRATION_MEASURES, CALIBRATION_UNITS, EXTENT_UNITS
 from slcore.store import Store
 
@@ -82,6 +83,7 @@ pop AS (
     return query, params
 
 
+@cache.cached
 def distributions(
     store: Store,
     as_of: dt.date,
@@ -233,6 +235,7 @@ curve AS (
     return query, params
 
 
+@cache.cached
 def survival(
     store: Store,
     as_of: dt.date,
@@ -248,6 +251,7 @@ def survival(
     return df[list(SURVIVAL_COLUMNS)].reset_index(drop=True)
 
 
+@cache.cached
 def survival_summary(
     store: Store,
     as_of: dt.date,

@@ -19,15 +19,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from slcore import sql
-from slcore.figures import (
-    ENRICHED_SQL,
-    REASONS,
-    Filters,
-    filter_sql,
-    frame_checks_sql,
-    measures_sql,
-)
+from slcore import cache, sql
+from slcore.facts import frame_checks_sql
+from slcore.figures import ENRICHED_SQL, REASONS, Filters, filter_sql, measures_sql
 from slcore.labels import REASONS as REASONS_DA
 from slcore.labels import STATUSES as STATUSES_DA
 from slcore.labels import WHATIF_ROWS, YES_NO
@@ -86,7 +80,7 @@ def _reasons_sql(prefix: str = "e.fail_") -> str:
 
 def _active_sql(filters: Filters, extra_select: str = "") -> tuple[str, dict[str, object]]:
     """SQL selecting the registrations active in P, with status, measures and outside amount."""
-    where, params = filter_sql(filters)
+    where, params = filter_sql(filters, in_period=True)
     query = f"""
         WITH {ENRICHED_SQL},
         measured AS (
@@ -102,6 +96,7 @@ def _active_sql(filters: Filters, extra_select: str = "") -> tuple[str, dict[str
     return query, params
 
 
+@cache.cached
 def status_by_type(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return per type the active registrations by status and the within-frame share."""
     query, params = _active_sql(filters)
@@ -121,6 +116,7 @@ def status_by_type(store: Store, period: Period, filters: Filters = Filters()) -
     )
 
 
+@cache.cached
 def reason_counts(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return per type and reason how many active registrations fail that check, by approval."""
     query, params = _active_sql(filters)
@@ -139,6 +135,7 @@ def reason_counts(store: Store, period: Period, filters: Filters = Filters()) ->
     )
 
 
+@cache.cached
 def reason_combinations(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return how often each combination of failed checks occurs, by approval."""
     query, params = _active_sql(filters)
@@ -154,6 +151,7 @@ def reason_combinations(store: Store, period: Period, filters: Filters = Filters
     )
 
 
+@cache.cached
 def status_by_type_age(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return per type and age band the registrations with a frame and the share outside it."""
     query, params = _active_sql(filters)
@@ -169,6 +167,7 @@ def status_by_type_age(store: Store, period: Period, filters: Filters = Filters(
     )
 
 
+@cache.cached
 def trend_by_start_month(
     store: Store, period: Period, filters: Filters = Filters()
 ) -> pd.DataFrame:
@@ -189,6 +188,7 @@ def trend_by_start_month(
     )
 
 
+@cache.cached
 def limit_points(
     store: Store, period: Period, intervention_type: str, measure: str, filters: Filters = Filters()
 ) -> pd.DataFrame:
@@ -226,6 +226,7 @@ def limit_points(
     )
 
 
+@cache.cached
 def committee_deviations(
     store: Store, period: Period, filters: Filters = Filters()
 ) -> pd.DataFrame:
@@ -242,6 +243,7 @@ def committee_deviations(
     )
 
 
+@cache.cached
 def committee_expiring(
     store: Store, as_of: dt.date, days: int = 60, filters: Filters = Filters()
 ) -> pd.DataFrame:
@@ -284,6 +286,7 @@ class Limits:
     max_monthly_cost: float | None = None
 
 
+@cache.cached
 def whatif(
     store: Store,
     period: Period,

@@ -35,16 +35,14 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from slcore import periods, sql
 from slcore import store as store_mod
 from slcore.batches import write_batch
 from slcore.budgets import set_budgets
-from slcore.figures import monthly_spend
+from slcore.figures import ENRICHED_SQL, measures_sql
 from slcore.frames import add_frames
-from slcore.periods import Period
 
 EPOCH = dt.date(1970, 1, 1)
 DATA_START = dt.date(2019, 1, 1)  # the extract holds what ran on or after this day
@@ -871,24 +869,40 @@ def _frame_rows(today: dt.date) -> list[dict[str, object]]:
     ]
 
 
+def _projected_by_year(
+    store: store_mod.Store, years: list[int], today: dt.date
+) -> dict[tuple[int, str], float]:
+    """Return projected spend (realised + committed as of today) per year and type, if > 0.
+
+    Measured as the key figures measure a year (``figures.measures_sql``), in one query of
+    registrations x the years they run in: a year is the key figures' period.
+    """
+    query = f"""
+        WITH {ENRICHED_SQL},
+        years AS (
+            SELECT y, make_date(y, 1, 1) AS y_from, make_date(y, 12, 31) AS y_to
+            FROM range($first, $last + 1) AS t(y)
+        ),
+        measured AS (
+            SELECT yr.y, e.intervention_type, {measures_sql("yr.y_from", "yr.y_to")}
+            FROM enriched e
+            JOIN years yr ON {sql.runs_in_sql("e", "yr.y_from", "yr.y_to")}
+        )
+        SELECT y, intervention_type, sum(realized + committed) AS projected
+        FROM measured GROUP BY ALL HAVING sum(realized + committed) > 0
+    """
+    rows = (
+        store.cursor()
+        .execute(query, {"first": years[0], "last": years[-1], "as_of": today})
+        .fetchall()
+    )
+    return {(int(y), str(code)): float(v) for y, code, v in rows}
+
+
 def _budget_rows(store: store_mod.Store, today: dt.date, seed: int) -> list[list[object]]:
     """A budget per year 2021..next year and type, near the projected spend (some over)."""
     years = list(range(min(2021, today.year), today.year + 1))
-    # Projected spend (realised + committed as of today) per year and type: the months of
-    # monthly_spend add up to each year's key figures by construction, and one query over
-    # all years is several times faster than key_figures once per year on a big store.
-    period = Period(dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31), today)
-    months = monthly_spend(store, period, by="intervention_type")
-    months = months.assign(
-        year=pd.to_datetime(months["month"]).dt.year,
-        projected=months["realized"] + months["committed"],
-    )
-    by_year = months.groupby(["year", "intervention_type"])["projected"].sum()
-    spend: dict[tuple[int, str], float] = {
-        (int(key[0]), str(key[1])): float(v)
-        for key, v in by_year.items()
-        if isinstance(key, tuple) and v > 0
-    }
+    spend = _projected_by_year(store, years, today)
     avg = (
         store.cursor()
         .execute(
@@ -990,14 +1004,15 @@ def build_demo(
 
     store = store_mod.open_store(tmp)
     try:
+        # The frames first: the registrations' facts are then prepared once, on insert.
+        n_frames = add_frames(store, _frame_rows(today), demo=True)
         report(0.6, "Gemmer i databasen…")
         n = _insert_rows(store, df, types, bases, today)
         del df
         with store.write() as cur:
             cur.execute("INSERT OR REPLACE INTO meta VALUES ('is_demo', 'true')")
             cur.execute("INSERT OR REPLACE INTO meta VALUES ('demo_seed', ?)", [str(seed)])
-        report(0.9, "Rammer og budgetter…")
-        n_frames = add_frames(store, _frame_rows(today), demo=True)
+        report(0.9, "Budgetter…")
         n_budgets = set_budgets(store, _budget_rows(store, today, seed), demo=True)
         store.close()
     except BaseException:

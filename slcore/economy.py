@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from slcore import sql
+from slcore import cache, sql
 from slcore.activity import same_days_last_year
 from slcore.figures import ENRICHED_SQL, Filters, filter_sql, key_figures, measures_sql
 from slcore.labels import DEVIATION_BANDS, WHOLE_PERIOD
@@ -45,6 +45,7 @@ def no_budget_reason(filters: Filters) -> str | None:
     return f"budgettet kan ikke opdeles på {' og '.join(split)}"
 
 
+@cache.cached
 def budget_deviation(
     store: Store,
     period: Period,
@@ -150,7 +151,7 @@ def _spend_and_days(
     store: Store, period: Period, filters: Filters, frame_day: object
 ) -> pd.DataFrame:
     """Return child-days and realised spend per type for a period, with the frame's price."""
-    where, params = filter_sql(filters)
+    where, params = filter_sql(filters, in_period=True)
     params.update(sql.period_params(period))
     params["fday"] = frame_day
     query = f"""
@@ -173,6 +174,7 @@ def _spend_and_days(
     return store.df(query, params)
 
 
+@cache.cached
 def change_decomposition(
     store: Store, period: Period, filters: Filters = Filters()
 ) -> Decomposition | None:
@@ -242,7 +244,7 @@ def change_decomposition(
 def _grouped_spend(
     store: Store, period: Period, filters: Filters, group_sql: str, limit: int | None = None
 ) -> pd.DataFrame:
-    where, params = filter_sql(filters)
+    where, params = filter_sql(filters, in_period=True)
     params.update(sql.period_params(period))
     params["limit"] = limit
     query = f"""
@@ -271,6 +273,7 @@ def _grouped_spend(
     return df
 
 
+@cache.cached
 def spend_by_step(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return children and spend per ladder step (NULL: support for young adults).
 
@@ -288,6 +291,7 @@ def spend_by_step(store: Store, period: Period, filters: Filters = Filters()) ->
 UNKNOWN_PROVIDER = sql.UNKNOWN_GROUP
 
 
+@cache.cached
 def top_providers(
     store: Store, period: Period, filters: Filters = Filters(), limit: int = 15
 ) -> pd.DataFrame:

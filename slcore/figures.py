@@ -2,8 +2,9 @@
 
 The building blocks are SQL fragments:
 
-- ``ENRICHED_SQL``: each current registration with daily cost, age, age band, category, ladder
-  step, and its frame status as of ``$as_of`` (the duration check needs the as-of date).
+- ``ENRICHED_SQL``: each current registration with its prepared facts (``slcore.facts``: daily
+  cost, age, age band, category, ladder step, frame and checks) and its frame status as of
+  ``$as_of`` (the duration check needs the as-of date).
 - ``measures_sql(from, to)``: per registration, what it contributes to an interval
   [from, to] as of ``$as_of``: active, new, ended, realised and committed spend.
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from slcore import periods, sql
+from slcore import cache, facts, periods, sql
 from slcore.periods import Period
 from slcore.store import Store
 
@@ -68,112 +69,22 @@ class Filters:
 
 # --- SQL building blocks -------------------------------------------------------------------
 
-DAILY_COST_SQL = """
-    CASE r.cost_period
-        WHEN 'day' THEN r.cost_amount
-        WHEN 'week' THEN r.cost_amount / 7
-        WHEN 'month' THEN r.cost_amount * 12 / 365
-        WHEN 'year' THEN r.cost_amount / 365
-        WHEN 'hour' THEN r.cost_amount * coalesce(r.extent, 0) / 7
-        ELSE 0
-    END"""
-
-# Whole years from birth_date to start_date. A birth date after the start gives a negative
-# age: its age band is 'ukendt', and it fails the frame's age check, so the impossible
-# registration is listed as a deviation for someone to correct (as the sample figures do).
-AGE_SQL = """
-    CASE
-        WHEN r.birth_date IS NULL THEN r.age_at_start
-        ELSE year(r.start_date) - year(r.birth_date)
-            - CASE WHEN month(r.start_date) * 100 + day(r.start_date)
-                      < month(r.birth_date) * 100 + day(r.birth_date) THEN 1 ELSE 0 END
-    END"""
-
-
-def frame_checks_sql(
-    row: str,
-    age_min: str,
-    age_max: str,
-    max_extent: str,
-    extent_unit: str,
-    max_duration_months: str,
-    max_monthly_cost: str,
-) -> dict[str, str]:
-    """Return the SQL of the four frame checks (metrics.md) for a row and a frame's limits.
-
-    A check applies only when both the registration and the frame have the value; a NULL
-    anywhere means the check does not fail. The what-if sandbox passes its own limits here,
-    so it judges by exactly the rules of the key figures.
-    """
-    return {
-        "age": f"coalesce({row}.age < {age_min} OR {row}.age > {age_max}, false)",
-        "extent": f"coalesce({row}.extent_unit = {extent_unit} "
-        f"AND {row}.extent > {max_extent}, false)",
-        "duration": f"coalesce(coalesce({row}.end_date, $as_of) > "
-        f"{sql.frame_last_day_sql(f'{row}.start_date', max_duration_months)}, false)",
-        "price": f"coalesce({row}.cost_period <> 'once' "
-        f"AND {sql.monthly_cost_sql(f'{row}.daily_cost')} > {max_monthly_cost} + 0.005, false)",
-    }
-
-
-def _checks_as_columns(row: str, frame: str) -> str:
-    checks = frame_checks_sql(
-        row,
-        f"{frame}.age_min",
-        f"{frame}.age_max",
-        f"{frame}.max_extent",
-        f"{frame}.extent_unit",
-        f"{frame}.max_duration_months",
-        f"{frame}.max_monthly_cost",
-    )
-    return ",\n        ".join(f"{sql} AS fail_{name}" for name, sql in checks.items())
-
-
+# The per-registration facts (daily cost, age, band, frame, checks) are prepared in the store
+# by slcore.facts; the rules live there. What needs the as-of date is completed here: the
+# duration check and the status (metrics.md).
 ENRICHED_SQL = f"""
-base AS (
-    SELECT r.*,
-        {DAILY_COST_SQL} AS daily_cost,
-        {AGE_SQL} AS age,
-        {sql.unknown_group_sql("r.team")} AS team_group,
-        t.category, t.ladder_step
-    FROM registrations r
-    LEFT JOIN intervention_types t ON t.code = r.intervention_type
-),
-banded AS (
-    SELECT *,
-        CASE
-            WHEN age IS NULL OR age < 0 THEN 'ukendt'
-            WHEN age <= 5 THEN '0-5'
-            WHEN age <= 11 THEN '6-11'
-            WHEN age <= 17 THEN '12-17'
-            WHEN age <= 22 THEN '18-22'
-            ELSE '23+'
-        END AS age_band
-    FROM base
-),
-checked AS (
-    SELECT b.*,
-        f.valid_from AS frame_valid_from,
-        f.age_min AS frame_age_min, f.age_max AS frame_age_max,
-        f.max_extent AS frame_max_extent, f.extent_unit AS frame_extent_unit,
-        f.max_duration_months AS frame_max_duration_months,
-        f.max_monthly_cost AS frame_max_monthly_cost,
-        {sql.frame_last_day_sql("b.start_date", "f.max_duration_months")} AS frame_last_day,
-        {_checks_as_columns("b", "f")}
-    FROM banded b
-    {sql.frame_in_force_join_sql("b", "b.start_date", "f")}
-),
 enriched AS (
-    SELECT *,
-        {sql.monthly_cost_sql("daily_cost")} AS monthly_cost,
+    SELECT r.*,
+        {facts.duration_check_sql("r", "r.frame_last_day")} AS fail_duration,
         CASE
-            WHEN frame_valid_from IS NULL THEN 'no_frame'
-            WHEN fail_age OR fail_extent OR fail_duration OR fail_price THEN
-                CASE WHEN coalesce(committee_approved, false)
+            WHEN r.frame_valid_from IS NULL THEN 'no_frame'
+            WHEN r.fail_age OR r.fail_extent OR r.fail_price
+                OR {facts.duration_check_sql("r", "r.frame_last_day")} THEN
+                CASE WHEN coalesce(r.committee_approved, false)
                     THEN 'approved_exception' ELSE 'unapproved_deviation' END
             ELSE 'within_frame'
         END AS status
-    FROM checked
+    FROM registrations r
 )"""
 
 
@@ -204,9 +115,16 @@ def measures_sql(start: str, end: str) -> str:
                    THEN e.cost_amount ELSE 0 END AS committed"""
 
 
-def filter_sql(filters: Filters, alias: str = "e") -> tuple[str, dict[str, object]]:
-    """Return a WHERE condition (``TRUE`` when none) and its parameters."""
-    conds: list[str] = []
+def filter_sql(
+    filters: Filters, alias: str = "e", *, in_period: bool = False
+) -> tuple[str, dict[str, object]]:
+    """Return a WHERE condition (``TRUE`` when none) and its parameters.
+
+    ``in_period`` also keeps only registrations running in ``$p_from``..``$p_to``: no other can
+    count in the period, and filtering first lets the measures skip the rest of the history
+    (the store keeps registrations in start order, so whole row groups are skipped).
+    """
+    conds: list[str] = [sql.runs_in_sql(alias, "$p_from", "$p_to")] if in_period else []
     params: dict[str, object] = {}
     pairs = (
         ("intervention_type", filters.intervention_types),
@@ -253,6 +171,7 @@ def _check_by(by: Sequence[str]) -> tuple[str, ...]:
     return tuple(c for c in GROUP_COLUMNS if c in by)
 
 
+@cache.cached
 def key_figures(
     store: Store,
     period: Period,
@@ -272,7 +191,7 @@ def key_figures(
     by = _check_by(by)
     # No budget row: empty for the pages, 0 in the table metrics.md defines.
     no_budget = "NULL" if missing_budget_empty else "0"
-    where, params = filter_sql(filters)
+    where, params = filter_sql(filters, in_period=True)
     params.update(sql.period_params(period))
     group_exprs = {c: f"m.{sql.quote_ident(GROUP_SQL[c], GROUP_SQL.values())}" for c in by}
     sel_groups = ", ".join(f"{group_exprs[c]} AS {sql.quote_ident(c, GROUP_COLUMNS)}" for c in by)
@@ -409,6 +328,7 @@ MONTHS_SQL = """
     )"""
 
 
+@cache.cached
 def monthly_series(
     store: Store,
     period: Period,
@@ -426,7 +346,7 @@ def monthly_series(
     """
     if by is not None and by not in SERIES_SQL:
         raise ValueError(f"Ukendt gruppering: {by}")
-    where, params = filter_sql(filters)
+    where, params = filter_sql(filters, in_period=True)
     params.update(sql.period_params(period))
     column = sql.quote_ident(SERIES_SQL[by], SERIES_SQL.values()) if by else ""
     name = sql.quote_ident(by, SERIES_SQL) if by else ""
@@ -474,6 +394,7 @@ def monthly_series(
     return df
 
 
+@cache.cached
 def monthly_spend(
     store: Store,
     period: Period,
@@ -534,6 +455,7 @@ def default_as_of(store: Store) -> dt.date:
     return day if day is not None else periods.today()
 
 
+@cache.cached
 def teams(store: Store) -> list[str]:
     """Return the teams in the current registrations, ``(ukendt)`` for an empty team."""
     rows = (
@@ -547,6 +469,7 @@ def teams(store: Store) -> list[str]:
     return [r[0] for r in rows]
 
 
+@cache.cached
 def budget_total(
     store: Store, start: dt.date, end: dt.date, filters: Filters = Filters()
 ) -> float | None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import duckdb
 import pandas as pd
 
-from slcore import bounds, labels, sql, values
+from slcore import bounds, cache, facts, labels, sql, values
 from slcore.batches import begin_write
 from slcore.export import to_xlsx_bytes
 from slcore.reader import Columns
@@ -169,6 +169,9 @@ def add_frames(
                 VALUES (nextval('frame_seq'), {", ".join("?" * len(FRAME_COLUMNS))}, ?)""",
             [[f[c] for c in FRAME_COLUMNS] + [who] for f in frames],
         )
+        # A new version can change the frame in force of every registration of its type.
+        types = sorted({str(f["intervention_type"]) for f in frames})
+        facts.refresh(cur, facts.type_ids_sql(), [types])
     return len(frames)
 
 
@@ -257,6 +260,7 @@ def _frames_df(rows: list[tuple[object, ...]], columns: tuple[str, ...]) -> pd.D
     return df
 
 
+@cache.cached
 def frames_on(store: Store, day: dt.date) -> pd.DataFrame:
     """Return the frame in force on a day for every type that has one (columns FRAME_COLUMNS)."""
     cols = ", ".join(FRAME_COLUMNS)
@@ -277,6 +281,7 @@ def first_valid_from(store: Store) -> dt.date | None:
     return row[0] if row else None
 
 
+@cache.cached
 def frame_versions(store: Store, intervention_type: str) -> pd.DataFrame:
     """Return every version (frames_current rows) of a type's frame, oldest first."""
     columns = (*FRAME_COLUMNS, "created_at", "created_by")

@@ -11,7 +11,7 @@ import datetime as dt
 
 import pandas as pd
 
-from slcore import fmt, frames
+from slcore import cache, fmt, frames
 from slcore.labels import FRAME_DOCUMENT_COLUMNS, YES_NO, extent_unit
 from slcore.store import Store
 
@@ -62,6 +62,7 @@ def readable(table: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return out.rename(columns={c: col.label for c, col in FRAME_DOCUMENT_COLUMNS.items()})
 
 
+@cache.cached
 def current_frame(store: Store, code: str, day: dt.date) -> dict[str, object]:
     """Return a type's frame in force on a day as a dict (None for no limit); {} for none."""
     table = frames.frames_on(store, day)
@@ -113,6 +114,7 @@ def version_value(field: str, value: object) -> str:
     return str(value)
 
 
+@cache.cached
 def version_comparison(store: Store, code: str, a: dt.date, b: dt.date) -> pd.DataFrame:
     """Return two versions of a type's frame side by side, in words (``frames.compare_versions``).
 

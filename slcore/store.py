@@ -1,13 +1,14 @@
 """The embedded DuckDB store: one file, one connection per process, a cursor per thread.
 
-Tables (schema version 3):
+Tables (schema version 4):
 
 - ``meta``: key/value settings, among them ``schema_version`` and ``is_demo``.
 - ``intervention_types``: the reference list shipped in ``slcore/reference``.
 - ``intervention_aliases``: local name (normalised) -> code.
 - ``import_batches``: one row per import (or demo build), with its counts.
 - ``registration_history``: every version of every registration, append-only, with its batch.
-- ``registrations``: the current view, rebuilt from history (never edited on its own).
+- ``registrations``: the current view, rebuilt from history (never edited on its own), with
+  each registration's prepared facts (``slcore.facts``).
 - ``rejected_rows``: the rows of a batch that were not imported, with line, column, reason.
 - ``frames``: service-level frame versions; a re-imported (type, valid_from) adds a row.
 - ``budgets``: one row per (year, type), with who saved it (``updated_by``).
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from slcore import privacy, uploads
+from slcore import facts, privacy, uploads
 
 if TYPE_CHECKING:  # pandas is loaded by whoever asks for a DataFrame, not by every store user
     import pandas as pd
@@ -36,7 +37,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "slcore.duckdb"
 REFERENCE_CSV = Path(__file__).resolve().parent / "reference" / "intervention_types.csv"
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+# The schema version that added the facts' columns to ``registrations``.
+_FACTS_SINCE = 4
 
 # Columns of a registration as stored (registrations.md §1, without cpr).
 REGISTRATION_COLUMNS: dict[str, str] = {
@@ -162,6 +165,27 @@ MIGRATIONS: list[str] = [
     + _UNKEEP_CPR_SQL,
     # 3: a budget records who saved it, as frames and batches do (slcore.actors).
     "ALTER TABLE budgets ADD COLUMN updated_by VARCHAR;",
+    # 4: the current view carries each registration's facts (slcore.facts), filled on open.
+    """
+    ALTER TABLE registrations ADD COLUMN daily_cost DOUBLE;
+    ALTER TABLE registrations ADD COLUMN monthly_cost DOUBLE;
+    ALTER TABLE registrations ADD COLUMN age INTEGER;
+    ALTER TABLE registrations ADD COLUMN age_band VARCHAR;
+    ALTER TABLE registrations ADD COLUMN team_group VARCHAR;
+    ALTER TABLE registrations ADD COLUMN category VARCHAR;
+    ALTER TABLE registrations ADD COLUMN ladder_step INTEGER;
+    ALTER TABLE registrations ADD COLUMN frame_valid_from DATE;
+    ALTER TABLE registrations ADD COLUMN frame_age_min INTEGER;
+    ALTER TABLE registrations ADD COLUMN frame_age_max INTEGER;
+    ALTER TABLE registrations ADD COLUMN frame_max_extent DOUBLE;
+    ALTER TABLE registrations ADD COLUMN frame_extent_unit VARCHAR;
+    ALTER TABLE registrations ADD COLUMN frame_max_duration_months INTEGER;
+    ALTER TABLE registrations ADD COLUMN frame_max_monthly_cost DOUBLE;
+    ALTER TABLE registrations ADD COLUMN frame_last_day DATE;
+    ALTER TABLE registrations ADD COLUMN fail_age BOOLEAN;
+    ALTER TABLE registrations ADD COLUMN fail_extent BOOLEAN;
+    ALTER TABLE registrations ADD COLUMN fail_price BOOLEAN;
+    """,
 ]
 
 
@@ -202,6 +226,14 @@ def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
 def alias_key(name: str) -> str:
     """Normalise a header or intervention name: lower case, no spaces, dots, dashes, underscores."""
     return "".join(ch for ch in name.strip().lower() if ch not in " ._-/\t")
+
+
+# Every committed write gives the data a new version, so a cached figure of an older version
+# is never served (slcore.cache keys on it); a write that rolls back leaves it. A random token,
+# not a counter: a rebuilt store in the same file must not meet its predecessor's versions.
+_BUMP_DATA_VERSION_SQL = (
+    "INSERT OR REPLACE INTO meta VALUES ('data_version', gen_random_uuid()::VARCHAR)"
+)
 
 
 @dataclass
@@ -245,10 +277,15 @@ class Store:
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
+                cur.execute(_BUMP_DATA_VERSION_SQL)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
+
+    def data_version(self) -> str:
+        """Return the data version: a new token with every committed write, in any process."""
+        return self.meta("data_version") or ""
 
     def meta(self, key: str, default: str | None = None) -> str | None:
         """Return a meta value."""
@@ -339,7 +376,10 @@ def _migrate(store: Store) -> None:
         raise StoreError(
             f"Databasen er lavet af en nyere version (skema {current}); opdater programmet."
         )
-    if current == SCHEMA_VERSION:
+    facts_due = SCHEMA_VERSION >= _FACTS_SINCE and (
+        current == 0 or store.meta("facts_version") != facts.FACTS_VERSION
+    )
+    if current == SCHEMA_VERSION and not facts_due:
         return
     with store.write() as cur:
         for version in range(current, SCHEMA_VERSION):
@@ -349,6 +389,12 @@ def _migrate(store: Store) -> None:
         )
         if current == 0:
             _seed_reference(cur)
+        # A store from before the facts, or with facts of an older definition, gets them now.
+        if facts_due:
+            facts.refresh(cur)
+            cur.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('facts_version', ?)", [facts.FACTS_VERSION]
+            )
 
 
 def _seed_reference(cur: duckdb.DuckDBPyConnection) -> None:
@@ -388,21 +434,3 @@ def intervention_types(store: Store) -> list[dict[str, object]]:
     ).fetchall()
     keys = ("code", "name_da", "name_en", "category", "ladder_step")
     return [dict(zip(keys, r, strict=True)) for r in rows]
-
-
-def rebuild_current(cur: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the current view from history: each id's newest version in a live batch."""
-    cols = ", ".join(REGISTRATION_COLUMNS)
-    cur.execute("DELETE FROM registrations")
-    cur.execute(
-        f"""
-        INSERT INTO registrations (batch_id, {cols})
-        SELECT batch_id, {cols} FROM (
-            SELECT h.*, row_number() OVER (
-                PARTITION BY h.registration_id ORDER BY h.batch_id DESC, h.line_no DESC) AS rn
-            FROM registration_history h
-            JOIN import_batches b USING (batch_id)
-            WHERE b.undone_at IS NULL)
-        WHERE rn = 1 AND NOT deleted
-        """
-    )

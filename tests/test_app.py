@@ -818,3 +818,30 @@ def test_the_frames_day_is_typed_and_applies_at_once(app_db):
     assert not at.exception
     assert any("den første gælder fra 01-01-2020" in i.value for i in at.info)
     assert "frames_day" not in at.query_params  # the page's own date is not in the link
+
+
+def test_a_rerun_recomputes_nothing_and_an_import_shows_at_once(app_db, tmp_path):
+    """The figures are cached per data version: a rerun hits, the next import misses."""
+    from slcore import cache
+    from slcore.importer import import_file
+    from tests.conftest import CANONICAL_HEADER, registration, write_csv
+
+    at = run_app(opgjort="18-03-2026")
+    before = metrics(at)
+    assert before == expected_tiles(app_db, "this_year")
+    misses = cache.stats().misses
+    at.run()
+    assert metrics(at) == before
+    assert cache.stats().misses == misses  # nothing recomputed
+    # Another writer (a scheduled import) adds a running registration: the very next rerun
+    # shows it, without a restart and without anyone clearing the cache.
+    new = registration("NY-CACHE", start_date="2026-01-05", citizen_id="NY-BARN")
+    import_file(open_store(app_db), write_csv(tmp_path / "ny.csv", CANONICAL_HEADER, [new]))
+    at.run()
+    after = metrics(at)
+    assert cache.stats().misses > misses
+    active = int(after["Aktive bevillinger"].replace(".", ""))
+    assert active == int(before["Aktive bevillinger"].replace(".", "")) + 1
+    period = Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31), dt.date(2026, 3, 18))
+    row = figures.key_figures(open_store(app_db), period).iloc[0]
+    assert after["Aktive bevillinger"] == fmt.number(row["active_registrations"])

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from slcore import facts
 from slcore import store as store_mod
 from slcore.store import (
     SCHEMA_VERSION,
@@ -15,7 +16,6 @@ from slcore.store import (
     alias_key,
     intervention_types,
     open_store,
-    rebuild_current,
     resolve_db_path,
     schema_version,
 )
@@ -148,7 +148,7 @@ def test_a_store_of_schema_1_gets_its_kept_cpr_numbers_masked(tmp_path, monkeypa
             "SELECT registration_id, citizen_id FROM registration_history ORDER BY ALL"
         ).fetchall()
         assert history == ids
-        rebuild_current(cur)
+        facts.refresh(cur)
         assert cur.execute("SELECT count(*) FROM registrations").fetchone()[0] == 3
         value = s.cursor().execute("SELECT value FROM rejected_rows").fetchone()[0]
         assert value == "x 010203-****"
