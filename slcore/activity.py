@@ -21,6 +21,7 @@ from slcore.figures import (
     filter_sql,
     key_figures,
     measures_sql,
+    month_rows_sql,
     monthly_series,
     months_so_far,
 )
@@ -54,13 +55,12 @@ def ladder_mix(store: Store, period: Period, filters: Filters = Filters()) -> pd
     where, params = filter_sql(filters, in_period=True)
     params.update(sql.period_params(period))
     query = f"""
-        WITH {ENRICHED_SQL}, {MONTHS_SQL},
+        WITH {ENRICHED_SQL}, {MONTHS_SQL}, {month_rows_sql(where, ["citizen_id", "ladder_step"])},
         measured AS (
-            SELECT mo.month, e.citizen_id, e.ladder_step,
-                {measures_sql("mo.month_start", "mo.month_end")}
-            FROM enriched e
-            JOIN months mo ON {sql.runs_in_sql("e", "mo.month_start", "mo.month_end")}
-            WHERE {where} AND mo.month_start <= $as_of
+            SELECT e.month, e.citizen_id, e.ladder_step,
+                {measures_sql("e.month_start", "e.month_end")}
+            FROM month_rows e
+            WHERE e.month_start <= $as_of
         ),
         -- The highest step per child and month. Support for young adults has no step (NULL):
         -- step 0 here, so it joins; max() ranks it below every real step.

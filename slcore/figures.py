@@ -317,6 +317,30 @@ def within_frame_share(row: pd.Series | dict[str, object]) -> float | None:
 # --- Monthly series ------------------------------------------------------------------------
 
 
+# What measures_sql needs of a registration.
+MEASURED_COLUMNS = ("start_date", "end_date", "daily_cost", "cost_period", "cost_amount")
+
+
+def month_rows_sql(where: str, columns: Sequence[str] = ()) -> str:
+    """Return a CTE ``month_rows``: each enriched row matching ``where`` once per month it runs in.
+
+    Needs ``MONTHS_SQL`` before it. A row has the month (``month``, ``month_start``,
+    ``month_end``: cut to the period), ``MEASURED_COLUMNS`` and ``columns`` (enriched columns,
+    a whitelist), so only what is needed is repeated per month. The join's conditions are
+    plain ranges (an open end compared as ``$p_to``, the same for every month of the period),
+    so DuckDB merges instead of testing every pair of registration and month.
+    """
+    cols = ", ".join(f"e.{c}" for c in dict.fromkeys([*MEASURED_COLUMNS, *columns]))
+    return f"""
+    month_rows AS (
+        SELECT {cols}, mo.month, mo.month_start, mo.month_end
+        FROM enriched e
+        JOIN months mo
+            ON e.start_date <= mo.month_end AND coalesce(e.end_date, $p_to) >= mo.month_start
+        WHERE {where}
+    )"""
+
+
 # The months of the period $p_from..$p_to, each cut to the period.
 MONTHS_SQL = """
     months AS (
@@ -350,17 +374,16 @@ def monthly_series(
     params.update(sql.period_params(period))
     column = sql.quote_ident(SERIES_SQL[by], SERIES_SQL.values()) if by else ""
     name = sql.quote_ident(by, SERIES_SQL) if by else ""
-    sel_group = f", e.{column} AS {name}" if by else ""
+    sel_group = f", e.{column} AS {name}" if by else ""  # a whitelisted column, quoted
     grp = f", {name}" if by else ""
     s_grp = f", s.{name}" if by else ""
     query = f"""
         WITH {ENRICHED_SQL}, {MONTHS_SQL},
+        {month_rows_sql(where, ["citizen_id", *([SERIES_SQL[by]] if by else [])])},
         measured AS (
-            SELECT mo.month, e.citizen_id {sel_group},
-                {measures_sql("mo.month_start", "mo.month_end")}
-            FROM enriched e
-            JOIN months mo ON {sql.runs_in_sql("e", "mo.month_start", "mo.month_end")}
-            WHERE {where}
+            SELECT e.month, e.citizen_id {sel_group},
+                {measures_sql("e.month_start", "e.month_end")}
+            FROM month_rows e
         ),
         agg AS (
             SELECT month {grp},
