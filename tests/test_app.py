@@ -44,6 +44,54 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+# The key of each page's tabs, which is also the tab's name in the URL (``?akt_fane=Varighed``).
+TAB_KEYS = {
+    "views/aktivitet.py": "akt_fane",
+    "views/oekonomi.py": "oek_fane",
+    "views/rammeoverholdelse.py": "ram_fane",
+    "views/serviceniveau.py": "sn_fane",
+}
+
+
+def tab_bar(at: AppTest):
+    """Return the page's ``st.tabs`` block (its tabs are its children)."""
+    bars = [n for n in at.main if getattr(n, "type", None) == "tab_container"]
+    assert len(bars) == 1, bars
+    return bars[0]
+
+
+def tab_labels(at: AppTest) -> list[str]:
+    return [tab.label for tab in tab_bar(at).children.values()]
+
+
+def open_tab_label(at: AppTest) -> str:
+    """Return the label of the tab the page has open (the one the browser shows)."""
+    return tab_labels(at)[tab_bar(at).proto.tab_container.default_tab_index]
+
+
+def tab_contents(at: AppTest) -> dict[str, int]:
+    """Return how many elements each tab holds, by label."""
+    return {tab.label: len(list(tab)) - 1 for tab in tab_bar(at).children.values()}
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Open a tab as a click on it does: the tabs' widget takes the label, and the page reruns."""
+    key = tab_bar(at).proto.tab_container.query_param_key
+    assert key, "the tabs are not bound to the URL"
+    at.session_state[key] = label
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert open_tab_label(at) == label
+    return at
+
+
+def every_tab(at: AppTest):
+    """Open each of the page's tabs in turn; yield its label while it is open."""
+    for label in tab_labels(at):
+        open_tab(at, label)
+        yield label
+
+
 def expected_tiles(db, preset: str, filters: Filters = Filters()) -> dict[str, str]:
     store = open_store(db)
     period = preset_period(preset, figures.default_as_of(store))
@@ -82,6 +130,95 @@ def test_every_page_runs_without_exception(app_db, page):
     assert not at.exception
     # The page itself ran, not Overblik again: a switch_page that stayed would pass above.
     assert [t.value for t in at.title] == [TITLES[page]]
+
+
+COMPLIANCE_TABS = [
+    "Pr. indsatstype",
+    "Årsager",
+    "Type og alder",
+    "Udvikling",
+    "Varighed og pris",
+    "Visitationsudvalget",
+]
+
+
+def compliance_page(**query: str) -> AppTest:
+    """Run the app, then follow a link to Rammeoverholdelse with these query parameters."""
+    at = run_app()
+    at.query_params.update(query)
+    at.switch_page("views/rammeoverholdelse.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def headings(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("#")]
+
+
+def download_keys(at: AppTest) -> set[str]:
+    return {b.key for b in at.get("download_button")}
+
+
+def test_a_hidden_tab_is_neither_drawn_nor_computed(app_db):
+    at = compliance_page()
+    assert tab_labels(at) == COMPLIANCE_TABS
+    assert open_tab_label(at) == "Pr. indsatstype"
+    # Only the open tab has content: the others' figures were never asked for.
+    assert [label for label, n in tab_contents(at).items() if n] == ["Pr. indsatstype"]
+    assert download_keys(at) == {"status_csv", "status_xlsx"}
+    assert "#### Ikke-godkendte afvigelser" not in headings(at)
+    assert not at.number_input  # the committee's horizon
+    # A click on the committee's tab: its lists are drawn, the types' table is gone.
+    open_tab(at, "Visitationsudvalget")
+    assert [label for label, n in tab_contents(at).items() if n] == ["Visitationsudvalget"]
+    assert {"dev_csv", "exp_csv"} <= download_keys(at)
+    assert "status_csv" not in download_keys(at)
+    assert "#### Ikke-godkendte afvigelser" in headings(at)
+    assert at.number_input(key="horizon").value == 60
+    # The tiles above the tabs are drawn whichever tab is open.
+    assert "Ikke-godkendte afvigelser" in metrics(at)
+
+
+def test_a_link_opens_its_tab_and_an_unknown_tab_opens_the_first(app_db):
+    at = compliance_page(ram_fane="Visitationsudvalget")
+    assert open_tab_label(at) == "Visitationsudvalget"
+    assert "#### Ikke-godkendte afvigelser" in headings(at)
+    assert at.query_params["ram_fane"] == "Visitationsudvalget"
+    # A tab renamed since the link was made: the first tab, and the stale name leaves the URL.
+    at = compliance_page(ram_fane="Findes ikke")
+    assert open_tab_label(at) == "Pr. indsatstype"
+    assert "ram_fane" not in at.query_params
+    assert download_keys(at) == {"status_csv", "status_xlsx"}
+
+
+def test_a_choice_in_a_tab_outlives_the_tab_being_hidden(app_db):
+    at = compliance_page()
+    open_tab(at, "Varighed og pris")
+    options = at.selectbox(key="limit_type").options
+    assert len(options) > 1
+    at.selectbox(key="limit_type").set_value(at.selectbox(key="limit_type").options[1])
+    at.radio(key="limit_measure").set_value("price").run()
+    chosen = at.selectbox(key="limit_type").value
+    open_tab(at, "Visitationsudvalget")
+    at.number_input(key="horizon").set_value(90).run()
+    open_tab(at, "Varighed og pris")
+    assert at.selectbox(key="limit_type").value == chosen
+    assert at.radio(key="limit_measure").value == "price"
+    open_tab(at, "Visitationsudvalget")
+    assert at.number_input(key="horizon").value == 90
+
+
+def test_the_tabs_keys_in_the_url_are_not_the_sidebars(app_db):
+    # Every sidebar filter drawn (the custom period has two dates more), on every tabbed page.
+    at = run_app(periode="Valgfri periode")
+    sidebar = {w.key for w in at.sidebar if getattr(w, "key", None)}
+    assert {"periode", "opgjort", "fra", "til", "kategori", "indsats", "alder", "team"} <= sidebar
+    for page, key in TAB_KEYS.items():
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert tab_bar(at).proto.tab_container.query_param_key == key, page
+    assert not set(TAB_KEYS.values()) & sidebar
+    assert len(set(TAB_KEYS.values())) == len(TAB_KEYS)
 
 
 def test_overview_tiles_equal_slcore(app_db):
@@ -177,8 +314,14 @@ def test_activity_and_economy_work_on_the_demo(tmp_path, monkeypatch, page, firs
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("Demodata" in w.value for w in at.warning)
-    titles = chart_titles(at)
-    assert len(titles) == 8 and titles[0].startswith(first_chart)
+    assert chart_titles(at)[0].startswith(first_chart)
+    # Every tab draws on the demo, each table with its two downloads; 8 charts in all.
+    charts = set()
+    for label in every_tab(at):
+        assert tab_contents(at)[label] > 0, label
+        assert len(at.get("download_button")) == 2 * len(at.dataframe), label
+        charts |= set(chart_titles(at))
+    assert len(charts) == 8, charts
     # The demo runs to the day it was built: this year's tiles are not empty.
     store = open_store(db)
     period = preset_period("this_year", figures.default_as_of(store))
@@ -189,8 +332,6 @@ def test_activity_and_economy_work_on_the_demo(tmp_path, monkeypatch, page, firs
         assert tiles["Aktive bevillinger"] == fmt.number(row["active_registrations"])
     else:
         assert tiles["Budget for perioden"] == fmt.mio_kr(row["budget_dkk"])
-    # Every table on the page has its two downloads.
-    assert len(at.get("download_button")) == 2 * len(at.dataframe)
 
 
 def upload_page(db, monkeypatch) -> AppTest:
@@ -305,13 +446,16 @@ def test_compliance_page_equals_key_figures(app_db):
     assert tiles["Ikke-godkendte afvigelser"] == fmt.number(row["unapproved_deviations"])
     assert tiles["Uden ramme"] == fmt.number(row["no_frame"])
     # The committee's list has one row per unapproved deviation.
+    open_tab(at, "Visitationsudvalget")
     committee = next(
         d.value
         for d in at.dataframe
         if "Borger (pseudonym)" in d.value.columns and "Årsager" in d.value.columns
     )
     assert len(committee) == row["unapproved_deviations"]
-    assert len(at.get("plotly_chart")) == 5
+    # One chart in each of the other tabs.
+    charts = [len(at.get("plotly_chart")) for tab in every_tab(at) if tab != "Visitationsudvalget"]
+    assert charts == [1] * 5
     # A filter narrows the counts the same way as in slcore.
     at.sidebar.multiselect(key="team").select("Team Nord").run()
     f = Filters(teams=("Team Nord",))
@@ -334,6 +478,7 @@ def test_edit_a_frame_changes_the_status_counts(app_db):
     at.switch_page("views/serviceniveau.py")
     at.run()
     assert not at.exception
+    open_tab(at, "Ret en ramme")
     at.selectbox(key="edit_type").set_value("SI_KONTAKT").run()
     # A much lower price limit for the 2020 version: contact persons that started before the
     # 2025 revision are now outside on price.
@@ -364,6 +509,7 @@ def test_budget_table_edit_and_copy(app_db):
     at.run()
     at.switch_page("views/serviceniveau.py")
     at.run()
+    open_tab(at, "Budgetter")
     at.number_input(key="budget_year").set_value(2027).run()
     at.number_input(key="budget_factor").set_value(1.03)
     next(b for b in at.button if b.label == "Kopiér").click().run()
@@ -391,6 +537,7 @@ def test_frames_import_on_the_service_level_page(app_db):
     next(b for b in at.button if b.label == "Indlæs rammerne").click().run()
     assert not at.exception
     assert any("18 rammeversioner er tilføjet" in s.value for s in at.success)
+    open_tab(at, "Budgetter")
     at.file_uploader(key="budgetter_upload").set_value(("b.csv", b"year\n2025\n", "text/csv")).run()
     next(b for b in at.button if b.label == "Indlæs budgetterne").click().run()
     assert any("mangler kolonnen" in e.value for e in at.error)
@@ -434,10 +581,10 @@ def test_activity_page_with_a_category_filter(app_db):
     assert tiles["Aktive børn og unge"].delta.startswith(
         ("+" if change > 0 else "") + fmt.number(change)
     )
-    titles = chart_titles(at)
+    assert chart_titles(at)[0].startswith("Aktive bevillinger pr. måned efter indsatstype")
+    titles = {t for _ in every_tab(at) for t in chart_titles(at)}
     assert len(titles) == 8
     assert all("opgjort pr. 30-09-2025" in t for t in titles)
-    assert titles[0].startswith("Aktive bevillinger pr. måned efter indsatstype")
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["layout"]["separators"] == ",."
     # Only placement types are stacked, each in its fixed colour.
@@ -483,6 +630,8 @@ def test_activity_drill_down_to_allocations_and_back(app_db):
     assert metrics(at)["Aktive bevillinger"] == fmt.number(narrowed["active_registrations"][0])
     at.session_state["akt_drill"] = [("intervention_type", kind), ("team", team)]
     at.run()
+    assert "Bevilling" not in {c for d in at.dataframe for c in d.value.columns}
+    open_tab(at, "Teams og bevillinger")  # the allocations are listed under their teams
     both = Filters(intervention_types=(kind,), teams=(team,))
     listed = frame_with(at, "Borger (pseudonym)")
     assert len(listed) == len(activity.allocations(store, YEAR_2025, both))
@@ -536,25 +685,30 @@ def test_economy_page_tables_equal_slcore(app_db):
     assert tiles["Budget for perioden"] == fmt.mio_kr(row["budget_dkk"])
     d = economy.change_decomposition(store, YEAR_2025)
     assert tiles["Ændring mod sidste år"] == fmt.mio_kr(d.totals["change"])
-    titles = chart_titles(at)
-    assert len(titles) == 8
-    assert all("30-09-2025" in t for t in titles)
     deviation = frame_with(at, "Vurdering")
     assert deviation.iloc[-1]["Indsatstype"] == "I alt"
     assert deviation.iloc[-1]["Afvigelse fra budget (kr.)"] == pytest.approx(
         row["budget_deviation_dkk"]
     )
     assert set(deviation["Vurdering"]) <= set(economy.BANDS.values())
+    months = frame_with(at, "Disponeret (kr.)")
+    assert months.iloc[:-1]["Forbrug (kr.)"].sum() == pytest.approx(row["realized_spend_dkk"])
+    titles, buttons = set(), 0
+    for _ in every_tab(at):
+        titles |= set(chart_titles(at))
+        buttons += len(at.get("download_button")) - 2  # the months' table's pair is on every tab
+    assert len(titles) == 8
+    assert all("30-09-2025" in t for t in titles)
+    assert buttons == 2 * 5  # one table in each tab, besides the months' above the tabs
+    open_tab(at, "Forklaring af ændringen")
     split = frame_with(at, "Volumen (kr.)")
     assert (split["Volumen (kr.)"] + split["Mix (kr.)"] + split["Pris (kr.)"]).sum() == (
         pytest.approx(split["Ændring i alt (kr.)"].sum())
     )
     assert split["Ændring i alt (kr.)"].sum() == pytest.approx(d.totals["change"])
+    open_tab(at, "Leverandører")
     providers = frame_with(at, "Leverandør")
     assert providers["Forventet forbrug (kr.)"].sum() <= row["projected_spend_dkk"] + 0.01
-    months = frame_with(at, "Disponeret (kr.)")
-    assert months.iloc[:-1]["Forbrug (kr.)"].sum() == pytest.approx(row["realized_spend_dkk"])
-    assert len(at.get("download_button")) == 2 * 6
 
 
 def test_economy_page_with_a_team_filter_has_no_budget(app_db):
@@ -638,6 +792,7 @@ def test_a_save_on_the_demo_asks_before_it_ends_the_demo(demo_copy):
     demo_rows = store.registration_count()
     at = service_level_page()
     assert any("Dette afslutter demodata" in w.value for w in at.warning)
+    open_tab(at, "Ret en ramme")
     at.number_input(key="edit_cost").set_value(1000.0)
     next(b for b in at.button if b.label == "Gem som ny version").click().run()
     assert not at.exception
@@ -661,6 +816,7 @@ def test_a_save_on_the_demo_asks_before_it_ends_the_demo(demo_copy):
 def test_budgets_on_the_demo_are_not_saved_unconfirmed(demo_copy):
     store = open_store(demo_copy)
     at = service_level_page()
+    open_tab(at, "Budgetter")
     next(b for b in at.button if b.label == "Gem budgetterne").click().run()
     assert any("Dette afslutter demodata" in e.value for e in at.error)
     assert store.is_demo()
@@ -707,12 +863,14 @@ def test_tables_show_a_frame_file_import_at_once(tmp_path, monkeypatch):
 
 def test_the_frame_editor_speaks_danish(app_db):
     at = service_level_page()
+    open_tab(at, "Ret en ramme")
     at.selectbox(key="edit_type").set_value("SI_KONTAKT").run()
     caption = next(c.value for c in at.caption if c.value.startswith("Nuværende ramme"))
     assert "Højeste pris pr. måned:" in caption and " kr." in caption, caption
     assert "\n" not in caption and "  " not in caption  # not a pandas dump
     cost = at.number_input(key="edit_cost")
     assert cost.proto.format == "%.0f"
+    open_tab(at, "Ændringer")
     at.selectbox(key="cmp_type").set_value("SI_KONTAKT").run()
     diff = next(d.value for d in at.dataframe if "Felt" in d.value.columns)
     values = [str(v) for col in diff.columns[1:3] for v in diff[col]]
@@ -801,13 +959,14 @@ def test_no_table_draws_a_missing_cell_as_none(app_db, page):
     at = run_app(opgjort="30-09-2025")
     at.switch_page(page).run()
     assert not at.exception
-    for element in at.dataframe:
-        table = element.value
-        shown = table.astype(str).isin(["None", "nan", "NaN", "<NA>", "NaT"])
-        assert not shown.any().any(), (page, list(table.columns))
-        # The browser draws a missing cell as "None" unless the table has a placeholder.
-        if table.isna().any().any():
-            assert element.proto.HasField("placeholder"), (page, list(table.columns))
+    for tab in every_tab(at) if page in TAB_KEYS else [None]:
+        for element in at.dataframe:
+            table = element.value
+            shown = table.astype(str).isin(["None", "nan", "NaN", "<NA>", "NaT"])
+            assert not shown.any().any(), (page, tab, list(table.columns))
+            # The browser draws a missing cell as "None" unless the table has a placeholder.
+            if table.isna().any().any():
+                assert element.proto.HasField("placeholder"), (page, tab, list(table.columns))
 
 
 def test_the_frames_day_is_typed_and_applies_at_once(app_db):

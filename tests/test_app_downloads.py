@@ -1,8 +1,9 @@
 """The real app's downloads through AppTest: the very bytes a user gets, read back.
 
-AppTest keeps the files behind the download buttons in an in-memory media store that it
-drops after each run; a subclass of that (real) store that remembers itself lets a test read
-the files, by the button's URL, with their file names.
+A download button's file is built only when the button is clicked: the button carries the id
+of a deferred file, and the browser asks the server's media file manager to make it. AppTest
+makes a (real) media file manager for each run and drops it after; a subclass that remembers
+itself lets a test ask for each file as the browser does, and read it with its file name.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from xml.etree import ElementTree
 import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest, app_test
 
@@ -25,6 +27,7 @@ from slcore import compliance, figures
 from slcore.periods import Period, preset_period
 from slcore.store import open_store
 from tests.conftest import ROOT
+from tests.test_app import TAB_KEYS, every_tab, open_tab
 
 APP = str(ROOT / "app.py")
 AS_OF = dt.date(2026, 3, 18)  # the sample's newest data date, the app's default as-of date
@@ -42,16 +45,17 @@ def app_db(sample_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def media(monkeypatch: pytest.MonkeyPatch) -> list[MemoryMediaFileStorage]:
-    """Keep the media stores AppTest makes (one per run), to read the downloads from."""
-    kept: list[MemoryMediaFileStorage] = []
+def media(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
+    """Keep the media file managers AppTest makes (one per run), to ask for the downloads."""
+    kept: list[MediaFileManager] = []
 
-    class KeptStorage(MemoryMediaFileStorage):
-        def __init__(self, media_endpoint: str) -> None:
-            super().__init__(media_endpoint)
+    class KeptManager(MediaFileManager):
+        def __init__(self, storage: MemoryMediaFileStorage) -> None:
+            super().__init__(storage)
+            self.storage = storage  # the files made, to count
             kept.append(self)
 
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", KeptStorage)
+    monkeypatch.setattr(app_test, "MediaFileManager", KeptManager)
     return kept
 
 
@@ -65,13 +69,21 @@ def open_page(page: str) -> AppTest:
     return at
 
 
-def downloads(at: AppTest, media: list[MemoryMediaFileStorage]) -> dict[str, bytes]:
-    """Return the last run's downloads as {file name: bytes}."""
+def fetch(manager: MediaFileManager, button: object) -> tuple[str, bytes]:
+    """Ask for a download button's file as a click does; return its file name and bytes."""
+    url = manager.execute_deferred(button.proto.deferred_file_id)  # type: ignore[attr-defined]
+    file = manager.read_file(url.rsplit("/", 1)[-1])
+    assert file is not None and file.filename, url
+    return file.filename, file.content
+
+
+def downloads(at: AppTest, media: list[MediaFileManager]) -> dict[str, bytes]:
+    """Return the last run's downloads as {file name: bytes}, each asked for as a click does."""
     out: dict[str, bytes] = {}
     for button in at.get("download_button"):
-        file = media[-1].get_file(button.proto.url.rsplit("/", 1)[-1])
-        assert file.filename not in out, file.filename
-        out[file.filename] = file.content
+        name, content = fetch(media[-1], button)
+        assert name not in out, name
+        out[name] = content
     return out
 
 
@@ -165,6 +177,35 @@ def test_key_figures_download_has_whole_kroner_and_shares_in_percent(app_db, med
             assert formats[f"{column_letter(share_col)}{r}"] == "0.0 %"
 
 
+def stored_bytes(manager: MediaFileManager) -> int:
+    """Return the size of the files a run's media file manager holds."""
+    stats = manager.storage.get_stats()  # type: ignore[attr-defined]
+    return sum(stat.byte_length for group in stats.values() for stat in group)
+
+
+def test_a_download_is_built_only_when_asked_for(app_db, media):
+    at = open_page("views/overblik.py")
+    csv, xlsx = at.get("download_button")
+    assert (csv.label, xlsx.label) == ("Hent CSV", "Hent Excel")
+    # The run made no file: each button holds the id of a file to make on a click.
+    assert csv.proto.deferred_file_id and xlsx.proto.deferred_file_id
+    assert not csv.proto.url and not xlsx.proto.url
+    assert stored_bytes(media[-1]) == 0
+    # A click makes the file: the table on screen, under the name the page gives it.
+    name, raw = fetch(media[-1], csv)
+    assert name == "noegletal_2026-01-01_til_2026-12-31_opgjort_2026-03-18.csv"
+    assert stored_bytes(media[-1]) == len(raw)
+    table = read_csv(raw)
+    screen = at.dataframe[0].value
+    assert [c.removesuffix(" (%)") for c in table.columns] == list(screen.columns)  # CSV: in %
+    assert list(table["Indsatstype"]) == list(screen["Indsatstype"])
+    name, raw = fetch(media[-1], xlsx)
+    assert name == "noegletal_2026-01-01_til_2026-12-31_opgjort_2026-03-18.xlsx"
+    assert xlsx_rows(raw)[0] == list(screen.columns)
+    # Asked for again (a second click), the file is made again, as it is now.
+    assert fetch(media[-1], csv)[1] == fetch(media[-1], csv)[1]
+
+
 PAGES = [
     "views/overblik.py",
     "views/aktivitet.py",
@@ -177,9 +218,22 @@ PAGES = [
 @pytest.mark.parametrize("page", PAGES)
 def test_every_table_download_looks_like_the_screen(app_db, media, page):
     at = open_page(page)
+    # Some tabs hold a chart alone; the page has tables.
+    assert sum(check_downloads_look_like_the_screen(at, media, tab) for tab in tabs(at, page))
+
+
+def tabs(at: AppTest, page: str) -> object:
+    """Open each of a page's tabs in turn (a page without tabs: once, as it is)."""
+    return every_tab(at) if page in TAB_KEYS else [None]
+
+
+def check_downloads_look_like_the_screen(
+    at: AppTest, media: list[MediaFileManager], tab: str | None
+) -> int:
+    """Check that the open tab's downloads look like its tables; return how many it has."""
     got = downloads(at, media)
     csvs = {n: b for n, b in got.items() if n.endswith(".csv")}
-    assert csvs and len(got) == 2 * len(csvs) == len(at.get("download_button"))
+    assert len(got) == 2 * len(csvs) == len(at.get("download_button")), tab
     for name, raw in csvs.items():
         if name.removesuffix(".csv").split("_20")[0] in RAW_FILES:
             continue
@@ -206,6 +260,7 @@ def test_every_table_download_looks_like_the_screen(app_db, media, page):
                 assert f"{column} (%)" in table.columns, (name, column)
                 values = [r[c] for r in rows[1:] if r[c] != ""]
                 assert all(-10 <= v <= 10 for v in values), (name, column)
+    return len(csvs)
 
 
 # --- defect 11: the committee's lists, for the meeting ---------------------------------------
@@ -214,7 +269,9 @@ def test_every_table_download_looks_like_the_screen(app_db, media, page):
 def test_committee_lists_carry_period_as_of_title_and_real_dates(app_db, media):
     assert preset_period("this_year", AS_OF) == THIS_YEAR
     at = open_page("views/rammeoverholdelse.py")
-    got = downloads(at, media)
+    got = downloads(at, media)  # the first tab's: the statuses per type
+    open_tab(at, "Visitationsudvalget")
+    got |= downloads(at, media)
     stem = "ikke_godkendte_afvigelser_2026-01-01_til_2026-12-31_opgjort_2026-03-18"
     horizon = AS_OF + dt.timedelta(days=60)
     soon = f"naar_laengste_varighed_2026-03-18_til_{horizon.isoformat()}_opgjort_2026-03-18"
@@ -272,6 +329,7 @@ def test_committee_lists_carry_period_as_of_title_and_real_dates(app_db, media):
 
 def test_committee_list_title_names_the_sidebar_filters(app_db, media):
     at = open_page("views/rammeoverholdelse.py")
+    open_tab(at, "Visitationsudvalget")
     at.sidebar.multiselect(key="team").select("Team Nord").run()
     assert not at.exception, [e.message for e in at.exception]
     got = downloads(at, media)
@@ -323,23 +381,33 @@ def tables_without_downloads(at: AppTest) -> list[list[str]]:
 @pytest.mark.parametrize("page", PAGES)
 def test_every_table_on_every_page_has_its_download_pair(app_db, page):
     at = open_page(page)
-    assert at.dataframe, page
-    assert tables_without_downloads(at) == [], page
+    shown = 0
+    for tab in tabs(at, page):
+        shown += len(at.dataframe)
+        assert tables_without_downloads(at) == [], (page, tab)
+    assert shown, page
 
 
 def test_the_drill_down_and_version_tables_have_their_download_pair(app_db):
     at = open_page("views/aktivitet.py")
     at.session_state["akt_drill"] = [("intervention_type", "SI_KONTAKT"), ("team", "Team Nord")]
-    at.run()
+    open_tab(at, "Teams og bevillinger")
     assert any("Bevilling" in d.value.columns for d in at.dataframe)
     assert tables_without_downloads(at) == []
     at = open_page("views/serviceniveau.py")
+    open_tab(at, "Ændringer")
     at.selectbox(key="cmp_type").set_value("SI_KONTAKT").run()
     assert not at.exception, [e.message for e in at.exception]
-    shown = [list(d.value.columns) for d in at.dataframe]
-    for column in ("Felt", "Vurderet", "Andel over grænsen"):  # versions, what-if, distributions
+    # The versions, the what-if and the distributions.
+    for tab, column in (
+        ("Ændringer", "Felt"),
+        ("Hvad nu hvis", "Vurderet"),
+        ("Rammer ud fra data", "Andel over grænsen"),
+    ):
+        open_tab(at, tab)
+        shown = [list(d.value.columns) for d in at.dataframe]
         assert any(column in c for c in shown), (column, shown)
-    assert tables_without_downloads(at) == []
+        assert tables_without_downloads(at) == [], tab
 
 
 def test_the_upload_report_tables_have_their_download_pair(tmp_path, monkeypatch):

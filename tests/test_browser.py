@@ -253,10 +253,11 @@ def test_compliance_committee_list_renders_and_downloads(page, app_url):
     page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
     wait_for_script(page)
     page.get_by_role("tab", name="Visitationsudvalget").click()
-    page.get_by_text("Ikke-godkendte afvigelser", exact=True).last.wait_for(timeout=30_000)
+    expect(page.get_by_role("heading", name="Ikke-godkendte afvigelser")).to_be_visible()
+    assert parse_qs(urlparse(page.url).query)["ram_fane"] == ["Visitationsudvalget"]
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-    # Hidden tabs keep their buttons in the page; take the first visible one.
-    got = download(page, page.get_by_role("button", name="Hent CSV").filter(visible=True).first)
+    # Only the open tab is drawn: the first download is the committee's first list.
+    got = download(page, page.get_by_role("button", name="Hent CSV").first)
     name = "ikke_godkendte_afvigelser_2025-01-01_til_2025-12-31_opgjort_2025-09-30.csv"
     assert got.name == name
     lines = got.read_bytes().decode("utf-8-sig").splitlines()
@@ -274,21 +275,66 @@ def _open(page, url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "title"),
+    ("path", "title", "count"),
     [
-        ("aktivitet", "Aktive bevillinger pr. måned efter indsatstype"),
-        ("oekonomi", "Forbrug pr. måned efter indsatstype (mio. kr.)"),
+        # The months, the children against last year; the first tab's age bars and heat map.
+        ("aktivitet", "Aktive bevillinger pr. måned efter indsatstype", 4),
+        # The months, the cumulative spend; the first tab's deviation per type.
+        ("oekonomi", "Forbrug pr. måned efter indsatstype (mio. kr.)", 3),
     ],
 )
-def test_activity_and_economy_pages_render_their_charts(page, app_url, path, title):
+def test_activity_and_economy_pages_render_their_charts(page, app_url, path, title, count):
     _open(page, f"{app_url}/{path}")
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     charts = page.locator('[data-testid="stPlotlyChart"]')
-    expect(charts).to_have_count(8)
+    expect(charts).to_have_count(count)
     # The visible charts are drawn: bars in the first, and its title with the as-of date.
     expect(charts.first.locator(".bars .point path").first).to_be_attached()
     expect(page.get_by_text(title).first).to_be_visible()
     expect(page.get_by_text("opgjort pr. 18-03-2026").first).to_be_visible()
+
+
+def test_a_tab_is_drawn_when_clicked_and_the_url_keeps_it(page, app_url):
+    _open(page, f"{app_url}/aktivitet")
+    age = page.get_by_text("Børn og unge pr. aldersgruppe")
+    durations = page.get_by_text("Varighed pr. indsatstype: afsluttede og løbende")
+    expect(age.first).to_be_visible()
+    expect(durations).to_have_count(0)  # a hidden tab is not drawn at all
+    assert "akt_fane" not in page.url  # the first tab is the page's own address
+    page.get_by_role("tab", name="Varighed").click()
+    expect(durations.first).to_be_visible()
+    expect(age).to_have_count(0)
+    page.wait_for_function("() => window.location.search.includes('akt_fane=')")
+    assert parse_qs(urlparse(page.url).query)["akt_fane"] == ["Varighed"]
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    # A reload, and a round trip through another page, open the same tab.
+    page.reload()
+    expect(durations.first).to_be_visible()
+    expect(page.get_by_role("tab", selected=True)).to_have_text("Varighed")
+    wait_for_script(page)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    nav.get_by_text("Økonomi", exact=True).click()
+    expect(page.locator("h1", has_text="Økonomi")).to_be_visible()
+    wait_for_script(page)
+    assert "akt_fane" not in page.url
+    nav.get_by_text("Aktivitet", exact=True).click()
+    expect(durations.first).to_be_visible()
+    expect(page.get_by_role("tab", selected=True)).to_have_text("Varighed")
+    assert parse_qs(urlparse(page.url).query)["akt_fane"] == ["Varighed"]
+    # Back on the first tab, the URL is the page's own again.
+    wait_for_script(page)
+    page.get_by_role("tab", name="Alder").click()
+    expect(age.first).to_be_visible()
+    page.wait_for_function("() => !window.location.search.includes('akt_fane=')")
+    expect(durations).to_have_count(0)
+
+
+def test_a_link_to_a_tab_opens_it(page, app_url):
+    _open(page, f"{app_url}/oekonomi?{urlencode({'oek_fane': 'Leverandører'})}")
+    expect(page.get_by_role("tab", selected=True)).to_have_text("Leverandører")
+    expect(page.get_by_text("største leverandører efter forventet forbrug").first).to_be_visible()
+    expect(page.get_by_text("Forventet forbrug mod budget pr. indsatstype")).to_have_count(0)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
 def test_a_click_on_a_bar_filters_the_page(page, app_url, sample_db):

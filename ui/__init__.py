@@ -29,6 +29,7 @@ from ui.shell import (
     pages,
     show_flash,
     start,
+    tabs,
 )
 from ui.sidebar import CATEGORY_LABELS, DATE_HELP, View, date_field, sidebar
 from ui.tables import (
@@ -86,6 +87,7 @@ __all__ = [
     "sidebar",
     "start",
     "table_with_downloads",
+    "tabs",
     "teams_tab",
     "tiles",
     "upload",

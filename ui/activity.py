@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from slcore import activity, charts, figures, fmt, labels
@@ -25,6 +26,20 @@ HELPS = {
 def since(comparison: activity.YearComparison) -> str:
     """Return the same days last year in Danish, ``01-01-2024 – 30-06-2024``."""
     return f"{fmt.date(comparison.previous.start)} – {fmt.date(comparison.previous.end)}"
+
+
+def year_comparison_or_stop(view: View, filters: Filters) -> activity.YearComparison:
+    """Return the period's days so far against the same days last year; or, when no day of
+    the period has passed, say so and stop the page."""
+    comparison = activity.year_comparison(view.store, view.period, filters)
+    if comparison is None:
+        st.info(
+            f"Perioden begynder efter opgørelsesdagen {fmt.date(view.period.as_of)}; der er "
+            "endnu ingen aktivitet at vise. Vælg en anden periode eller opgørelsesdag i "
+            "sidepanelet."
+        )
+        st.stop()
+    return comparison
 
 
 def year_tiles(comparison: activity.YearComparison) -> None:
@@ -89,7 +104,18 @@ def monthly_chart(page_key: str, view: View, filters: Filters) -> None:
     )
 
 
-def children_by_month(view: View, filters: Filters) -> None:
+def period_so_far(comparison: activity.YearComparison) -> pd.Series:
+    """Return the period's key figures that the tiles already hold, by their own names.
+
+    The comparison's current side is the period's past days as of the as-of date, which is
+    what the period's key figures count (active, new and ended allocations, children), so
+    the months' table needs no query of its own for its last row.
+    """
+    row = comparison.table.iloc[0]
+    return pd.Series({figure: row[f"{figure}_now"] for figure in activity.COMPARED})
+
+
+def children_by_month(view: View, filters: Filters, comparison: activity.YearComparison) -> None:
     """Draw the children per month against the same month a year before, and the months' table."""
     store, period = view.store, view.period
     totals, before = activity.months_against_last_year(store, period, filters)
@@ -110,7 +136,6 @@ def children_by_month(view: View, filters: Filters) -> None:
         key="akt_children",
     )
     with st.expander("Tal pr. måned"):
-        kf = figures.key_figures(store, period, (), filters).iloc[0]
         note = partial_note(
             charts.partial_months(totals, period.as_of),
             f"kun dagene i perioden til og med opgørelsesdagen {fmt.date(period.as_of)} er talt.",
@@ -120,7 +145,7 @@ def children_by_month(view: View, filters: Filters) -> None:
             "summen af månederne; nye, afsluttede og barnedage er." + (f" {note}" if note else "")
         )
         table_with_downloads(
-            activity.monthly_table(totals, kf, period.as_of),
+            activity.monthly_table(totals, period_so_far(comparison), period.as_of),
             "aktivitet_pr_maaned",
             period=period,
             key="akt_months",

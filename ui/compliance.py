@@ -13,6 +13,10 @@ from ui.sidebar import View
 from ui.tables import table_with_downloads, with_type_names
 from ui.tiles import Tile, tiles
 
+# The choices in the tabs that outlive their tab being hidden: the type and measure of
+# "Varighed og pris", the committee's horizon.
+KEPT_WIDGETS = ("limit_type", "limit_measure", "horizon")
+
 
 def dates_as_text(table: pd.DataFrame) -> pd.DataFrame:
     """Return a table for the screen: its date columns as 31-12-2025 text (empty for none).

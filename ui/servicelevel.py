@@ -29,6 +29,9 @@ from ui.tables import danish_table, download_pair, table_with_downloads
 
 # What a save can refuse with: a frame or budget outside the rules, or an unconfirmed demo end.
 SAVE_ERRORS = (FrameError, DemoNotEnded)
+# The choices in the tabs that outlive their tab being hidden: each tab's intervention type
+# and the budgets' year.
+KEPT_WIDGETS = ("edit_type", "cmp_type", "wi_type", "cal_type", "budget_year")
 
 
 @dataclass(frozen=True)
@@ -176,8 +179,8 @@ def frames_tab(ed: Editor) -> None:
     column = st.columns([1, 3])[0]
     day = date_field(column, "Gældende pr.", "frames_day", ed.view.period.as_of, in_url=False)
     table = frames.frames_on(store, day)
-    first = frames.first_valid_from(store)
-    if table.empty and first is not None:
+    first = frames.first_valid_from(store) if table.empty else None
+    if first is not None:
         st.info(
             f"Ingen rammer gælder pr. {fmt.date(day)}; den første gælder fra "
             f"{fmt.date(first)}. Vælg en senere dato.",
@@ -196,7 +199,10 @@ def frames_tab(ed: Editor) -> None:
         if missing:
             st.caption(f"{labels.STATUSES['no_frame']}: " + ", ".join(missing) + ".")
         download_pair(
-            frames.frames_csv(store).encode("utf-8"), frames.frames_xlsx(store), "rammer", "frames"
+            lambda: frames.frames_csv(store).encode("utf-8"),
+            lambda: frames.frames_xlsx(store),
+            "rammer",
+            "frames",
         )
     import_expander(
         ed,
@@ -425,8 +431,8 @@ def budgets_tab(ed: Editor) -> None:
             ed.saved("budgets", f"{n} budgetter for {year} er gemt.")
     _copy_budgets(ed, year)
     download_pair(
-        budgets.budgets_csv(store).encode("utf-8"),
-        budgets.budgets_xlsx(store),
+        lambda: budgets.budgets_csv(store).encode("utf-8"),
+        lambda: budgets.budgets_xlsx(store),
         "budgetter",
         "budgets",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping, Sequence
 
 import streamlit as st
 
@@ -136,3 +137,22 @@ def show_flash(place: str) -> None:
     message = st.session_state.pop(f"_flash_{place}", None)
     if message:
         st.success(message, icon=":material/check_circle:")
+
+
+def tabs(key: str, parts: Mapping[str, Callable[[], object]], keep: Sequence[str] = ()) -> None:
+    """Draw a page's tabs, labelled as ``parts`` names them, and run only the open tab's part.
+
+    A hidden tab is neither drawn nor computed: clicking a tab reruns the page with that
+    tab open. The open tab is bound to the URL (``?key=label``, left out for the first tab),
+    so a link or a reload opens the same tab; ``key`` is the page's own (``akt_fane``), never
+    one of the sidebar's. Streamlit forgets the value of a widget that is not drawn, so the
+    widgets named in ``keep`` (a type chosen in a tab, say) are kept while their tab is hidden.
+    """
+    for widget in keep:
+        if widget in st.session_state:
+            st.session_state[widget] = st.session_state[widget]
+    containers = st.tabs(list(parts), key=key, bind="query-params")
+    for container, draw in zip(containers, parts.values(), strict=True):
+        if container.open:
+            with container:
+                draw()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -26,19 +27,27 @@ def downloads(
 
     ``formats`` gives each Danish column's format (else those ``labels`` registers). A period
     puts its dates and its as-of date in the file name; a title, followed by the period in
-    Danish, heads both files (``export.file_stem``, ``export.heading``).
+    Danish, heads both files (``export.file_stem``, ``export.heading``). Each file is built
+    from ``df`` when its button is clicked, not on every run (``download_pair``).
     """
     line = export.heading(title, period)
     download_pair(
-        export.to_csv_bytes(df, title=line, as_shown=True, formats=formats),
-        export.to_xlsx_bytes(df, sheet=name, title=line, as_shown=True, formats=formats),
+        partial(export.to_csv_bytes, df, title=line, as_shown=True, formats=formats),
+        partial(export.to_xlsx_bytes, df, sheet=name, title=line, as_shown=True, formats=formats),
         export.file_stem(name, period),
         key,
     )
 
 
-def download_pair(csv_bytes: bytes, xlsx_bytes: bytes, name: str, key: str) -> None:
-    """Draw the two download buttons, CSV and Excel, side by side."""
+def download_pair(
+    csv_bytes: Callable[[], bytes], xlsx_bytes: Callable[[], bytes], name: str, key: str
+) -> None:
+    """Draw the two download buttons, CSV and Excel, side by side.
+
+    Each file is made by calling its function when its button is clicked (Streamlit runs it
+    on a thread of its own, outside the script run: it may read the store, but must not
+    draw anything).
+    """
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(
         "Hent CSV",

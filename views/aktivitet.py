@@ -1,9 +1,6 @@
 """Aktivitet: how many allocations and children, of which kind, age, step and duration."""
 
-import streamlit as st
-
 import ui
-from slcore import activity, fmt
 
 PAGE = "akt"
 TEAMS = ui.TeamsTab(
@@ -18,29 +15,20 @@ view = ui.data_page("Aktivitet")
 filters = ui.drill_bar(PAGE, view)
 
 # --- Key figures against the same days last year -------------------------------------------
-comparison = activity.year_comparison(view.store, view.period, filters)
-if comparison is None:
-    st.info(
-        f"Perioden begynder efter opgørelsesdagen {fmt.date(view.period.as_of)}; der er endnu "
-        "ingen aktivitet at vise. Vælg en anden periode eller opgørelsesdag i sidepanelet."
-    )
-    st.stop()
+comparison = ui.activity.year_comparison_or_stop(view, filters)
 ui.activity.year_tiles(comparison)
 
 # --- Per month, by type or category; children against last year --------------------------
 ui.activity.monthly_chart(PAGE, view, filters)
-ui.activity.children_by_month(view, filters)
+ui.activity.children_by_month(view, filters, comparison)
 
-tabs = st.tabs(
-    ["Alder", "Indsatstrappen", "Varighed", "Teams og bevillinger", "I år mod sidste år"]
+ui.tabs(
+    "akt_fane",
+    {
+        "Alder": lambda: ui.activity.age_tab(PAGE, view, filters),
+        "Indsatstrappen": lambda: ui.activity.ladder_tab(view, filters),
+        "Varighed": lambda: ui.activity.durations_tab(view, filters),
+        "Teams og bevillinger": lambda: ui.teams_tab(PAGE, view, filters, TEAMS),
+        "I år mod sidste år": lambda: ui.activity.year_tab(view, filters, comparison),
+    },
 )
-with tabs[0]:
-    ui.activity.age_tab(PAGE, view, filters)
-with tabs[1]:
-    ui.activity.ladder_tab(view, filters)
-with tabs[2]:
-    ui.activity.durations_tab(view, filters)
-with tabs[3]:
-    ui.teams_tab(PAGE, view, filters, TEAMS)
-with tabs[4]:
-    ui.activity.year_tab(view, filters, comparison)

@@ -1,7 +1,5 @@
 """Økonomi: spend against budget, why it moved since last year, and where the money goes."""
 
-import streamlit as st
-
 import ui
 from slcore import economy, figures
 
@@ -35,22 +33,15 @@ budget = economy.comparable_budget(total, filters)
 ui.economy.spend_tiles(view, total, deviation, decomposition, budget, split_reason)
 ui.economy.monthly(PAGE, view, filters, total, budget, split_reason)
 
-tabs = st.tabs(
-    [
-        "Afvigelse pr. indsatstype",
-        "Forklaring af ændringen",
-        "Indsatstrappen",
-        "Leverandører",
-        "Teams og bevillinger",
-    ]
+ui.tabs(
+    "oek_fane",
+    {
+        "Afvigelse pr. indsatstype": lambda: ui.economy.deviation_tab(
+            PAGE, view, deviation, budget, split_reason
+        ),
+        "Forklaring af ændringen": lambda: ui.economy.decomposition_tab(view, decomposition),
+        "Indsatstrappen": lambda: ui.economy.steps_tab(view, filters),
+        "Leverandører": lambda: ui.economy.providers_tab(view, filters),
+        "Teams og bevillinger": lambda: ui.teams_tab(PAGE, view, filters, TEAMS),
+    },
 )
-with tabs[0]:
-    ui.economy.deviation_tab(PAGE, view, deviation, budget, split_reason)
-with tabs[1]:
-    ui.economy.decomposition_tab(view, decomposition)
-with tabs[2]:
-    ui.economy.steps_tab(view, filters)
-with tabs[3]:
-    ui.economy.providers_tab(view, filters)
-with tabs[4]:
-    ui.teams_tab(PAGE, view, filters, TEAMS)
