@@ -153,22 +153,31 @@ def _facts_select(source: str) -> str:
             {checks["extent"]} AS fail_extent,
             {checks["price"]} AS fail_price
         FROM banded b
-        {sql.frame_in_force_join_sql("b", "b.start_date", "f")}
-        -- Stored in start order, so a period's filter on start_date skips whole row groups.
-        ORDER BY b.start_date, b.registration_id"""
+        {sql.frame_in_force_join_sql("b", "b.start_date", "f")}"""
 
 
 def _newest_versions_sql(ids: str | None) -> str:
-    """Return each id's newest version in a live batch (of the ids in ``ids``, else all)."""
+    """Return each id's newest version in a live batch (of the ids in ``ids``, else all).
+
+    The newest version is ranked on the narrow key columns only, then fetched: ranking whole
+    rows would sort every column of the history (gigabytes at ten million registrations).
+    A batch holds an id at most once (a line, or a deletion without a line number).
+    """
     only = f"AND h.registration_id IN (SELECT registration_id FROM {ids})" if ids else ""
     return f"""(
-        SELECT * EXCLUDE (line_no, deleted, rn) FROM (
-            SELECT h.*, row_number() OVER (
-                PARTITION BY h.registration_id ORDER BY h.batch_id DESC, h.line_no DESC) AS rn
+        WITH newest AS (
+            SELECT h.registration_id, h.batch_id, h.line_no, h.deleted
             FROM registration_history h
             JOIN import_batches b USING (batch_id)
-            WHERE b.undone_at IS NULL {only})
-        WHERE rn = 1 AND NOT deleted)"""
+            WHERE b.undone_at IS NULL {only}
+            QUALIFY row_number() OVER (
+                PARTITION BY h.registration_id ORDER BY h.batch_id DESC, h.line_no DESC) = 1
+        )
+        SELECT h.* EXCLUDE (line_no, deleted)
+        FROM registration_history h
+        JOIN newest n ON h.registration_id = n.registration_id AND h.batch_id = n.batch_id
+            AND h.line_no IS NOT DISTINCT FROM n.line_no
+        WHERE NOT n.deleted)"""
 
 
 def refresh(

@@ -121,8 +121,7 @@ def filter_sql(
     """Return a WHERE condition (``TRUE`` when none) and its parameters.
 
     ``in_period`` also keeps only registrations running in ``$p_from``..``$p_to``: no other can
-    count in the period, and filtering first lets the measures skip the rest of the history
-    (the store keeps registrations in start order, so whole row groups are skipped).
+    count in the period, and filtering first spares the measures the rest of the history.
     """
     conds: list[str] = [sql.runs_in_sql(alias, "$p_from", "$p_to")] if in_period else []
     params: dict[str, object] = {}
