@@ -3,7 +3,8 @@
 Usage:
     python bench/run.py [--scales 1 68 680] [--dir /tmp/slcore-bench] [--rebuild]
                         [--repeat 5] [--page-repeat N] [--skip-pages] [--skip-import]
-                        [--import-rows 1000000] [--import-repeat 1] [--out FILE]
+                        [--skip-browser] [--browser-repeat 3] [--import-rows 1000000]
+                        [--import-repeat 1] [--out FILE]
 
 For each scale it builds a demo store (``build_demo(..., today=2026-11-22)``) in ``--dir``,
 or reuses the one built there before for the same scale, generator and schema (a side file
@@ -19,6 +20,13 @@ fresh process of its own, so that its peak memory (VmHWM) is what a server would
   *I år*; every result cache is emptied before such a rerun, so it is a real change) and
   with no change: wall and CPU seconds (process CPU, DuckDB's threads included), median and
   p95 (nearest rank: the slowest of fewer than 20 runs);
+- for the smallest scale only (the demo, scale 1), the first page in a real browser: a
+  fresh ``streamlit run app.py`` on a free port with ``SLCORE_DB`` = the store, and Debian's
+  Chromium driven by Playwright, already launched with a blank page open when the server's
+  health check first answers "ok" (t0); then the Overblik page is opened and awaited until
+  a KPI tile and the first Plotly chart are visible (t1). t1 − t0, the time to the first
+  tile and the browser's launch are reported, median of ``--browser-repeat`` runs, each
+  with a fresh server and browser (``--skip-browser``: none);
 
 and once the 1M-row import against decode + read_csv (bench/bench_import.py). The period is
 *I år* as of the store's default as-of date. It prints a Markdown table with the goals of
@@ -36,11 +44,15 @@ import json
 import math
 import os
 import platform
+import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +80,16 @@ PAGES = {
 PERIOD_KEY = "periode"
 ALTERNATE_PRESETS = ("last_year", "this_year")
 FILTERED = ref.Selection(categories=("anbringelse",), teams=("Team Nord",))
+# The first page in the browser: Debian's Chromium (as tests/test_browser.py), the first
+# Plotly chart drawn and the KPI tiles, the viewport of the browser tests, how often the
+# health check is polled (the precision of t0) and the goal.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHART_SELECTOR = ".js-plotly-plot .main-svg"
+METRIC_SELECTOR = '[data-testid="stMetric"]'
+EXCEPTION_SELECTOR = '[data-testid="stException"]'
+VIEWPORT = {"width": 1500, "height": 2000}
+HEALTH_POLL_S = 0.02
+FIRST_PAGE_GOAL_S = 2.0
 # Scales from this size on rerun each page once unless --page-repeat says otherwise.
 LARGE_SCALE = 100
 MAX_SHOWN_DIFFERENCES = 10
@@ -352,6 +374,138 @@ def pages_worker(db: Path, scale: float, repeat: int, timeout: float) -> dict[st
     return {"repeat": repeat, "pages": pages, "peak_mb": peak_rss_mb()}
 
 
+# --- Worker: the first page in a real browser ------------------------------------------------
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_server(db: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``streamlit run app.py`` on a free port with SLCORE_DB = db, as the browser tests.
+
+    Returns at once, with the process and its address; the server is not up yet.
+    """
+    port = free_port()
+    env = {**os.environ, "SLCORE_DB": str(db)}
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+    cmd += ["--server.port", str(port), "--server.address", "127.0.0.1"]
+    cmd += ["--browser.gatherUsageStats", "false"]
+    with log.open("wb") as fh:  # the child has its own descriptor; ours may close
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def wait_healthy(proc: subprocess.Popen[bytes], url: str, timeout: float) -> float:
+    """Poll ``/_stcore/health`` until it answers "ok"; return that instant (perf_counter)."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    return time.perf_counter()
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with status {proc.returncode}")
+        time.sleep(HEALTH_POLL_S)
+    raise RuntimeError(f"the server did not answer its health check within {timeout:.0f} s")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server: SIGTERM, and SIGKILL if it has not exited within 30 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
+def first_page_once(pw: Any, db: Path, log: Path, timeout: float) -> dict[str, Any]:
+    """Launch Chromium, start a fresh server, open Overblik; return the run's timings.
+
+    The browser is launched and a blank page opened before the server starts, so t0 (the
+    health check's first "ok") counts none of the browser's own start-up. t1 is when the
+    first KPI tile and the first drawn Plotly chart are both visible. The server and the
+    browser are stopped whatever happens.
+    """
+    ms = timeout * 1000
+    proc: subprocess.Popen[bytes] | None = None
+    c0 = time.perf_counter()
+    browser = pw.chromium.launch(executable_path=CHROMIUM)
+    try:
+        page = browser.new_context(viewport=VIEWPORT).new_page()
+        page.set_default_timeout(ms)
+        page.goto("about:blank")
+        launch = time.perf_counter() - c0
+        s0 = time.perf_counter()
+        proc, url = start_server(db, log)
+        t0 = wait_healthy(proc, url, timeout)
+        page.goto(url, wait_until="commit")
+        page.locator(METRIC_SELECTOR).first.wait_for(state="visible", timeout=ms)
+        t_metric = time.perf_counter()
+        page.locator(CHART_SELECTOR).first.wait_for(state="visible", timeout=ms)
+        t1 = time.perf_counter()
+        return {
+            "launch_s": launch,
+            "server_start_s": t0 - s0,
+            "first_metric_s": t_metric - t0,
+            "first_page_s": t1 - t0,
+            "exceptions": page.locator(EXCEPTION_SELECTOR).count(),
+            "chromium": browser.version,
+        }
+    finally:
+        try:
+            browser.close()
+        finally:
+            if proc is not None:
+                stop_server(proc)
+
+
+def browser_worker(
+    work: Path, db: Path, scale: float, repeat: int, timeout: float
+) -> dict[str, Any]:
+    """Time the first page in Chromium ``repeat`` times, each with a fresh server."""
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"{CHROMIUM} is missing (apt-get install chromium), or --skip-browser")
+    from playwright.sync_api import sync_playwright
+
+    # A SIGTERM (the parent stopped) unwinds through the finally blocks that stop the
+    # server and the browser.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    log = work / f"bench-browser-scale-{scale_name(scale)}.log"
+    runs = []
+    with sync_playwright() as pw:
+        for i in range(repeat):
+            try:
+                r = first_page_once(pw, db, log, timeout)
+            except Exception:
+                tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+                print(
+                    f"ERROR scale {scale_name(scale)}, browser run {i + 1}; the server's "
+                    f"log ({log}) ends:\n{tail}",
+                    flush=True,
+                )
+                raise
+            print(
+                f"scale {scale_name(scale)}: browser run {i + 1}/{repeat}: first page "
+                f"{r['first_page_s']:5.2f} s, first tile {r['first_metric_s']:5.2f} s after "
+                f"the server was up (server start {r['server_start_s']:5.2f} s, browser "
+                f"launch {r['launch_s']:5.2f} s)"
+                + (f", {r['exceptions']} exceptions shown" if r["exceptions"] else ""),
+                flush=True,
+            )
+            runs.append(r)
+    log.unlink(missing_ok=True)
+    return {"repeat": repeat, "runs": runs, "chromium": runs[0]["chromium"] if runs else None}
+
+
 # --- Worker: the import ----------------------------------------------------------------------
 
 
@@ -393,6 +547,10 @@ def run_as_worker(args: argparse.Namespace) -> None:
         result = figures_worker(args.db, args.scale, args.repeat)
     elif kind == "pages":
         result = pages_worker(args.db, args.scale, args.page_repeat, args.page_timeout)
+    elif kind == "browser":
+        result = browser_worker(
+            args.dir, args.db, args.scale, args.browser_repeat, args.browser_timeout
+        )
     else:
         result = import_worker(args.dir, args.import_rows, args.import_repeat)
     write_result(args.result, result)
@@ -479,7 +637,7 @@ def page_repeat(args: argparse.Namespace, scale: float) -> int:
 
 
 def measure_scale(args: argparse.Namespace, scale: float) -> dict[str, Any]:
-    """Build or reuse a scale's store and run its figure and page workers."""
+    """Build or reuse a scale's store and run its figure, page and (smallest) browser workers."""
     out: dict[str, Any] = {"scale": scale, "build": ensure_store(args, scale)}
     if "error" in out["build"]:
         return out
@@ -493,6 +651,10 @@ def measure_scale(args: argparse.Namespace, scale: float) -> dict[str, Any]:
         extra = ["--page-repeat", str(page_repeat(args, scale))]
         extra += ["--page-timeout", str(args.page_timeout)]
         out["pages"] = spawn("pages", args, [*common, *extra])
+    if not args.skip_browser and scale == min(args.scales):
+        extra = ["--browser-repeat", str(args.browser_repeat)]
+        extra += ["--browser-timeout", str(args.browser_timeout)]
+        out["browser"] = spawn("browser", args, [*common, *extra])
     return out
 
 
@@ -528,8 +690,35 @@ def _pages_at(results: list[dict[str, Any]], scale: float) -> list[dict[str, Any
     return None
 
 
+def _browser_at(results: list[dict[str, Any]], scale: float) -> list[dict[str, Any]] | None:
+    for r in results:
+        b = r.get("browser", {})
+        if r["scale"] == scale and b.get("runs"):
+            return list(b["runs"])
+    return None
+
+
 def _result_at(results: list[dict[str, Any]], scale: float) -> dict[str, Any] | None:
     return next((r for r in results if r["scale"] == scale), None)
+
+
+def browser_goal(results: list[dict[str, Any]], scale: float, text: str) -> Goal:
+    """Return the goal that the first page in the browser is drawn ≤ 2 s after the server is up.
+
+    The median over the runs; a run that showed an exception does not meet it.
+    """
+    runs = _browser_at(results, scale)
+    if not runs:
+        return Goal(text, None, None)
+    value = statistics.median(r["first_page_s"] for r in runs)
+    clean = not any(r["exceptions"] for r in runs)
+    note = "" if clean else ", **exceptions shown**"
+    return Goal(
+        text,
+        f"median {value:.2f} s of {len(runs)} (max {max(r['first_page_s'] for r in runs):.2f} s"
+        f"{note})",
+        value <= FIRST_PAGE_GOAL_S and clean,
+    )
 
 
 def page_goal(results: list[dict[str, Any]], scale: float, limit: float, text: str) -> Goal:
@@ -596,6 +785,9 @@ def goals(results: list[dict[str, Any]], imported: dict[str, Any] | None) -> lis
     """Return the goals of issue 14 with what this run measured for each."""
     fig = "key figures and monthly series"
     return [
+        browser_goal(
+            results, 1, "demo (scale 1): first page in the browser ≤ 2 s after the server is up"
+        ),
         page_goal(results, 1, 0.3, "demo (scale 1): every page rerun, p95 ≤ 0.3 s"),
         page_goal(results, 68, 1.0, "1M (scale 68): every page rerun ≤ 1 s (p95)"),
         ratio_goal(results, 68, f"1M (scale 68): {fig} ≤ 1.2× reference"),
@@ -687,6 +879,33 @@ def page_lines(results: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def browser_lines(results: list[dict[str, Any]]) -> list[str]:
+    """Return the browser table: the first page after the server is up, the first tile."""
+    out = [
+        "| scale | runs | first page s (median / max) | first tile s (median) "
+        "| server start s (median) | browser launch s (median) | Chromium |",
+        "|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        b = r.get("browser")
+        if b is None:
+            continue
+        if "error" in b:
+            out.append(f"| {scale_name(r['scale'])} | worker failed | | | | | |")
+            continue
+        runs = b["runs"]
+        first = [x["first_page_s"] for x in runs]
+        flag = " (**exceptions shown**)" if any(x["exceptions"] for x in runs) else ""
+        out.append(
+            f"| {scale_name(r['scale'])} | {len(runs)}{flag} "
+            f"| {seconds(statistics.median(first))} / {seconds(max(first))} "
+            f"| {seconds(statistics.median(x['first_metric_s'] for x in runs))} "
+            f"| {seconds(statistics.median(x['server_start_s'] for x in runs))} "
+            f"| {seconds(statistics.median(x['launch_s'] for x in runs))} | {b['chromium']} |"
+        )
+    return out
+
+
 def import_lines(imported: dict[str, Any]) -> list[str]:
     """Return the import table."""
     if "error" in imported:
@@ -713,6 +932,11 @@ def mismatch_lines(results: list[dict[str, Any]]) -> list[str]:
             )
         for p in r.get("pages", {}).get("pages", []):
             out.extend(f"- ERROR scale {s}, page {p['page']}: {e}" for e in p["errors"])
+        out.extend(
+            f"- ERROR scale {s}, browser run {i}: {x['exceptions']} exceptions on Overblik"
+            for i, x in enumerate(r.get("browser", {}).get("runs", []), start=1)
+            if x["exceptions"]
+        )
     return out
 
 
@@ -782,6 +1006,18 @@ def report(
             "",
             *page_lines(results),
         ]
+    if any("browser" in r for r in results):
+        lines += [
+            "",
+            "First page in the browser (Overblik in Debian's Chromium via Playwright, a fresh "
+            "server and browser per run, nothing cached): from the server's health check first "
+            'answering "ok", with the browser already launched and a blank page open, until a '
+            "KPI tile and the first Plotly chart are visible; the first tile alone; the "
+            "server's start (process to health) and the browser's launch are not counted in "
+            "either:",
+            "",
+            *browser_lines(results),
+        ]
     if imported is not None:
         lines += ["", "Import (bench/bench_import.py's extract):", "", *import_lines(imported)]
     problems = mismatch_lines(results)
@@ -795,7 +1031,7 @@ def failed(results: list[dict[str, Any]], imported: dict[str, Any] | None) -> bo
     if imported is not None and "error" in imported:
         return True
     for r in results:
-        steps = [r["build"], r.get("figures", {}), r.get("pages", {})]
+        steps = [r["build"], r.get("figures", {}), r.get("pages", {}), r.get("browser", {})]
         if any("error" in s for s in steps) or mismatch_lines([r]):
             return True
     return False
@@ -823,12 +1059,22 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--page-timeout", type=float, default=1800, help="AppTest's timeout, s")
     p.add_argument("--skip-pages", action="store_true", help="no page reruns")
     p.add_argument("--skip-import", action="store_true", help="no import benchmark")
+    p.add_argument("--skip-browser", action="store_true", help="no first page in the browser")
+    p.add_argument(
+        "--browser-repeat",
+        type=int,
+        default=3,
+        help="first pages in the browser, each with a fresh server (median; default 3)",
+    )
+    p.add_argument("--browser-timeout", type=float, default=180, help="the browser step's waits, s")
     p.add_argument("--import-rows", type=int, default=1_000_000, help="extract size (1000000)")
     p.add_argument("--import-repeat", type=int, default=1, help="runs of the import (best)")
     p.add_argument("--out", type=Path, default=None, help="default: DIR/results.md")
     # Internal: run one measurement in this (fresh) process.
     p.add_argument(
-        "--worker", choices=("build", "figures", "pages", "import"), help=argparse.SUPPRESS
+        "--worker",
+        choices=("build", "figures", "pages", "browser", "import"),
+        help=argparse.SUPPRESS,
     )
     p.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--scale", type=float, help=argparse.SUPPRESS)
