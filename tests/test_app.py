@@ -994,7 +994,10 @@ def test_a_rerun_recomputes_nothing_and_an_import_shows_at_once(app_db, tmp_path
     assert cache.stats().misses == misses  # nothing recomputed
     # Another writer (a scheduled import) adds a running registration: the very next rerun
     # shows it, without a restart and without anyone clearing the cache.
-    new = registration("NY-CACHE", start_date="2026-01-05", citizen_id="NY-BARN")
+    # Decided on the sample's data date, so the as-of date the page follows stays the same.
+    new = registration(
+        "NY-CACHE", start_date="2026-01-05", decision_date="2026-03-18", citizen_id="NY-BARN"
+    )
     import_file(open_store(app_db), write_csv(tmp_path / "ny.csv", CANONICAL_HEADER, [new]))
     at.run()
     after = metrics(at)
