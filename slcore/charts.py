@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -772,17 +773,41 @@ def _partial_note_trace() -> Spec:
 
 
 def _month_bar(
-    months: list[dt.date], y: pd.Series, name: str, marker: Spec, partial: dict[dt.date, int]
+    months: list[dt.date], y: np.ndarray, name: str, marker: Spec, hovertext: list[str]
 ) -> Spec:
     """Return one group's bars per month, named with their months on hover."""
     return {
         "type": "bar",
         "x": months,
+        "y": y,
         "name": name,
         "marker": marker,
-        "hovertext": [month_name(m, partial) for m in months],
-        "y": y.to_numpy(),
+        "hovertext": hovertext,
     }
+
+
+def _per_month(
+    keys: pd.Series, values: pd.Series, months: list[dt.date], month_of: list[dt.date]
+) -> dict[Any, np.ndarray]:
+    """Return each key's values per month, 0 in a month it lacks (``month_of`` is each row's).
+
+    As a reindex on the months and ``fillna(0)`` would: a key with a value in every month
+    keeps the values' type, one without is in floats. A key has a row a month at most.
+    """
+    at = {m: i for i, m in enumerate(months)}
+    where = np.array([at[m] for m in month_of], dtype=np.intp)
+    codes, uniques = pd.factorize(keys)
+    v = values.to_numpy()
+    out: dict[Any, np.ndarray] = {}
+    for code, key in enumerate(uniques):
+        rows = codes == code
+        whole = int(rows.sum()) == len(months)
+        y = np.zeros(len(months), dtype=v.dtype if whole else np.float64)
+        y[where[rows]] = v[rows]
+        if y.dtype.kind == "f":
+            y[np.isnan(y)] = 0.0
+        out[key] = y
+    return out
 
 
 def monthly_stacked_chart(
@@ -805,24 +830,25 @@ def monthly_stacked_chart(
     all_months = sorted({pd.Timestamp(m).date() for m in series["month"]})
     partial = partial_months(series, as_of)
     data = series.dropna(subset=[dimension])
+    month_of = [pd.Timestamp(m).date() for m in data["month"]]
+    per_group = _per_month(data[dimension], data[value], all_months, month_of)
     # First, so it is the legend's last line (the legend reads top to bottom reversed).
     traces = [_partial_note_trace()] if partial else []
     hover = "%{customdata[1]:,.0f} kr." if money else "%{y:,.0f}"
+    hovertext = [month_name(m, partial) for m in all_months]
     cut = [m in partial for m in all_months]
-    for group in group_order(dimension, list(data[dimension].unique())):
-        rows = data[data[dimension] == group]
-        rows = rows.set_index(rows["month"].map(lambda m: pd.Timestamp(m).date()))
-        y = rows[value].reindex(all_months).fillna(0)
+    for group in group_order(dimension, list(per_group)):
+        y = per_group[group]
         name = names.get(group, str(group))
         marker: Spec = {"color": group_color(dimension, group)}
         if partial:
             marker["opacity"] = [PARTIAL_OPACITY if c else 1.0 for c in cut]
             marker["pattern"] = {"shape": ["/" if c else "" for c in cut], **PARTIAL_PATTERN}
-        bar = _month_bar(all_months, y / 1e6 if money else y, name, marker, partial)
+        bar = _month_bar(all_months, y / 1e6 if money else y, name, marker, hovertext)
         bar["customdata"] = [[f"{dimension}:{group}", v] for v in y.tolist()]
         bar["hovertemplate"] = f"%{{hovertext}}: {hover}<extra>{name}</extra>"
         traces.append(bar)
-    stacked = data.groupby(data["month"].map(lambda m: pd.Timestamp(m).date()))[value].sum()
+    stacked = data.groupby(pd.Series(month_of, index=data.index))[value].sum()
     layout = {
         "barmode": "stack",
         "clickmode": "event+select",
@@ -971,25 +997,25 @@ def ladder_mix_chart(mix: pd.DataFrame, share: str, title: str) -> go.Figure:
 
     ``mix`` is ``activity.ladder_mix``; ``share`` is child_share or spend_share.
     """
-    all_months = sorted({pd.Timestamp(m).date() for m in mix["month"]})
+    month_of = [pd.Timestamp(m).date() for m in mix["month"]]
+    all_months = sorted(set(month_of))
     count = "children" if share == "child_share" else "realized"
     unit = " kr." if count == "realized" else " børn"
     hovertext = [fmt.month_label(m) for m in all_months]
     step_of = mix["ladder_step"].fillna(0).astype(int)
+    shares = _per_month(step_of, mix[share], all_months, month_of)
+    counts = _per_month(step_of, mix[count], all_months, month_of)
     data = []
-    for step in sorted(set(step_of), key=lambda s: (s == 0, s)):
-        rows = mix[step_of == step]
-        rows = rows.set_index(rows["month"].map(lambda m: pd.Timestamp(m).date()))
-        rows = rows.reindex(all_months)
+    for step in sorted(shares, key=lambda s: (s == 0, s)):
         name = ladder_step(None if step == 0 else step)
         data.append(
             {
                 "type": "bar",
                 "x": all_months,
-                "y": rows[share].fillna(0).to_numpy(),
+                "y": shares[step],
                 "name": name,
                 "marker": {"color": LADDER_COLORS.get(step, "#999999")},
-                "customdata": rows[count].fillna(0).to_numpy(),
+                "customdata": counts[step],
                 "hovertext": hovertext,
                 "hovertemplate": f"%{{hovertext}}: %{{y:.1%}} (%{{customdata:,.0f}}{unit})"
                 f"<extra>{name}</extra>",
