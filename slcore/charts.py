@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -80,10 +83,13 @@ MONEY_TICKS = ",.2~f"
 
 
 def value_axis(money: bool, largest: float = 0.0) -> dict[str, object]:
-    """Return the axis settings for money in millions or for counts (whole numbers only)."""
+    """Return the axis settings for money in millions or for counts (whole numbers only).
+
+    A None unsets a setting when ``merged`` into a layout, as in ``update_layout``.
+    """
     if money:
-        return {"tickformat": MONEY_TICKS, "title_text": "mio. kr."}
-    return {"tickformat": ",.0f", "title_text": None, "dtick": 1 if largest < 5 else None}
+        return {"tickformat": MONEY_TICKS, "title": {"text": "mio. kr."}}
+    return {"tickformat": ",.0f", "title": {"text": None}, "dtick": 1 if largest < 5 else None}
 
 
 def type_color(code: str) -> str:
@@ -163,20 +169,54 @@ def month_axis(
     }
 
 
-def base_layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
-    """Apply the common look: Danish separators, large fonts, a title that says what it shows.
+# --- Figures as plain specs ----------------------------------------------------------------
+
+# Every chart is built as plotly's JSON spec, plain dicts and lists, and wrapped without
+# validation: plotly's validation of each property costs about ten times the building
+# itself. The tests check that each chart's spec is what validation would have made of it.
+Spec = dict[str, Any]
+
+
+def merged(*parts: Mapping[str, Any]) -> Spec:
+    """Return the layout parts merged in depth, later ones winning; a None unsets a setting."""
+    out: Spec = {}
+    for part in parts:
+        for key, value in part.items():
+            if value is None:
+                out.pop(key, None)
+            elif isinstance(value, Mapping):
+                current = out.get(key)
+                out[key] = merged(current, value) if isinstance(current, Mapping) else merged(value)
+            else:
+                out[key] = value
+    return out
+
+
+def _figure(data: list[Spec], layout: Spec) -> go.Figure:
+    """Return the figure of a spec's traces and layout, taken as valid."""
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def _axes(x: Mapping[str, Any] | None = None, y: Mapping[str, Any] | None = None) -> Spec:
+    """Return a layout of an x and a y axis's settings."""
+    return {"xaxis": dict(x or {}), "yaxis": dict(y or {})}
+
+
+def base_layout(data: list[Spec], layout: Spec, title: str, height: int = 460) -> Spec:
+    """Return a chart's layout with the common look: Danish separators, large fonts, a title.
 
     Streamlit's chart theme draws tick and legend labels at about 11 px unless a figure sets
     them, too small on a meeting room's wall, so every label size is set here.
     """
-    gap = _legend_gap(fig)
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": FONT_SIZE + 4}},
-        separators=",.",
-        font={"size": FONT_SIZE},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 70, "b": 10},
-        legend={
+    gap = _legend_gap(data, layout)
+    labels = {"tickfont": {"size": FONT_SIZE - 1}, "title": {"font": {"size": FONT_SIZE}}}
+    common = {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": FONT_SIZE + 4}},
+        "separators": ",.",
+        "font": {"size": FONT_SIZE},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 70, "b": 10},
+        "legend": {
             "orientation": "h",
             "yanchor": "top",
             # Plotly measures y in heights of the plot area, which the legend's own row
@@ -185,48 +225,65 @@ def base_layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
             "x": 0,
             "font": {"size": FONT_SIZE - 1},
         },
-        plot_bgcolor="white",
-        hoverlabel={"font_size": FONT_SIZE},
+        "plot_bgcolor": "white",
+        "hoverlabel": {"font": {"size": FONT_SIZE}},
+    }
+    return merged(
+        layout,
+        common,
+        _axes(
+            {"showgrid": False, "linecolor": "#888", **labels},
+            {"gridcolor": "#e5e5e5", "zerolinecolor": "#bbb", **labels},
+        ),
     )
-    labels = {"tickfont": {"size": FONT_SIZE - 1}, "title_font": {"size": FONT_SIZE}}
-    fig.update_xaxes(showgrid=False, linecolor="#888", **labels)
-    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#bbb", **labels)
-    return fig
 
 
-def side_legend(fig: go.Figure) -> go.Figure:
-    """Put the legend of a stacked chart at its right, top to bottom as the stack reads.
+def side_legend(layout: Spec) -> Spec:
+    """Return the layout with the legend of a stacked chart at its right, as the stack reads.
 
     A stack of many groups needs a legend of many rows; below the chart it would squeeze
     the plot and cover the axis labels.
     """
-    fig.update_layout(
-        legend={
-            "orientation": "v",
-            "traceorder": "reversed",
-            "yanchor": "top",
-            "y": 1,
-            "x": 1.01,
-            "xanchor": "left",
-            "font": {"size": FONT_SIZE - 2},
-        }
-    )
-    return fig
+    legend = {
+        "orientation": "v",
+        "traceorder": "reversed",
+        "yanchor": "top",
+        "y": 1,
+        "x": 1.01,
+        "xanchor": "left",
+        "font": {"size": FONT_SIZE - 2},
+    }
+    return merged(layout, {"legend": legend})
 
 
-def _legend_gap(fig: go.Figure) -> int:
+def _legend_gap(data: list[Spec], layout: Spec) -> int:
     """Return how far below the plot the legend starts, in pixels: below the x axis's labels.
 
     Month labels carry the year on a second line where it changes, and an axis title takes
     a line of its own; a legend placed any higher would cover them.
     """
-    labels = [*(fig.layout.xaxis.ticktext or ())]
-    for trace in fig.data:
-        if getattr(trace, "orientation", None) != "h" and getattr(trace, "x", None) is not None:
-            labels.extend(trace.x)
+    xaxis = layout.get("xaxis", {})
+    labels = [*(xaxis.get("ticktext") or ())]
+    for trace in data:
+        if trace.get("orientation") != "h" and trace.get("x") is not None:
+            labels.extend(trace["x"])
     lines = max([1, *(x.count("<br>") + 1 for x in labels if isinstance(x, str))])
-    titled = bool(fig.layout.xaxis.title.text)
+    titled = bool(xaxis.get("title", {}).get("text"))
     return 16 + 22 * lines + (26 if titled else 0)
+
+
+def _vline(x: float, line: Spec) -> Spec:
+    """Return a vertical line across the plot at ``x``, as ``add_vline`` draws it."""
+    return {
+        "type": "line",
+        "x0": x,
+        "x1": x,
+        "xref": "x",
+        "y0": 0,
+        "y1": 1,
+        "yref": "y domain",
+        "line": line,
+    }
 
 
 def period_caption(start: dt.date, end: dt.date, as_of: dt.date) -> str:
@@ -261,6 +318,94 @@ def budget_line(
     return xs, ys
 
 
+def _money_line(x: list[dt.date], y: list[float], name: str, style: Spec) -> Spec:
+    """Return a line of cumulative spend: millions on the axis, whole kroner on hover."""
+    return {
+        "type": "scatter",
+        "x": x,
+        "y": [v / 1e6 for v in y],
+        "customdata": [[fmt.date(d), v] for d, v in zip(x, y, strict=True)],
+        "name": name,
+        "hovertemplate": f"%{{customdata[0]}}: %{{customdata[1]:,.0f}} kr.<extra>{name}</extra>",
+        **style,
+    }
+
+
+def _budget_trace(start: dt.date, ends: list[dt.date], budget: pd.Series) -> Spec:
+    """Return the cumulative budget's line, broken over months without a budget."""
+    xs, ys = budget_line(start, ends, budget.reset_index(drop=True))
+    return {
+        "type": "scatter",
+        "x": xs,
+        "y": [None if v is None else v / 1e6 for v in ys],
+        "customdata": [
+            [None, None] if d is None else [fmt.date(d), v] for d, v in zip(xs, ys, strict=True)
+        ],
+        "name": "Budget",
+        "hovertemplate": "%{customdata[0]}: %{customdata[1]:,.0f} kr.<extra>Budget</extra>",
+        "mode": "lines",
+        "line": {"color": BUDGET_COLOR, "width": 3, "dash": "dot"},
+        "connectgaps": False,
+    }
+
+
+def _spend_lines(
+    monthly: pd.DataFrame, start: dt.date, ends: list[dt.date], as_of: dt.date
+) -> list[Spec]:
+    """Return the projection's line and the realised spend's, which ends at the as-of date."""
+    realized = list(monthly["realized"].cumsum())
+    projected = list((monthly["realized"] + monthly["committed"]).cumsum())
+    past = [i for i, e in enumerate(ends) if e <= as_of]  # months wholly realised
+    # The realised line: the start of the period, each past month's end, and the as-of date.
+    real_x, real_y = [start], [0.0]
+    for i in past:
+        real_x.append(ends[i])
+        real_y.append(realized[i])
+    running = len(past) < len(ends) and start <= as_of
+    if running:
+        real_x.append(as_of)
+        real_y.append(realized[len(past)])
+    lines = []
+    if len(past) < len(ends):
+        # The projection starts where realised spend stops, so the two lines join.
+        future = range(len(past), len(ends))
+        lines.append(
+            _money_line(
+                [real_x[-1], *(ends[i] for i in future)],
+                [real_y[-1], *(projected[i] for i in future)],
+                "Forventet (forbrug + disponeret)",
+                {
+                    "mode": "lines+markers",
+                    "line": {"color": REALIZED_COLOR, "width": 3, "dash": "dash"},
+                    "marker": {"size": 7},
+                },
+            )
+        )
+    if len(real_x) > 1:
+        style = {
+            "mode": "lines+markers",
+            "line": {"color": REALIZED_COLOR, "width": 4},
+            "marker": {"size": 8},
+        }
+        lines.append(_money_line(real_x, real_y, "Forbrug", style))
+    return lines
+
+
+def _corner_note(text: str) -> Spec:
+    """Return a note in the plot's upper left corner."""
+    return {
+        "text": text,
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0.01,
+        "y": 0.99,
+        "xanchor": "left",
+        "yanchor": "top",
+        "showarrow": False,
+        "font": {"size": FONT_SIZE, "color": BUDGET_COLOR},
+    }
+
+
 def cumulative_spend_chart(
     monthly: pd.DataFrame,
     as_of: dt.date,
@@ -283,95 +428,22 @@ def cumulative_spend_chart(
     name = "Akkumuleret forbrug mod budget" if with_budget else "Akkumuleret forbrug"
     title = f"{name}<br><sup>{caption}</sup>"
     if not ends:
-        return base_layout(go.Figure(), title)
+        return _figure([], base_layout([], _axes(), title))
     start = pd.Timestamp(monthly["month_start"].iloc[0]).date()
-    realized = list(monthly["realized"].cumsum())
-    projected = list((monthly["realized"] + monthly["committed"]).cumsum())
-    past = [i for i, e in enumerate(ends) if e <= as_of]  # months wholly realised
-    # The realised line: the start of the period, each past month's end, and the as-of date.
-    real_x, real_y = [start], [0.0]
-    for i in past:
-        real_x.append(ends[i])
-        real_y.append(realized[i])
-    running = len(past) < len(ends) and start <= as_of
-    if running:
-        real_x.append(as_of)
-        real_y.append(realized[len(past)])
-    fig = go.Figure()
-
-    def line(x: list[dt.date], y: list[float], name: str, style: dict[str, object]) -> None:
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=[v / 1e6 for v in y],  # millions on the axis, whole kroner on hover
-                customdata=[[fmt.date(d), v] for d, v in zip(x, y, strict=True)],
-                name=name,
-                hovertemplate=f"%{{customdata[0]}}: %{{customdata[1]:,.0f}} kr.<extra>{name}</extra>",
-                **style,
-            )
-        )
-
-    if with_budget:
-        xs, ys = budget_line(start, ends, monthly["budget"].reset_index(drop=True))
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=[None if v is None else v / 1e6 for v in ys],
-                customdata=[
-                    [None, None] if d is None else [fmt.date(d), v]
-                    for d, v in zip(xs, ys, strict=True)
-                ],
-                name="Budget",
-                hovertemplate="%{customdata[0]}: %{customdata[1]:,.0f} kr.<extra>Budget</extra>",
-                mode="lines",
-                line={"color": BUDGET_COLOR, "width": 3, "dash": "dot"},
-                connectgaps=False,
-            )
-        )
-    if len(past) < len(ends):
-        # The projection starts where realised spend stops, so the two lines join.
-        future = range(len(past), len(ends))
-        line(
-            [real_x[-1], *(ends[i] for i in future)],
-            [real_y[-1], *(projected[i] for i in future)],
-            "Forventet (forbrug + disponeret)",
-            {
-                "mode": "lines+markers",
-                "line": {"color": REALIZED_COLOR, "width": 3, "dash": "dash"},
-                "marker": {"size": 7},
-            },
-        )
-    if len(real_x) > 1:
-        line(
-            real_x,
-            real_y,
-            "Forbrug",
-            {
-                "mode": "lines+markers",
-                "line": {"color": REALIZED_COLOR, "width": 4},
-                "marker": {"size": 8},
-            },
-        )
+    data = [_budget_trace(start, ends, monthly["budget"])] if with_budget else []
+    data += _spend_lines(monthly, start, ends, as_of)
     # Danish month names at each month's end (plotly would write them in English).
     months = [pd.Timestamp(m).date() for m in monthly["month"]]
     axis = month_axis(months)
     named = dict(zip(months, ends, strict=True))
     ticks: list[dt.date] = axis["tickvals"]  # type: ignore[assignment]  # month_axis sets dates
-    fig.update_xaxes(**{**axis, "tickvals": [named[m] for m in ticks]})
-    fig.update_yaxes(**value_axis(money=True), rangemode="tozero")
+    layout = _axes(
+        {**axis, "tickvals": [named[m] for m in ticks]},
+        {**value_axis(money=True), "rangemode": "tozero"},
+    )
     if not with_budget:
-        fig.add_annotation(
-            text=no_budget[:1].upper() + no_budget[1:],
-            xref="paper",
-            yref="paper",
-            x=0.01,
-            y=0.99,
-            xanchor="left",
-            yanchor="top",
-            showarrow=False,
-            font={"size": FONT_SIZE, "color": BUDGET_COLOR},
-        )
-    return base_layout(fig, title)
+        layout["annotations"] = [_corner_note(no_budget[:1].upper() + no_budget[1:])]
+    return _figure(data, base_layout(data, layout, title))
 
 
 def spend_by_type_chart(
@@ -384,51 +456,49 @@ def spend_by_type_chart(
     df = table.sort_values("projected_spend_dkk")
     labels = [names.get(c, c) for c in df["intervention_type"]]
     colors = [type_color(c) for c in df["intervention_type"]]
-    fig = go.Figure()
     # Committed spend is hatched, so the legend tells the two apart whatever the type colours.
-    for column, name, pattern in (
-        ("realized_spend_dkk", "Forbrug", ""),
-        ("committed_spend_dkk", "Disponeret", "/"),
-    ):
-        fig.add_trace(
-            go.Bar(
-                y=labels,
-                x=df[column] / 1e6,
-                customdata=df[column],
-                name=name,
-                orientation="h",
-                marker={
-                    "color": colors,
-                    "opacity": 0.55 if pattern else 1.0,
-                    "pattern": {"shape": pattern, "fgcolor": "#333", "solidity": 0.3},
-                },
-                hovertemplate=f"%{{y}}: %{{customdata:,.0f}} kr.<extra>{name}</extra>",
-            )
+    data = [
+        {
+            "type": "bar",
+            "y": labels,
+            "x": (df[column] / 1e6).to_numpy(),
+            "customdata": df[column].to_numpy(),
+            "name": name,
+            "orientation": "h",
+            "marker": {
+                "color": colors,
+                "opacity": 0.55 if pattern else 1.0,
+                "pattern": {"shape": pattern, "fgcolor": "#333", "solidity": 0.3},
+            },
+            "hovertemplate": f"%{{y}}: %{{customdata:,.0f}} kr.<extra>{name}</extra>",
+        }
+        for column, name, pattern in (
+            ("realized_spend_dkk", "Forbrug", ""),
+            ("committed_spend_dkk", "Disponeret", "/"),
         )
+    ]
     with_budget = show_budget and df["budget_dkk"].notna().any()
     if with_budget:
-        fig.add_trace(
-            go.Scatter(
-                y=labels,
-                x=df["budget_dkk"] / 1e6,
-                customdata=df["budget_dkk"],
-                name="Budget",
-                mode="markers",
-                marker={
+        data.append(
+            {
+                "type": "scatter",
+                "y": labels,
+                "x": (df["budget_dkk"] / 1e6).to_numpy(),
+                "customdata": df["budget_dkk"].to_numpy(),
+                "name": "Budget",
+                "mode": "markers",
+                "marker": {
                     "symbol": "line-ns",
                     "size": 26,
                     "line": {"width": 4, "color": BUDGET_COLOR},
                 },
-                hovertemplate="%{y}: %{customdata:,.0f} kr.<extra>Budget</extra>",
-            )
+                "hovertemplate": "%{y}: %{customdata:,.0f} kr.<extra>Budget</extra>",
+            }
         )
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(tickformat=MONEY_TICKS)
-    height = max(420, 60 + 34 * len(df))
+    layout = {"barmode": "stack", **_axes({"tickformat": MONEY_TICKS})}
     what = "Forventet forbrug og budget" if with_budget else "Forventet forbrug"
-    return base_layout(
-        fig, f"{what} pr. indsatstype (mio. kr.)<br><sup>{caption}</sup>", height=height
-    )
+    title = f"{what} pr. indsatstype (mio. kr.)<br><sup>{caption}</sup>"
+    return _figure(data, base_layout(data, layout, title, height=max(420, 60 + 34 * len(df))))
 
 
 # --- Compliance ----------------------------------------------------------------------------
@@ -446,26 +516,23 @@ def status_by_type_chart(table: pd.DataFrame, names: dict[str, str], caption: st
     """Stacked horizontal bars: active registrations per type by frame status."""
     df = table.sort_values("active_registrations")
     labels = [names.get(c, c) for c in df["intervention_type"]]
-    fig = go.Figure()
-    for col, name in STATUS_NAMES.items():
-        fig.add_trace(
-            go.Bar(
-                y=labels,
-                x=df[col],
-                name=name,
-                orientation="h",
-                marker_color=STATUS_COLORS[col],
-                customdata=df["intervention_type"],
-                hovertemplate=f"%{{y}}: %{{x:,.0f}}<extra>{name}</extra>",
-            )
-        )
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(tickformat=",.0f")
-    return base_layout(
-        fig,
-        f"Aktive bevillinger efter ramme pr. indsatstype<br><sup>{caption}</sup>",
-        height=max(420, 80 + 34 * len(df)),
-    )
+    types = df["intervention_type"].to_numpy()
+    data = [
+        {
+            "type": "bar",
+            "y": labels,
+            "x": df[col].to_numpy(),
+            "name": name,
+            "orientation": "h",
+            "marker": {"color": STATUS_COLORS[col]},
+            "customdata": types,
+            "hovertemplate": f"%{{y}}: %{{x:,.0f}}<extra>{name}</extra>",
+        }
+        for col, name in STATUS_NAMES.items()
+    ]
+    layout = {"barmode": "stack", **_axes({"tickformat": ",.0f"})}
+    title = f"Aktive bevillinger efter ramme pr. indsatstype<br><sup>{caption}</sup>"
+    return _figure(data, base_layout(data, layout, title, height=max(420, 80 + 34 * len(df))))
 
 
 def reasons_chart(table: pd.DataFrame, caption: str) -> go.Figure:
@@ -474,20 +541,21 @@ def reasons_chart(table: pd.DataFrame, caption: str) -> go.Figure:
         ["approved_exceptions", "unapproved_deviations"]
     ].sum()
     df = df.sort_values("unapproved_deviations")
-    fig = go.Figure()
-    for col in ("approved_exceptions", "unapproved_deviations"):
-        fig.add_trace(
-            go.Bar(
-                y=df["reason"],
-                x=df[col],
-                name=STATUS_NAMES[col],
-                orientation="h",
-                marker_color=STATUS_COLORS[col],
-                hovertemplate=f"%{{y}}: %{{x:,.0f}}<extra>{STATUS_NAMES[col]}</extra>",
-            )
-        )
-    fig.update_layout(barmode="stack")
-    return base_layout(fig, f"Afvigelser efter årsag<br><sup>{caption}</sup>", height=380)
+    data = [
+        {
+            "type": "bar",
+            "y": df["reason"].to_numpy(),
+            "x": df[col].to_numpy(),
+            "name": STATUS_NAMES[col],
+            "orientation": "h",
+            "marker": {"color": STATUS_COLORS[col]},
+            "hovertemplate": f"%{{y}}: %{{x:,.0f}}<extra>{STATUS_NAMES[col]}</extra>",
+        }
+        for col in ("approved_exceptions", "unapproved_deviations")
+    ]
+    layout = {"barmode": "stack", **_axes()}
+    title = f"Afvigelser efter årsag<br><sup>{caption}</sup>"
+    return _figure(data, base_layout(data, layout, title, height=380))
 
 
 def type_age_heatmap(table: pd.DataFrame, names: dict[str, str], caption: str) -> go.Figure:
@@ -501,58 +569,58 @@ def type_age_heatmap(table: pd.DataFrame, names: dict[str, str], caption: str) -
     grid = grid.reindex(index=types, columns=bands)
     counts = counts.reindex(index=types, columns=bands)
     text = [[("" if pd.isna(v) else f"{v * 100:.0f} %") for v in row] for row in grid.values]
-    fig = _type_age_heatmap(
-        grid,
-        [names.get(str(t), str(t)) for t in types],
-        text,
-        colorscale=[[0, "#eaf5ee"], [0.5, "#f3c77a"], [1, "#c0392b"]],
-        zmin=0,
-        zmax=1,
-        customdata=counts.values,
-        hovertemplate="%{y}, %{x}: %{text} af %{customdata} uden for rammen<extra></extra>",
-        colorbar={"title": "Uden for", "tickformat": ".0%"},
-    )
-    return base_layout(
-        fig,
-        f"Andel uden for rammen pr. indsatstype og alder<br><sup>{caption}</sup>",
-        height=max(420, 100 + 30 * len(types)),
-    )
+    data = [
+        _type_age_heatmap(
+            grid,
+            [names.get(str(t), str(t)) for t in types],
+            text,
+            colorscale=[[0, "#eaf5ee"], [0.5, "#f3c77a"], [1, "#c0392b"]],
+            zmin=0,
+            zmax=1,
+            customdata=counts.values,
+            hovertemplate="%{y}, %{x}: %{text} af %{customdata} uden for rammen<extra></extra>",
+            colorbar={"title": {"text": "Uden for"}, "tickformat": ".0%"},
+        )
+    ]
+    title = f"Andel uden for rammen pr. indsatstype og alder<br><sup>{caption}</sup>"
+    height = max(420, 100 + 30 * len(types))
+    return _figure(data, base_layout(data, _axes(), title, height=height))
 
 
 def _type_age_heatmap(
     grid: pd.DataFrame, rows: list[str], text: list[list[str]], **style: object
-) -> go.Figure:
-    """Return a heatmap of a type × age-band grid, each cell labelled with its text."""
-    return go.Figure(
-        go.Heatmap(
-            z=grid.values,
-            x=list(grid.columns),
-            y=rows,
-            text=text,
-            texttemplate="%{text}",
-            **style,
-        )
-    )
+) -> Spec:
+    """Return a heatmap's trace of a type × age-band grid, each cell labelled with its text."""
+    return {
+        "type": "heatmap",
+        "z": grid.values,
+        "x": list(grid.columns),
+        "y": rows,
+        "text": text,
+        "texttemplate": "%{text}",
+        **style,
+    }
 
 
 def trend_chart(table: pd.DataFrame, caption: str) -> go.Figure:
     """Stacked bars per start month by status, for registrations started in the period."""
     months = [pd.Timestamp(m).date() for m in table["month"]]
-    fig = go.Figure()
-    for col, name in STATUS_NAMES.items():
-        fig.add_trace(
-            go.Bar(
-                x=months,
-                y=table[col],
-                name=name,
-                marker_color=STATUS_COLORS[col],
-                hovertext=[fmt.month_label(m) for m in months],
-                hovertemplate=f"%{{hovertext}}: %{{y:,.0f}}<extra>{name}</extra>",
-            )
-        )
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(**month_axis(months))
-    return base_layout(fig, f"Nye bevillinger pr. startmåned efter ramme<br><sup>{caption}</sup>")
+    hovertext = [fmt.month_label(m) for m in months]
+    data = [
+        {
+            "type": "bar",
+            "x": months,
+            "y": table[col].to_numpy(),
+            "name": name,
+            "marker": {"color": STATUS_COLORS[col]},
+            "hovertext": hovertext,
+            "hovertemplate": f"%{{hovertext}}: %{{y:,.0f}}<extra>{name}</extra>",
+        }
+        for col, name in STATUS_NAMES.items()
+    ]
+    layout = {"barmode": "stack", **_axes(month_axis(months))}
+    title = f"Nye bevillinger pr. startmåned efter ramme<br><sup>{caption}</sup>"
+    return _figure(data, base_layout(data, layout, title))
 
 
 def limit_chart(points: pd.DataFrame, measure: str, type_name: str, caption: str) -> go.Figure:
@@ -560,7 +628,6 @@ def limit_chart(points: pd.DataFrame, measure: str, type_name: str, caption: str
     unit = "måneder" if measure == "duration" else "kr. pr. måned"
     what = "Varighed" if measure == "duration" else "Pris"
     x = list(range(1, len(points) + 1))
-    fig = go.Figure()
     colors = points["status"].map(
         {
             "within_frame": STATUS_COLORS["within_frame"],
@@ -569,31 +636,36 @@ def limit_chart(points: pd.DataFrame, measure: str, type_name: str, caption: str
             "no_frame": STATUS_COLORS["no_frame"],
         }
     )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=points["value"],
-            mode="markers",
-            name=f"{what} pr. bevilling",
-            marker={"color": list(colors), "size": 9},
-            customdata=points["registration_id"],
-            hovertemplate=f"%{{customdata}}: %{{y:,.1f}} {unit}<extra></extra>",
-        )
-    )
+    data: list[Spec] = [
+        {
+            "type": "scatter",
+            "x": x,
+            "y": points["value"].to_numpy(),
+            "mode": "markers",
+            "name": f"{what} pr. bevilling",
+            "marker": {"color": list(colors), "size": 9},
+            "customdata": points["registration_id"].to_numpy(),
+            "hovertemplate": f"%{{customdata}}: %{{y:,.1f}} {unit}<extra></extra>",
+        }
+    ]
     if points["limit_value"].notna().any():
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=points["limit_value"],
-                mode="lines",
-                name="Rammens grænse",
-                line={"color": BUDGET_COLOR, "width": 3, "shape": "hv"},
-                hovertemplate=f"Grænse: %{{y:,.1f}} {unit}<extra></extra>",
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": points["limit_value"].to_numpy(),
+                "mode": "lines",
+                "name": "Rammens grænse",
+                "line": {"color": BUDGET_COLOR, "width": 3, "shape": "hv"},
+                "hovertemplate": f"Grænse: %{{y:,.1f}} {unit}<extra></extra>",
+            }
         )
-    fig.update_xaxes(title_text="Bevillinger, sorteret efter størrelse", showticklabels=False)
-    fig.update_yaxes(title_text=unit, tickformat=",.0f", rangemode="tozero")
-    return base_layout(fig, f"{what} pr. bevilling mod rammen: {type_name}<br><sup>{caption}</sup>")
+    layout = _axes(
+        {"title": {"text": "Bevillinger, sorteret efter størrelse"}, "showticklabels": False},
+        {"title": {"text": unit}, "tickformat": ",.0f", "rangemode": "tozero"},
+    )
+    title = f"{what} pr. bevilling mod rammen: {type_name}<br><sup>{caption}</sup>"
+    return _figure(data, base_layout(data, layout, title))
 
 
 def survival_chart(
@@ -604,29 +676,41 @@ def survival_chart(
     ``curve`` is ``calibration.survival`` for one type.
     """
     months = curve["day"] / sql.DAYS_PER_MONTH
-    fig = go.Figure(
-        go.Scatter(
-            x=months,
-            y=curve["survival"],
-            mode="lines",
-            line={"shape": "hv", "width": 4, "color": REALIZED_COLOR},
-            name="Andel der stadig løber",
-            customdata=curve["day"],
-            hovertemplate="%{x:,.1f} mdr. (%{customdata} dage): %{y:.0%}<extra></extra>",
-        )
+    data = [
+        {
+            "type": "scatter",
+            "x": months.to_numpy(),
+            "y": curve["survival"].to_numpy(),
+            "mode": "lines",
+            "line": {"shape": "hv", "width": 4, "color": REALIZED_COLOR},
+            "name": "Andel der stadig løber",
+            "customdata": curve["day"].to_numpy(),
+            "hovertemplate": "%{x:,.1f} mdr. (%{customdata} dage): %{y:.0%}<extra></extra>",
+        }
+    ]
+    shapes = [_vline(m, {"color": "#cccccc", "dash": "dot"}) for m in (6, 12, 24)]
+    layout: Spec = _axes(
+        {"title": {"text": "Måneder siden start"}, "tickformat": ",.0f"},
+        {"title": {"text": "Andel der stadig løber"}, "tickformat": ".0%", "range": [0, 1.02]},
     )
-    for m in (6, 12, 24):
-        fig.add_vline(x=m, line={"color": "#cccccc", "dash": "dot"})
     if limit_months:
-        fig.add_vline(
-            x=limit_months,
-            line={"color": OVER_COLOR, "width": 3},
-            annotation_text="Rammens længste varighed",
-            annotation_position="top right",
-        )
-    fig.update_yaxes(title_text="Andel der stadig løber", tickformat=".0%", range=[0, 1.02])
-    fig.update_xaxes(title_text="Måneder siden start", tickformat=",.0f")
-    return base_layout(fig, f"Varighed (Kaplan–Meier): {type_name}<br><sup>{caption}</sup>")
+        shapes.append(_vline(limit_months, {"color": OVER_COLOR, "width": 3}))
+        # Where add_vline's annotation_position="top right" puts the note.
+        layout["annotations"] = [
+            {
+                "text": "Rammens længste varighed",
+                "showarrow": False,
+                "x": limit_months,
+                "xanchor": "left",
+                "xref": "x",
+                "y": 1,
+                "yanchor": "top",
+                "yref": "y domain",
+            }
+        ]
+    layout["shapes"] = shapes
+    title = f"Varighed (Kaplan–Meier): {type_name}<br><sup>{caption}</sup>"
+    return _figure(data, base_layout(data, layout, title))
 
 
 # --- Activity and economy ------------------------------------------------------------------
@@ -675,6 +759,57 @@ def group_order(dimension: str, values: list[object]) -> list[object]:
     return sorted(values, key=lambda v: (rank.get(str(v), len(rank)), str(v)))
 
 
+def _partial_note_trace() -> Spec:
+    """Return the legend's entry that says what the hatching means (it draws nothing)."""
+    return {
+        "type": "bar",
+        "x": [None],
+        "y": [None],
+        "name": PARTIAL_NOTE,
+        "marker": {"color": "#bbbbbb", "pattern": {"shape": "/", **PARTIAL_PATTERN}},
+        "hoverinfo": "skip",
+        "showlegend": True,
+    }
+
+
+def _month_bar(
+    months: list[dt.date], y: np.ndarray, name: str, marker: Spec, hovertext: list[str]
+) -> Spec:
+    """Return one group's bars per month, named with their months on hover."""
+    return {
+        "type": "bar",
+        "x": months,
+        "y": y,
+        "name": name,
+        "marker": marker,
+        "hovertext": hovertext,
+    }
+
+
+def _per_month(
+    keys: pd.Series, values: pd.Series, months: list[dt.date], month_of: list[dt.date]
+) -> dict[Any, np.ndarray]:
+    """Return each key's values per month, 0 in a month it lacks (``month_of`` is each row's).
+
+    As a reindex on the months and ``fillna(0)`` would: a key with a value in every month
+    keeps the values' type, one without is in floats. A key has a row a month at most.
+    """
+    at = {m: i for i, m in enumerate(months)}
+    where = np.array([at[m] for m in month_of], dtype=np.intp)
+    codes, uniques = pd.factorize(keys)
+    v = values.to_numpy()
+    out: dict[Any, np.ndarray] = {}
+    for code, key in enumerate(uniques):
+        rows = codes == code
+        whole = int(rows.sum()) == len(months)
+        y = np.zeros(len(months), dtype=v.dtype if whole else np.float64)
+        y[where[rows]] = v[rows]
+        if y.dtype.kind == "f":
+            y[np.isnan(y)] = 0.0
+        out[key] = y
+    return out
+
+
 def monthly_stacked_chart(
     series: pd.DataFrame,
     dimension: str,
@@ -695,49 +830,36 @@ def monthly_stacked_chart(
     all_months = sorted({pd.Timestamp(m).date() for m in series["month"]})
     partial = partial_months(series, as_of)
     data = series.dropna(subset=[dimension])
-    fig = go.Figure()
-    if partial:
-        # First, so it is the legend's last line (the legend reads top to bottom reversed).
-        fig.add_trace(
-            go.Bar(
-                x=[None],
-                y=[None],
-                name=PARTIAL_NOTE,
-                marker={"color": "#bbbbbb", "pattern": {"shape": "/", **PARTIAL_PATTERN}},
-                hoverinfo="skip",
-                showlegend=True,
-            )
-        )
-    for group in group_order(dimension, list(data[dimension].unique())):
-        rows = data[data[dimension] == group]
-        rows = rows.set_index(rows["month"].map(lambda m: pd.Timestamp(m).date()))
-        rows = rows.reindex(all_months)
-        y = rows[value].fillna(0)
+    month_of = [pd.Timestamp(m).date() for m in data["month"]]
+    per_group = _per_month(data[dimension], data[value], all_months, month_of)
+    # First, so it is the legend's last line (the legend reads top to bottom reversed).
+    traces = [_partial_note_trace()] if partial else []
+    hover = "%{customdata[1]:,.0f} kr." if money else "%{y:,.0f}"
+    hovertext = [month_name(m, partial) for m in all_months]
+    cut = [m in partial for m in all_months]
+    for group in group_order(dimension, list(per_group)):
+        y = per_group[group]
         name = names.get(group, str(group))
-        hover = "%{customdata[1]:,.0f} kr." if money else "%{y:,.0f}"
-        marker: dict[str, object] = {"color": group_color(dimension, group)}
+        marker: Spec = {"color": group_color(dimension, group)}
         if partial:
-            cut = [m in partial for m in all_months]
             marker["opacity"] = [PARTIAL_OPACITY if c else 1.0 for c in cut]
             marker["pattern"] = {"shape": ["/" if c else "" for c in cut], **PARTIAL_PATTERN}
-        fig.add_trace(
-            go.Bar(
-                x=all_months,
-                y=y / 1e6 if money else y,
-                name=name,
-                marker=marker,
-                customdata=[[f"{dimension}:{group}", v] for v in y],
-                hovertext=[month_name(m, partial) for m in all_months],
-                hovertemplate=f"%{{hovertext}}: {hover}<extra>{name}</extra>",
-            )
-        )
-    fig.update_layout(barmode="stack", clickmode="event+select")
-    fig.update_xaxes(**month_axis(all_months, partial))
-    stacked = data.groupby(data["month"].map(lambda m: pd.Timestamp(m).date()))[value].sum()
-    fig.update_yaxes(**value_axis(money, float(stacked.max()) if len(stacked) else 0.0))
+        bar = _month_bar(all_months, y / 1e6 if money else y, name, marker, hovertext)
+        bar["customdata"] = [[f"{dimension}:{group}", v] for v in y.tolist()]
+        bar["hovertemplate"] = f"%{{hovertext}}: {hover}<extra>{name}</extra>"
+        traces.append(bar)
+    stacked = data.groupby(pd.Series(month_of, index=data.index))[value].sum()
+    layout = {
+        "barmode": "stack",
+        "clickmode": "event+select",
+        **_axes(
+            month_axis(all_months, partial),
+            value_axis(money, float(stacked.max()) if len(stacked) else 0.0),
+        ),
+    }
     # Tall enough for a legend row per group beside the stack.
-    height = max(520, 120 + 24 * len(fig.data))
-    return side_legend(base_layout(fig, title, height=height))
+    height = max(520, 120 + 24 * len(traces))
+    return _figure(traces, side_legend(base_layout(traces, layout, title, height=height)))
 
 
 def year_over_year_chart(
@@ -762,7 +884,7 @@ def year_over_year_chart(
     positions = [pd.Timestamp(m).date() for m in now["month"]]
     # The same days a year earlier: the earlier month at the same position.
     partial_at = {i: partial_now[m] for i, m in enumerate(positions) if m in partial_now}
-    fig = go.Figure()
+    data = []
     axis_months: list[dt.date] = []
     for frame, shift, name, line in (
         (before, 1, labels[0], {"color": LAST_YEAR_COLOR, "width": 3, "dash": "dash"}),
@@ -772,24 +894,35 @@ def year_over_year_chart(
         partial = {m: partial_at[i] for i, m in enumerate(months) if i in partial_at}
         x = [dt.date(m.year + shift, m.month, 1) for m in months]
         axis_months = sorted({*axis_months, *x})
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=frame[value],
-                name=name,
-                mode="lines+markers",
-                line=line,
-                marker={
+        data.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": frame[value].to_numpy(),
+                "name": name,
+                "mode": "lines+markers",
+                "line": line,
+                "marker": {
                     "size": 8,
                     "symbol": ["circle-open" if m in partial else "circle" for m in months],
                 },
-                hovertext=[month_name(m, partial) for m in months],
-                hovertemplate=f"%{{hovertext}}: %{{y:,.0f}}<extra>{name}</extra>",
-            )
+                "hovertext": [month_name(m, partial) for m in months],
+                "hovertemplate": f"%{{hovertext}}: %{{y:,.0f}}<extra>{name}</extra>",
+            }
         )
-    fig.update_xaxes(**month_axis(axis_months, partial_now))
-    fig.update_yaxes(tickformat=",.0f", rangemode="tozero")
-    return base_layout(fig, title, height=420)
+    layout = _axes(
+        month_axis(axis_months, partial_now), {"tickformat": ",.0f", "rangemode": "tozero"}
+    )
+    return _figure(data, base_layout(data, layout, title, height=420))
+
+
+def _group_colors(dimension: str, groups: list[object]) -> list[str]:
+    """Return the bars' colours: a type's, category's or step's own; one for ages, teams."""
+    if dimension == "age_band":
+        return [AGE_COLOR] * len(groups)
+    if dimension in ("team", "provider"):
+        return [TEAM_COLOR] * len(groups)
+    return [group_color(dimension, g) for g in groups]
 
 
 def group_bar_chart(
@@ -807,31 +940,28 @@ def group_bar_chart(
     groups = list(df[dimension])
     labels = [names.get(g, str(g)) for g in groups]
     y = df[value].astype("float64")
-    colors = [group_color(dimension, g) for g in groups]
-    if dimension == "age_band":
-        colors = [AGE_COLOR] * len(groups)
-    elif dimension in ("team", "provider"):
-        colors = [TEAM_COLOR] * len(groups)
-    shown = y / 1e6 if money else y
+    shown = (y / 1e6 if money else y).to_numpy()
     hover = "%{customdata[1]:,.0f} kr." if money else "%{customdata[1]:,.0f}"
-    bar = go.Bar(
-        x=shown if horizontal else labels,
-        y=labels if horizontal else shown,
-        orientation="h" if horizontal else "v",
-        marker_color=colors,
-        customdata=[[f"{dimension}:{g}", v] for g, v in zip(groups, y, strict=True)],
-        hovertemplate=("%{y}" if horizontal else "%{x}") + f": {hover}<extra></extra>",
-        text=[fmt.short_kr(v) if money else fmt.number(v) for v in y],
-        textposition="auto",
-    )
-    fig = go.Figure(bar)
-    fig.update_layout(clickmode="event+select", showlegend=False)
+    values = y.tolist()
+    bar = {
+        "type": "bar",
+        "x": shown if horizontal else labels,
+        "y": labels if horizontal else shown,
+        "orientation": "h" if horizontal else "v",
+        "marker": {"color": _group_colors(dimension, groups)},
+        "customdata": [[f"{dimension}:{g}", v] for g, v in zip(groups, values, strict=True)],
+        "hovertemplate": ("%{y}" if horizontal else "%{x}") + f": {hover}<extra></extra>",
+        "text": [fmt.short_kr(v) if money else fmt.number(v) for v in values],
+        "textposition": "auto",
+    }
     axis = value_axis(money, float(y.max()) if len(y) else 0.0)
-    (fig.update_xaxes if horizontal else fig.update_yaxes)(**axis)
-    if not horizontal:
-        fig.update_xaxes(type="category", tickangle=0)
+    layout = {
+        "clickmode": "event+select",
+        "showlegend": False,
+        **(_axes(axis) if horizontal else _axes({"type": "category", "tickangle": 0}, axis)),
+    }
     height = max(380, 90 + 36 * len(groups)) if horizontal else 420
-    return base_layout(fig, title, height=height)
+    return _figure([bar], base_layout([bar], layout, title, height=height))
 
 
 def activity_heatmap(
@@ -845,17 +975,21 @@ def activity_heatmap(
     grid = table.pivot(index="intervention_type", columns="age_band", values=value)
     grid = grid.reindex(index=types, columns=bands).fillna(0)
     text = [[fmt.number(v) if v else "" for v in row] for row in grid.values]
-    fig = _type_age_heatmap(
-        grid,
-        [names.get(str(t), str(t)) for t in types],
-        text,
-        colorscale=[[0, "#f7fbff"], [0.5, "#6baed6"], [1, "#08306b"]],
-        hovertemplate="%{y}, %{x} år: %{z:,.0f}<extra></extra>",
-        colorbar={"tickformat": ",.0f"},
+    data = [
+        _type_age_heatmap(
+            grid,
+            [names.get(str(t), str(t)) for t in types],
+            text,
+            colorscale=[[0, "#f7fbff"], [0.5, "#6baed6"], [1, "#08306b"]],
+            hovertemplate="%{y}, %{x} år: %{z:,.0f}<extra></extra>",
+            colorbar={"tickformat": ",.0f"},
+        )
+    ]
+    layout = _axes(
+        {"type": "category", "title": {"text": "Alder ved start"}}, {"autorange": "reversed"}
     )
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(type="category", title_text="Alder ved start")
-    return base_layout(fig, title, height=max(420, 110 + 30 * len(types)))
+    height = max(420, 110 + 30 * len(types))
+    return _figure(data, base_layout(data, layout, title, height=height))
 
 
 def ladder_mix_chart(mix: pd.DataFrame, share: str, title: str) -> go.Figure:
@@ -863,32 +997,35 @@ def ladder_mix_chart(mix: pd.DataFrame, share: str, title: str) -> go.Figure:
 
     ``mix`` is ``activity.ladder_mix``; ``share`` is child_share or spend_share.
     """
-    all_months = sorted({pd.Timestamp(m).date() for m in mix["month"]})
+    month_of = [pd.Timestamp(m).date() for m in mix["month"]]
+    all_months = sorted(set(month_of))
     count = "children" if share == "child_share" else "realized"
-    fig = go.Figure()
-    steps = sorted(set(mix["ladder_step"].fillna(0).astype(int)), key=lambda s: (s == 0, s))
-    for step in steps:
-        rows = mix[mix["ladder_step"].fillna(0).astype(int) == step]
-        rows = rows.set_index(rows["month"].map(lambda m: pd.Timestamp(m).date()))
-        rows = rows.reindex(all_months)
+    unit = " kr." if count == "realized" else " børn"
+    hovertext = [fmt.month_label(m) for m in all_months]
+    step_of = mix["ladder_step"].fillna(0).astype(int)
+    shares = _per_month(step_of, mix[share], all_months, month_of)
+    counts = _per_month(step_of, mix[count], all_months, month_of)
+    data = []
+    for step in sorted(shares, key=lambda s: (s == 0, s)):
         name = ladder_step(None if step == 0 else step)
-        unit = " kr." if count == "realized" else " børn"
-        fig.add_trace(
-            go.Bar(
-                x=all_months,
-                y=rows[share].fillna(0),
-                name=name,
-                marker_color=LADDER_COLORS.get(step, "#999999"),
-                customdata=rows[count].fillna(0),
-                hovertext=[fmt.month_label(m) for m in all_months],
-                hovertemplate=f"%{{hovertext}}: %{{y:.1%}} (%{{customdata:,.0f}}{unit})"
+        data.append(
+            {
+                "type": "bar",
+                "x": all_months,
+                "y": shares[step],
+                "name": name,
+                "marker": {"color": LADDER_COLORS.get(step, "#999999")},
+                "customdata": counts[step],
+                "hovertext": hovertext,
+                "hovertemplate": f"%{{hovertext}}: %{{y:.1%}} (%{{customdata:,.0f}}{unit})"
                 f"<extra>{name}</extra>",
-            )
+            }
         )
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(**month_axis(all_months))
-    fig.update_yaxes(tickformat=".0%", range=[0, 1])
-    return side_legend(base_layout(fig, title, height=500))
+    layout = {
+        "barmode": "stack",
+        **_axes(month_axis(all_months), {"tickformat": ".0%", "range": [0, 1]}),
+    }
+    return _figure(data, side_legend(base_layout(data, layout, title, height=500)))
 
 
 def duration_chart(table: pd.DataFrame, names: dict[str, str], title: str) -> go.Figure:
@@ -899,33 +1036,45 @@ def duration_chart(table: pd.DataFrame, names: dict[str, str], title: str) -> go
     to_months = sql.DAYS_PER_MONTH
     types = group_order("intervention_type", list(set(table["intervention_type"])))
     colors = {"ended": REALIZED_COLOR, "ongoing": COMMITTED_COLOR}
-    fig = go.Figure()
+    data = []
     for state, label in DURATION_STATES.items():
         rows = table[table["state"] == state].set_index("intervention_type").reindex(types)
         rows = rows.dropna(subset=["median"])
-        fig.add_trace(
-            go.Box(
-                y=[names.get(t, t) for t in rows.index],
-                q1=rows["p25"] / to_months,
-                median=rows["median"] / to_months,
-                q3=rows["p75"] / to_months,
-                lowerfence=rows["p10"] / to_months,
-                upperfence=rows["p90"] / to_months,
-                name=label,
-                orientation="h",
-                marker_color=colors[state],
-                customdata=rows["registrations"],
-                hovertemplate="%{y}<extra>" + label + "</extra>",
+        box = {
+            part: (rows[column] / to_months).to_numpy()
+            for part, column in (
+                ("q1", "p25"),
+                ("median", "median"),
+                ("q3", "p75"),
+                ("lowerfence", "p10"),
+                ("upperfence", "p90"),
             )
+        }
+        data.append(
+            {
+                "type": "box",
+                "y": [names.get(t, t) for t in rows.index],
+                **box,
+                "name": label,
+                "orientation": "h",
+                "marker": {"color": colors[state]},
+                "customdata": rows["registrations"].to_numpy(),
+                "hovertemplate": "%{y}<extra>" + label + "</extra>",
+            }
         )
-    fig.update_layout(boxmode="group")
-    fig.update_xaxes(
-        title_text="Måneder (boks: midterste halvdel, streger: 10-90 %)",
-        tickformat=",.0f",
-        rangemode="tozero",
-    )
-    fig.update_yaxes(autorange="reversed")
-    return base_layout(fig, title, height=max(460, 120 + 44 * len(types)))
+    layout = {
+        "boxmode": "group",
+        **_axes(
+            {
+                "title": {"text": "Måneder (boks: midterste halvdel, streger: 10-90 %)"},
+                "tickformat": ",.0f",
+                "rangemode": "tozero",
+            },
+            {"autorange": "reversed"},
+        ),
+    }
+    height = max(460, 120 + 44 * len(types))
+    return _figure(data, base_layout(data, layout, title, height=height))
 
 
 DEVIATION_COLORS = {
@@ -947,35 +1096,44 @@ def deviation_chart(table: pd.DataFrame, names: dict[str, str], title: str) -> g
     df = table.dropna(subset=["intervention_type", "deviation_share"])
     df = df.sort_values("deviation_share")
     edge = {"over": OVER_COLOR, "within": "#e0a526", "under": UNDER_COLOR}
-    fig = go.Figure(
-        go.Bar(
-            y=[names.get(c, c) for c in df["intervention_type"]],
-            x=df["deviation_share"],
-            orientation="h",
-            marker_color=[edge.get(b, "#999999") for b in df["band"]],
-            customdata=[
-                [f"intervention_type:{c}", d, DEVIATION_BANDS[b]]
-                for c, d, b in zip(
-                    df["intervention_type"], df["deviation"], df["band"], strict=True
-                )
-            ],
-            text=[fmt.pct(v, 1, signed=True) for v in df["deviation_share"]],
-            textposition="outside",
-            hovertemplate="%{y}: %{x:+.1%} (%{customdata[1]:+,.0f} kr.)"
-            "<extra>%{customdata[2]}</extra>",
-        )
-    )
-    fig.add_vrect(
-        x0=-TOLERANCE, x1=TOLERANCE, fillcolor="#e3e3e3", opacity=0.6, line_width=0, layer="below"
-    )
+    bar = {
+        "type": "bar",
+        "y": [names.get(c, c) for c in df["intervention_type"]],
+        "x": df["deviation_share"].to_numpy(),
+        "orientation": "h",
+        "marker": {"color": [edge.get(b, "#999999") for b in df["band"]]},
+        "customdata": [
+            [f"intervention_type:{c}", d, DEVIATION_BANDS[b]]
+            for c, d, b in zip(df["intervention_type"], df["deviation"], df["band"], strict=True)
+        ],
+        "text": [fmt.pct(v, 1, signed=True) for v in df["deviation_share"]],
+        "textposition": "outside",
+        "hovertemplate": "%{y}: %{x:+.1%} (%{customdata[1]:+,.0f} kr.)"
+        "<extra>%{customdata[2]}</extra>",
+        "cliponaxis": False,
+    }
+    band = {
+        "type": "rect",
+        "x0": -TOLERANCE,
+        "x1": TOLERANCE,
+        "xref": "x",
+        "y0": 0,
+        "y1": 1,
+        "yref": "y domain",
+        "fillcolor": "#e3e3e3",
+        "opacity": 0.6,
+        "line": {"width": 0},
+        "layer": "below",
+    }
     # Room for the labels outside the longest bars.
     reach = max([TOLERANCE, *df["deviation_share"].abs()]) * 1.3
-    fig.update_xaxes(
-        tickformat="+.0%", title_text="Forventet forbrug mod budget", range=[-reach, reach]
-    )
-    fig.update_traces(cliponaxis=False)
-    fig.update_layout(clickmode="event+select", showlegend=False)
-    return base_layout(fig, title, height=max(420, 90 + 34 * len(df)))
+    axis = {
+        "tickformat": "+.0%",
+        "title": {"text": "Forventet forbrug mod budget"},
+        "range": [-reach, reach],
+    }
+    layout = {"shapes": [band], "clickmode": "event+select", "showlegend": False, **_axes(axis)}
+    return _figure([bar], base_layout([bar], layout, title, height=max(420, 90 + 34 * len(df))))
 
 
 def decomposition_chart(totals: dict[str, float], years: tuple[str, str], title: str) -> go.Figure:
@@ -994,21 +1152,20 @@ def decomposition_chart(totals: dict[str, float], years: tuple[str, str], title:
         totals["price"],
         totals["spend_now"],
     ]
-    fig = go.Figure(
-        go.Waterfall(
-            x=labels,
-            y=[v / 1e6 for v in values],
-            measure=["absolute", "relative", "relative", "relative", "total"],
-            customdata=values,
-            text=[fmt.short_kr(v) for v in values],
-            textposition="outside",
-            increasing={"marker": {"color": OVER_COLOR}},
-            decreasing={"marker": {"color": UNDER_COLOR}},
-            totals={"marker": {"color": REALIZED_COLOR}},
-            connector={"line": {"color": "#888"}},
-            hovertemplate="%{x}: %{customdata:,.0f} kr.<extra></extra>",
-        )
-    )
+    waterfall = {
+        "type": "waterfall",
+        "x": labels,
+        "y": [v / 1e6 for v in values],
+        "measure": ["absolute", "relative", "relative", "relative", "total"],
+        "customdata": values,
+        "text": [fmt.short_kr(v) for v in values],
+        "textposition": "outside",
+        "increasing": {"marker": {"color": OVER_COLOR}},
+        "decreasing": {"marker": {"color": UNDER_COLOR}},
+        "totals": {"marker": {"color": REALIZED_COLOR}},
+        "connector": {"line": {"color": "#888"}},
+        "hovertemplate": "%{x}: %{customdata:,.0f} kr.<extra></extra>",
+    }
     # The axis starts near the lowest level the bars reach, or the changes would be slivers
     # on a wall; the bars are labelled with their amounts, so nothing is hidden by it.
     levels = [totals["spend_before"]]
@@ -1016,7 +1173,11 @@ def decomposition_chart(totals: dict[str, float], years: tuple[str, str], title:
         levels.append(levels[-1] + totals[part])
     levels.append(totals["spend_now"])
     low, high = min(levels) / 1e6, max(levels) / 1e6
-    fig.update_yaxes(**value_axis(money=True), range=[max(0.0, low * 0.85), high * 1.06])
-    fig.update_xaxes(type="category", tickangle=0)
-    fig.update_layout(showlegend=False)
-    return base_layout(fig, title, height=480)
+    layout = {
+        "showlegend": False,
+        **_axes(
+            {"type": "category", "tickangle": 0},
+            {**value_axis(money=True), "range": [max(0.0, low * 0.85), high * 1.06]},
+        ),
+    }
+    return _figure([waterfall], base_layout([waterfall], layout, title, height=480))

@@ -233,3 +233,107 @@ def test_month_labels_name_a_partial_month_on_three_lines_at_most():
         "jan<br>2025<br>5 dage",
     ]
     assert charts.partial_label(1) == "1 dag" and charts.partial_label(18) == "18 dage"
+
+
+# --- Every figure is plotly's valid JSON (the charts skip plotly's validation) ------------
+
+
+def _figures(store) -> dict[str, object]:
+    """Return every chart of the pages drawn from the sample store, by function and case."""
+    from slcore import activity, calibration, compliance, economy
+
+    p = DEC_1
+    names = {"SI_KONTAKT": "Kontaktperson"}
+    by_type = figures.key_figures(store, p, ("intervention_type",), missing_budget_empty=True)
+    status = compliance.status_by_type(store, p)
+    now, before = activity.months_against_last_year(store, p)
+    decomposition = economy.change_decomposition(store, p)
+    assert decomposition is not None
+    summary = calibration.survival_summary(store, p.as_of)
+    code = str(summary["intervention_type"].iloc[0])
+    by_age = figures.key_figures(store, p, ("age_band",))
+    by_team = figures.key_figures(store, p, ("team",))
+    grid = figures.key_figures(store, p, ("intervention_type", "age_band"))
+    series = figures.monthly_series(store, p, by="intervention_type")
+    return {
+        "cumulative_spend_chart": charts.cumulative_spend_chart(
+            figures.monthly_spend(store, p), p.as_of, "x"
+        ),
+        "cumulative_spend_chart, no budget": charts.cumulative_spend_chart(
+            figures.monthly_spend(store, p), p.as_of, "x", show_budget=False
+        ),
+        "spend_by_type_chart": charts.spend_by_type_chart(by_type, names, "x"),
+        "status_by_type_chart": charts.status_by_type_chart(status, names, "x"),
+        "reasons_chart": charts.reasons_chart(compliance.reason_counts(store, p), "x"),
+        "type_age_heatmap": charts.type_age_heatmap(
+            figures.without_zero(compliance.status_by_type_age(store, p), "with_frame"),
+            names,
+            "x",
+        ),
+        "trend_chart": charts.trend_chart(compliance.trend_by_start_month(store, p), "x"),
+        "limit_chart": charts.limit_chart(
+            compliance.limit_points(store, p, compliance.framed_types(status)[0], "price"),
+            "price",
+            "x",
+            "x",
+        ),
+        "survival_chart": charts.survival_chart(
+            calibration.of_type(calibration.survival(store, p.as_of), code), "x", "x", 6.0
+        ),
+        "monthly_stacked_chart": charts.monthly_stacked_chart(
+            series, "intervention_type", "realized", {}, "t", money=True, as_of=p.as_of
+        ),
+        "monthly_stacked_chart, counts": charts.monthly_stacked_chart(
+            series, "intervention_type", "active_registrations", {}, "t"
+        ),
+        "year_over_year_chart": charts.year_over_year_chart(
+            now, before, "active_citizens", ("før", "nu"), "t", as_of=p.as_of
+        ),
+        "group_bar_chart": charts.group_bar_chart(
+            by_age, "age_band", "active_citizens", {}, "t", keep_order=True
+        ),
+        "group_bar_chart, horizontal money": charts.group_bar_chart(
+            by_team, "team", "realized_spend_dkk", {}, "t", money=True, horizontal=True
+        ),
+        "activity_heatmap": charts.activity_heatmap(
+            figures.without_zero(grid, "active_registrations"), names, "active_registrations", "t"
+        ),
+        "ladder_mix_chart": charts.ladder_mix_chart(
+            activity.ladder_mix(store, p), "spend_share", "t"
+        ),
+        "duration_chart": charts.duration_chart(activity.durations(store, p), names, "t"),
+        "deviation_chart": charts.deviation_chart(
+            economy.budget_deviation(store, p, total=True).iloc[:-1], names, "t"
+        ),
+        "decomposition_chart": charts.decomposition_chart(
+            decomposition.totals, ("2024", "2025"), "t"
+        ),
+    }
+
+
+def test_every_figure_is_what_plotly_would_have_validated(sample_store):
+    """A chart's spec is built without plotly's checks: validating it must change nothing.
+
+    So a misspelt property, a value plotly would coerce (a tuple, a bare title string, a
+    ``title_font``) or an invalid one fails here rather than in the browser.
+    """
+    import inspect
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    drawn = _figures(sample_store)
+    public = {
+        name
+        for name, f in inspect.getmembers(charts, inspect.isfunction)
+        if f.__module__ == charts.__name__
+        and not name.startswith("_")
+        and f.__annotations__.get("return") == "go.Figure"
+    }
+    assert public == {case.split(",")[0] for case in drawn}  # every chart is checked
+    for case, fig in drawn.items():
+        assert fig.data or case.startswith("cumulative"), case
+        sent = json.loads(pio.to_json(fig, validate=False))
+        checked = json.loads(pio.to_json(go.Figure(fig.to_dict()), validate=False))
+        assert sent == checked, case
