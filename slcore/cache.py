@@ -27,7 +27,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import pandas as pd
 
@@ -145,6 +145,6 @@ def cached(fn: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store
         if not found:
             value = fn(store, *args, **kwargs)
             _put(key, value)
-        return _copy(value)  # type: ignore[no-any-return]  # what fn returned
+        return _copy(cast(R, value))  # what fn returned
 
     return wrapper
