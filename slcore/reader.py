@@ -345,16 +345,31 @@ def _first_utf8_text(raw: bytes) -> int | None:
     return first
 
 
-def _encoding(raw: bytes, lines: _Lines, path: Path) -> str:
+# Windows-1252 and Latin-1 differ only in 0x80-0x9F (€, curly quotes, dashes in Windows-1252;
+# control characters in Latin-1). A file without those bytes reads the same either way.
+_C1_BYTES = bytes(range(0x80, 0xA0))
+_NOT_C1 = bytes(b for b in range(256) if b not in _C1_BYTES)
+
+
+def _has_c1_bytes(raw: bytes) -> bool:
+    """Return whether any byte is in 0x80-0x9F, looking at 16 MB at a time."""
+    # translate() deleting every other byte runs at memory speed and keeps only the hits.
+    return any(
+        raw[i : i + SCAN_CHUNK].translate(None, _NOT_C1) for i in range(0, len(raw), SCAN_CHUNK)
+    )
+
+
+def _encoding(raw: bytes, lines: _Lines, path: Path) -> tuple[str, bool]:
     """Return the file's one encoding: UTF-8 (BOM or not), else Windows-1252; refuse a mix.
 
     Decoding a mixed file either way garbles one part; when that part is the header, a column
-    is lost without a word (``Leverandør`` read as ``LeverandÃ¸r`` is no known column).
+    is lost without a word (``Leverandør`` read as ``LeverandÃ¸r`` is no known column). Also
+    return whether the file is Latin-1 as well (Windows-1252 without bytes in 0x80-0x9F).
     """
     bad = _first_bad_utf8(raw)
     bom = raw.startswith(UTF8_BOM)
     if bad is None:
-        return "UTF-8 med BOM" if bom else "UTF-8"
+        return ("UTF-8 med BOM" if bom else "UTF-8"), False
     utf8 = 0 if bom else _first_utf8_text(raw)
     if utf8 is not None:
         # The line where the file starts to mix: the later of the two encodings' first bytes.
@@ -362,12 +377,13 @@ def _encoding(raw: bytes, lines: _Lines, path: Path) -> str:
             f"Filen {path.name} blander tegnsættene UTF-8 og Windows-1252 (første gang i linje "
             f"{lines.of(max(bad, utf8))}). Gem den igen som UTF-8."
         )
-    if any(byte in raw for byte in _NOT_CP1252):
+    c1 = _has_c1_bytes(raw)
+    if c1 and any(byte in raw for byte in _NOT_CP1252):  # they are in 0x80-0x9F
         raise ImportRefused(
             f"Filen {path.name} er hverken UTF-8 eller Windows-1252 tekst. Gem den som CSV "
             "(UTF-8) og prøv igen."
         )
-    return "Windows-1252"
+    return "Windows-1252", not c1
 
 
 def _csv_cells(line: str, delim: str) -> list[str]:
@@ -581,22 +597,8 @@ def _check_fields(
     return in_quotes
 
 
-# Windows-1252 and Latin-1 differ only in 0x80-0x9F (€, curly quotes, dashes in Windows-1252;
-# control characters in Latin-1). A file without those bytes reads the same either way.
-_C1_BYTES = bytes(range(0x80, 0xA0))
-_NOT_C1 = bytes(b for b in range(256) if b not in _C1_BYTES)
-
-
-def _has_c1_bytes(raw: bytes) -> bool:
-    """Return whether any byte is in 0x80-0x9F, looking at 16 MB at a time."""
-    # translate() deleting every other byte runs at memory speed and keeps only the hits.
-    return any(
-        raw[i : i + SCAN_CHUNK].translate(None, _NOT_C1) for i in range(0, len(raw), SCAN_CHUNK)
-    )
-
-
 @contextlib.contextmanager
-def _csv_source(raw: bytes, path: Path, encoding: str) -> Iterator[tuple[str, str]]:
+def _csv_source(raw: bytes, path: Path, encoding: str, latin1: bool) -> Iterator[tuple[str, str]]:
     """Yield a path and an encoding from which DuckDB reads the file, with no copy on disk.
 
     DuckDB reads UTF-8 (a BOM it skips) and Latin-1 only, as the ``encodings`` extension is not
@@ -605,12 +607,12 @@ def _csv_source(raw: bytes, path: Path, encoding: str) -> Iterator[tuple[str, st
     extract: æøå, § and the no-break space are the same in both). One with €, curly quotes or
     dashes is handed over as UTF-8 in an anonymous in-memory file (memfd), which vanishes with
     the process, even a killed one; a system without memfd gets a pipe fed by a thread. Never a
-    temp file full of CPR numbers.
+    temp file full of CPR numbers. ``latin1`` says the file is Latin-1 too (see _encoding).
     """
     if encoding != "Windows-1252":
         yield str(path), "utf-8"
         return
-    if not _has_c1_bytes(raw):
+    if latin1:
         yield str(path), "latin-1"
         return
 
@@ -655,7 +657,7 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, columns: Columns) -> D
             f"Linje {too_long[0] + 1} i {path.name} er over 1 MB lang og kan ikke være en "
             "bevilling. Tjek at filen er et udtræk af bevillinger."
         )
-    encoding = _encoding(raw, lines, path)
+    encoding, latin1 = _encoding(raw, lines, path)
     header_idx, delim, header_cells = _detect_header(raw, lines, encoding, path, columns)
     cells = _check_header(header_cells, f"linje {header_idx + 1} i {path.name}", path.name, columns)
     names = _staging_names(cells)
@@ -682,7 +684,7 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, columns: Columns) -> D
     # end a line, as in _split_lines. (Left to detect CRLF, DuckDB takes a lone CR and the
     # character after it for one line break, and that character is lost.) One thread reads, so
     # that row_number() counts the records in the file's order.
-    with _csv_source(raw, path, encoding) as (source, source_encoding):
+    with _csv_source(raw, path, encoding, latin1) as (source, source_encoding):
         try:
             n = cur.execute(
                 f"""
@@ -1189,5 +1191,7 @@ def _drop_empty_rows(cur: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> 
     """Drop rows whose every cell is empty (trailing ;;;; rows, empty Excel rows)."""
     if not names:
         return
-    cond = " AND ".join(f"nullif(trim({_q(n, names)}), '') IS NULL" for n in names)
+    # A cell is empty when it is NULL or only spaces: ltrim strips what trim strips, and is
+    # several times cheaper than nullif(trim(...), '') on a million rows.
+    cond = " AND ".join(f"coalesce(ltrim({_q(n, names)}), '') = ''" for n in names)
     cur.execute(f"DELETE FROM raw_rows WHERE {cond}")
