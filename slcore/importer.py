@@ -355,6 +355,12 @@ class _Lookup:
     table: str
     columns: tuple[str, ...]
     values: dict[str, Callable[[str], str]]
+    joined: str = ""  # the table the rows are joined to, when not ``table`` itself
+
+    @property
+    def join_table(self) -> str:
+        """Return the table the rows are joined to."""
+        return self.joined or self.table
 
 
 def _type_code_sql(v: str) -> str:
@@ -381,11 +387,17 @@ LOOKUPS = (
         {"code": _type_code_sql, "has_cpr": privacy.contains_cpr_sql},
     ),
     _Lookup("text_lookup", FREE_TEXT_COLUMNS[2:], {"has_cpr": privacy.contains_cpr_sql}),
-    # The CPR numbers' pseudonyms come from cpr_numbers (see _cpr_numbers).
-    _Lookup("cpr_lookup", ("cpr",), {"d": cpr_digits_sql}),
-    _Lookup("citizen_lookup", ("citizen_id",), {"d": cpr_digits_sql, "has_cpr": _cpr_only_sql}),
+    # Their CPR numbers' pseudonyms and birth dates are added by _cpr_numbers.
+    _Lookup("cpr_texts", ("cpr",), {"d": cpr_digits_sql}, joined="cpr_lookup"),
+    _Lookup(
+        "citizen_texts",
+        ("citizen_id",),
+        {"d": cpr_digits_sql, "has_cpr": _cpr_only_sql},
+        joined="citizen_lookup",
+    ),
 )
-STAGING_LOOKUPS = (*(lk.table for lk in LOOKUPS), "cpr_numbers")
+CPR_LOOKUPS = {"cpr_texts": "cpr_lookup", "citizen_texts": "citizen_lookup"}
+STAGING_LOOKUPS = (*(lk.table for lk in LOOKUPS), *CPR_LOOKUPS.values(), "cpr_numbers")
 
 
 def _raw(mapping: dict[str, str], col: str) -> str:
@@ -410,19 +422,26 @@ def _build_lookup(cur: duckdb.DuckDBPyConnection, lk: _Lookup, mapping: dict[str
 
 
 def _cpr_numbers(cur: duckdb.DuckDBPyConnection, key: bytes) -> None:
-    """Build ``cpr_numbers``: each distinct CPR number of the file, its pseudonym, birth date.
+    """Build ``cpr_lookup`` and ``citizen_lookup``: the texts with their pseudonym, birth date.
 
     HMAC-SHA256 is the dearest step of the validation; a child with several registrations
-    (written with and without the dash, in the CPR or the citizen column) needs it once.
+    (written with and without the dash, in the CPR or the citizen column) needs it once, in
+    ``cpr_numbers``. The lookups get them by a join over their distinct texts, so a row needs
+    one join, not two.
     """
     ipad, opad = privacy.hmac_pads(key)
     cur.execute(
         f"""CREATE OR REPLACE TEMP TABLE cpr_numbers AS
             SELECT d, {privacy.pseudonym_sql("d")} AS pseudonym, {cpr_birth_sql("d")} AS birth
-            FROM (SELECT d FROM cpr_lookup UNION SELECT d FROM citizen_lookup)
+            FROM (SELECT d FROM cpr_texts UNION SELECT d FROM citizen_texts)
             WHERE d IS NOT NULL""",
         {"ipad": ipad, "opad": opad},
     )
+    for texts, table in CPR_LOOKUPS.items():
+        cur.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {table} AS
+                SELECT t.*, n.pseudonym, n.birth FROM {texts} t LEFT JOIN cpr_numbers n USING (d)"""
+        )
 
 
 def _lookups(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes) -> None:
@@ -455,7 +474,7 @@ def _looked_up(mapping: dict[str, str]) -> tuple[dict[str, str], str]:
             if c in mapping:
                 # IS NOT DISTINCT FROM: an empty cell (NULL) has its own row in the lookup.
                 joins.append(
-                    f"LEFT JOIN {lk.table} {alias} ON {alias}.raw IS NOT DISTINCT FROM "
+                    f"LEFT JOIN {lk.join_table} {alias} ON {alias}.raw IS NOT DISTINCT FROM "
                     f"{_raw(mapping, c)}"
                 )
                 out[c] = f"{alias}.v"
@@ -463,13 +482,10 @@ def _looked_up(mapping: dict[str, str]) -> tuple[dict[str, str], str]:
             else:
                 out[c] = NO_TEXT
                 out.update({f"{c}_{name}": fn(NO_TEXT) for name, fn in lk.values.items()})
-    for c in CPR_COLUMNS:
-        alias = f"{c}_cpr"
-        if c in mapping:
-            joins.append(f"LEFT JOIN cpr_numbers {alias} ON {alias}.d = {c}_lk.d")
-            out[f"{c}_pseudonym"], out[f"{c}_birth"] = f"{alias}.pseudonym", f"{alias}.birth"
-        else:
-            out[f"{c}_pseudonym"], out[f"{c}_birth"] = NO_TEXT, "NULL::DATE"
+    for c in CPR_COLUMNS:  # added to their lookups by _cpr_numbers
+        present = c in mapping
+        out[f"{c}_pseudonym"] = f"{c}_lk.pseudonym" if present else NO_TEXT
+        out[f"{c}_birth"] = f"{c}_lk.birth" if present else "NULL::DATE"
     return out, "\n".join(joins)
 
 
