@@ -348,13 +348,22 @@ def _in_years(column: str) -> str:
 # gets exactly what parsing its own text would give, for the price of a hash join.
 
 
+Values = dict[str, Callable[[str], str]]  # a value's name -> its SQL over a text
+
+
 @dataclass(frozen=True)
 class _Lookup:
-    """A lookup table: the columns read through it, and the SQL of each value over a text."""
+    """A lookup table: the columns read through it, and the SQL of each one's values.
+
+    A shared lookup holds the distinct texts of all its columns (the dates), and each column
+    is joined to it; a combined one (``together``) holds each distinct combination of its
+    columns' texts, and a row needs one join for all of them (the codes, the teams and
+    providers: few combinations, and one join costs less than five).
+    """
 
     table: str
-    columns: tuple[str, ...]
-    values: dict[str, Callable[[str], str]]
+    values: dict[str, Values]
+    together: bool = False
     joined: str = ""  # the table the rows are joined to, when not ``table`` itself
 
     @property
@@ -374,25 +383,31 @@ def _cpr_only_sql(v: str) -> str:
     return f"CASE WHEN {cpr_digits_sql(v)} IS NULL THEN {privacy.contains_cpr_sql(v)} END"
 
 
+_DATE_VALUES: Values = {"any": date_sql, "two_digit": two_digit_year_sql}
 LOOKUPS = (
-    _Lookup("date_lookup", tuple(DATE_COLUMNS), {"any": date_sql, "two_digit": two_digit_year_sql}),
-    _Lookup("period_lookup", ("cost_period",), {"code": period_sql}),
-    _Lookup("unit_lookup", ("extent_unit",), {"code": unit_sql}),
-    _Lookup("approved_lookup", ("committee_approved",), {"value": boolean_sql}),
-    _Lookup("extent_lookup", ("extent",), {"value": number_sql}),
-    _Lookup("age_lookup", ("age_at_start",), {"value": lambda v: f"try_cast({v} AS INTEGER)"}),
+    _Lookup("date_lookup", dict.fromkeys(DATE_COLUMNS, _DATE_VALUES)),
     _Lookup(
-        "type_lookup",
-        ("intervention_type",),
-        {"code": _type_code_sql, "has_cpr": privacy.contains_cpr_sql},
+        "code_lookup",
+        {
+            "intervention_type": {"code": _type_code_sql, "has_cpr": privacy.contains_cpr_sql},
+            "age_at_start": {"value": lambda v: f"try_cast({v} AS INTEGER)"},
+            "extent": {"value": number_sql},
+            "extent_unit": {"code": unit_sql},
+            "cost_period": {"code": period_sql},
+            "committee_approved": {"value": boolean_sql},
+        },
+        together=True,
     ),
-    _Lookup("text_lookup", FREE_TEXT_COLUMNS[2:], {"has_cpr": privacy.contains_cpr_sql}),
+    _Lookup(
+        "text_lookup",
+        {c: {"has_cpr": privacy.contains_cpr_sql} for c in FREE_TEXT_COLUMNS[2:]},
+        together=True,
+    ),
     # Their CPR numbers' pseudonyms and birth dates are added by _cpr_numbers.
-    _Lookup("cpr_texts", ("cpr",), {"d": cpr_digits_sql}, joined="cpr_lookup"),
+    _Lookup("cpr_texts", {"cpr": {"d": cpr_digits_sql}}, joined="cpr_lookup"),
     _Lookup(
         "citizen_texts",
-        ("citizen_id",),
-        {"d": cpr_digits_sql, "has_cpr": _cpr_only_sql},
+        {"citizen_id": {"d": cpr_digits_sql, "has_cpr": _cpr_only_sql}},
         joined="citizen_lookup",
     ),
 )
@@ -406,18 +421,30 @@ def _raw(mapping: dict[str, str], col: str) -> str:
 
 
 def _build_lookup(cur: duckdb.DuckDBPyConnection, lk: _Lookup, mapping: dict[str, str]) -> None:
-    """Build one lookup table over the distinct raw texts of the file's columns."""
-    # Distinct raw texts first: the trimming then runs once per text, not once per row.
-    union = " UNION ALL ".join(
-        f"SELECT DISTINCT {_raw(mapping, c)} AS raw FROM raw_rows raw"
-        for c in lk.columns
-        if c in mapping
-    )
-    values = ", ".join(f"{fn('v')} AS {name}" for name, fn in lk.values.items())
+    """Build one lookup table over the distinct raw texts of the file's columns.
+
+    Distinct raw texts first: the trimming and parsing then run once per text, not per row.
+    A shared lookup has ``raw``, ``v`` (the trimmed text) and its values; a combined one has
+    ``raw_<column>``, ``v_<column>`` and ``<column>_<value>`` for each of its columns.
+    """
+    present = [c for c in lk.values if c in mapping]
+    if lk.together:
+        raws = ", ".join(f"{_raw(mapping, c)} AS raw_{c}" for c in present)
+        texts = ", ".join(f"raw_{c}, nullif(trim(raw_{c}), '') AS v_{c}" for c in present)
+        values = ", ".join(
+            f"{fn(f'v_{c}')} AS {c}_{name}" for c in present for name, fn in lk.values[c].items()
+        )
+        source = f"SELECT DISTINCT {raws} FROM raw_rows raw"
+    else:
+        texts = "raw, nullif(trim(raw), '') AS v"
+        values = ", ".join(f"{fn('v')} AS {name}" for name, fn in lk.values[present[0]].items())
+        union = " UNION ALL ".join(
+            f"SELECT DISTINCT {_raw(mapping, c)} AS raw FROM raw_rows raw" for c in present
+        )
+        source = f"SELECT DISTINCT raw FROM ({union})"
     cur.execute(
         f"""CREATE OR REPLACE TEMP TABLE {lk.table} AS
-            SELECT raw, v, {values}
-            FROM (SELECT raw, nullif(trim(raw), '') AS v FROM (SELECT DISTINCT raw FROM ({union})))"""
+            SELECT *, {values} FROM (SELECT {texts} FROM ({source}))"""
     )
 
 
@@ -445,17 +472,14 @@ def _cpr_numbers(cur: duckdb.DuckDBPyConnection, key: bytes) -> None:
 
 
 def _lookups(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes) -> None:
-    """Build every lookup table the file's columns need (all, empty when a column is absent)."""
+    """Build the lookup tables of the file's columns (an empty CPR lookup for an absent one)."""
     for lk in LOOKUPS:
-        if any(c in mapping for c in lk.columns):
+        if any(c in mapping for c in lk.values):
             _build_lookup(cur, lk, mapping)
-        else:
-            # An empty lookup of the right shape: cpr_numbers reads both CPR lookups.
+        elif lk.table in CPR_LOOKUPS:  # cpr_numbers reads both
             cur.execute(
                 f"CREATE OR REPLACE TEMP TABLE {lk.table} AS "
                 f"SELECT {NO_TEXT} AS raw, {NO_TEXT} AS v, {NO_TEXT} AS d WHERE false"
-                if "d" in lk.values
-                else f"CREATE OR REPLACE TEMP TABLE {lk.table} AS SELECT {NO_TEXT} AS raw WHERE false"
             )
     _cpr_numbers(cur, key)
 
@@ -469,23 +493,33 @@ def _looked_up(mapping: dict[str, str]) -> tuple[dict[str, str], str]:
     out: dict[str, str] = {}
     joins: list[str] = []
     for lk in LOOKUPS:
-        for c in lk.columns:
-            alias = f"{c}_lk"
-            if c in mapping:
-                # IS NOT DISTINCT FROM: an empty cell (NULL) has its own row in the lookup.
+        present = [c for c in lk.values if c in mapping]
+        for c in lk.values:
+            if c not in mapping:
+                out[c] = NO_TEXT
+                out.update({f"{c}_{name}": fn(NO_TEXT) for name, fn in lk.values[c].items()})
+        # IS NOT DISTINCT FROM: an empty cell (NULL) has its own row in the lookup.
+        if lk.together and present:
+            alias = lk.table
+            on = " AND ".join(
+                f"{alias}.raw_{c} IS NOT DISTINCT FROM {_raw(mapping, c)}" for c in present
+            )
+            joins.append(f"LEFT JOIN {lk.join_table} {alias} ON {on}")
+            for c in present:
+                out[c] = f"{alias}.v_{c}"
+                out.update({f"{c}_{name}": f"{alias}.{c}_{name}" for name in lk.values[c]})
+        elif not lk.together:
+            for c in present:
+                alias = f"{c}_lk"
                 joins.append(
-                    f"LEFT JOIN {lk.join_table} {alias} ON {alias}.raw IS NOT DISTINCT FROM "
-                    f"{_raw(mapping, c)}"
+                    f"LEFT JOIN {lk.join_table} {alias} "
+                    f"ON {alias}.raw IS NOT DISTINCT FROM {_raw(mapping, c)}"
                 )
                 out[c] = f"{alias}.v"
-                out.update({f"{c}_{name}": f"{alias}.{name}" for name in lk.values})
-            else:
-                out[c] = NO_TEXT
-                out.update({f"{c}_{name}": fn(NO_TEXT) for name, fn in lk.values.items()})
+                out.update({f"{c}_{name}": f"{alias}.{name}" for name in lk.values[c]})
     for c in CPR_COLUMNS:  # added to their lookups by _cpr_numbers
-        present = c in mapping
-        out[f"{c}_pseudonym"] = f"{c}_lk.pseudonym" if present else NO_TEXT
-        out[f"{c}_birth"] = f"{c}_lk.birth" if present else "NULL::DATE"
+        out[f"{c}_pseudonym"] = f"{c}_lk.pseudonym" if c in mapping else NO_TEXT
+        out[f"{c}_birth"] = f"{c}_lk.birth" if c in mapping else "NULL::DATE"
     return out, "\n".join(joins)
 
 
