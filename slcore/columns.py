@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from slcore.store import alias_key
 
 # Header aliases (registrations.md §1); matched after alias_key() normalisation.
@@ -66,12 +68,21 @@ def map_headers(headers: list[str]) -> dict[str, str]:
     return match_headers(HEADER_ALIASES, headers)
 
 
-def match_headers(aliases_of: dict[str, tuple[str, ...]], headers: list[str]) -> dict[str, str]:
-    """Return canonical column -> header for the headers that name one (the first wins)."""
+@functools.cache
+def _alias_lookup(aliases_of: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str]:
+    """Return normalised name -> canonical column for a kind of file's aliases."""
     lookup: dict[str, str] = {}
-    for canonical, aliases in aliases_of.items():
+    for canonical, aliases in aliases_of:
         for name in (canonical, *aliases):
             lookup.setdefault(alias_key(name), canonical)
+    return lookup
+
+
+def match_headers(aliases_of: dict[str, tuple[str, ...]], headers: list[str]) -> dict[str, str]:
+    """Return canonical column -> header for the headers that name one (the first wins)."""
+    # The header search matches every line of a file's top with each delimiter: the aliases'
+    # normal forms are worked out once per set of aliases, not once per line.
+    lookup = _alias_lookup(tuple(aliases_of.items()))
     mapping: dict[str, str] = {}
     for header in headers:
         found = lookup.get(alias_key(header))

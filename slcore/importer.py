@@ -8,7 +8,10 @@ The pipeline, all in DuckDB over the whole file at once (no Python loop per row)
 3. ``validate``: every value is parsed in SQL (``slcore.values``) and held to ``slcore.bounds``; CPR numbers
    become pseudonyms and birth months, and one anywhere else in a stored text rejects its
    row; each row gets typed values or exactly one rejection (the first problem in column
-   order) with line, column, value (any CPR number masked) and a Danish reason.
+   order) with line, column, value (any CPR number masked) and a Danish reason. The texts a
+   file repeats (dates, codes, names, teams, CPR numbers) are parsed once each, in lookup
+   tables; the valid rows with a unique id go to ``valid_rows`` in one pass, and only the
+   others are parsed again to be compared and given their reasons.
 4. ``batches.write_batch``: one transaction adds the batch, its history rows and rejections and
    rebuilds the current view, so a crash or a kill leaves the store as it was. A replace
    that would remove more than ``bounds.MAX_REPLACE_REMOVAL_SHARE`` must be confirmed.
@@ -55,6 +58,7 @@ from slcore.values import (
     mask_if_cpr_sql,
     number_sql,
     period_sql,
+    two_digit_year_sql,
     unit_sql,
 )
 
@@ -124,13 +128,18 @@ def check_required(mapping: dict[str, str]) -> None:
 # --- SQL pieces ------------------------------------------------------------------------------
 
 
+NO_TEXT = "NULL::VARCHAR"  # the text of a column the file does not have
+
+
 def _text(mapping: dict[str, str], col: str) -> str:
     """SQL for a column's trimmed text, NULL when empty or absent."""
     if col not in mapping:
-        return "NULL::VARCHAR"
+        return NO_TEXT
     # The file's headers are the whitelist: a mapping names only columns the file has.
     return f"nullif(trim(raw.{sql.quote_ident(mapping[col], mapping.values())}), '')"
 
+
+CPR_COLUMNS = ("cpr", "citizen_id")  # the columns a CPR number is pseudonymised from
 
 DATE_COLUMNS = {
     "birth_date": "birth_date_raw",
@@ -140,11 +149,15 @@ DATE_COLUMNS = {
 }
 
 
-def _cpr_check(column: str, raw: str) -> tuple[str, str, str, str]:
-    """Return the check that rejects a CPR-shaped number written in a stored text column."""
+def _cpr_check(column: str, raw: str, found: str | None = None) -> tuple[str, str, str, str]:
+    """Return the check that rejects a CPR-shaped number written in a stored text column.
+
+    ``found`` is SQL telling that there is one (its lookup's ``has_cpr``); else the text is
+    searched.
+    """
     return (
         column,
-        privacy.contains_cpr_sql(raw),
+        found or privacy.contains_cpr_sql(raw),
         raw,
         f"{COLUMN_LABELS[column]} indeholder et CPR-nummer, som aldrig må gemmes. Fjern det "
         "i kildesystemet eller i filen, og indlæs igen.",
@@ -159,12 +172,7 @@ def _date_checks(column: str) -> list[tuple[str, str, str, str]]:
     if column == "end_date":  # 31-12-9999 is the case systems' open end
         in_range += f" OR year({any_date}) = {bounds.OPEN_END_YEAR}"
     return [
-        (
-            column,
-            f"{raw} IS NOT NULL AND regexp_full_match({raw}, '\\d{{1,2}}[-./]\\d{{1,2}}[-./]\\d{{2}}')",
-            raw,
-            TWO_DIGIT_YEAR,
-        ),
+        (column, f"{column}_two_digit", raw, TWO_DIGIT_YEAR),
         (column, f"{raw} IS NOT NULL AND {any_date} IS NULL", raw, BAD_DATE),
         (column, f"{any_date} IS NOT NULL AND NOT ({in_range})", raw, DATE_OUT_OF_RANGE),
     ]
@@ -236,7 +244,7 @@ def _checks(has_cpr: bool) -> list[tuple[str, str, str, str]]:
         # ours); one that holds a CPR number among other text cannot be pseudonymised safely.
         (
             "citizen_id",
-            f"NOT pseudonymised AND {privacy.contains_cpr_sql('citizen_id')}",
+            "NOT pseudonymised AND citizen_has_cpr",
             "citizen_id",
             _cpr_check("citizen_id", "citizen_id")[3],
         ),
@@ -256,7 +264,7 @@ def _checks(has_cpr: bool) -> list[tuple[str, str, str, str]]:
         ("intervention_type", "type_raw IS NULL", "type_raw", "Indsatstype mangler."),
         (
             "intervention_type",
-            privacy.contains_cpr_sql("type_raw"),
+            "type_has_cpr",
             "type_raw",
             "Indsatstype indeholder et CPR-nummer, som aldrig må gemmes. Ret værdien i "
             "kildesystemet eller i filen.",
@@ -318,7 +326,7 @@ def _checks(has_cpr: bool) -> list[tuple[str, str, str, str]]:
         ),
         *_date_checks("decision_date"),
         # The other free texts (registration id and citizen id are checked above).
-        *(_cpr_check(c, c) for c in FREE_TEXT_COLUMNS[2:]),
+        *(_cpr_check(c, c, f"{c}_has_cpr") for c in FREE_TEXT_COLUMNS[2:]),
     ]
 
 
@@ -332,72 +340,259 @@ def _in_years(column: str) -> str:
     return f"CASE WHEN year({column}) BETWEEN {bounds.MIN_YEAR} AND {bounds.MAX_YEAR} THEN {column} END"
 
 
-def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes) -> None:
-    """Build temp tables ``valid_rows`` (typed, no CPR) and ``rejects`` (one reason per row)."""
-    t = {c: _text(mapping, c) for c in [*REGISTRATION_COLUMNS, "cpr"]}
-    has_cpr = "cpr" in mapping
-    type_key = "lower(regexp_replace(" + t["intervention_type"] + ", '[\\s._/-]', '', 'g'))"
-    ipad, opad = privacy.hmac_pads(key)
-    birth = "coalesce(cpr_birth, birth_parsed)"
+# --- lookups: each distinct text of a column parsed once ------------------------------------
+#
+# Files repeat their dates, codes, names and teams on row after row, and DuckDB spends most of
+# an import trimming and parsing texts. A lookup holds each distinct raw text of its columns
+# (NULL too) with its trimmed text ``v`` and the values parsed from ``v``; a row joined to it
+# gets exactly what parsing its own text would give, for the price of a hash join.
+
+
+Values = dict[str, Callable[[str], str]]  # a value's name -> its SQL over a text
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """A lookup table: the columns read through it, and the SQL of each one's values.
+
+    A shared lookup holds the distinct texts of all its columns (the dates), and each column
+    is joined to it; a combined one (``together``) holds each distinct combination of its
+    columns' texts, and a row needs one join for all of them (the codes, the teams and
+    providers: few combinations, and one join costs less than five).
+    """
+
+    table: str
+    values: dict[str, Values]
+    together: bool = False
+    joined: str = ""  # the table the rows are joined to, when not ``table`` itself
+
+    @property
+    def join_table(self) -> str:
+        """Return the table the rows are joined to."""
+        return self.joined or self.table
+
+
+def _type_code_sql(v: str) -> str:
+    """SQL for the code an intervention name is mapped to (NULL when unknown)."""
+    key = f"lower(regexp_replace({v}, '[\\s._/-]', '', 'g'))"
+    return f"(SELECT a.code FROM intervention_aliases a WHERE a.alias_key = {key})"
+
+
+def _cpr_only_sql(v: str) -> str:
+    """SQL: whether a citizen id holds a CPR number when it is not one (pseudonymised)."""
+    return f"CASE WHEN {cpr_digits_sql(v)} IS NULL THEN {privacy.contains_cpr_sql(v)} END"
+
+
+_DATE_VALUES: Values = {"any": date_sql, "two_digit": two_digit_year_sql}
+LOOKUPS = (
+    _Lookup("date_lookup", dict.fromkeys(DATE_COLUMNS, _DATE_VALUES)),
+    _Lookup(
+        "code_lookup",
+        {
+            "intervention_type": {"code": _type_code_sql, "has_cpr": privacy.contains_cpr_sql},
+            "age_at_start": {"value": lambda v: f"try_cast({v} AS INTEGER)"},
+            "extent": {"value": number_sql},
+            "extent_unit": {"code": unit_sql},
+            "cost_period": {"code": period_sql},
+            "committee_approved": {"value": boolean_sql},
+        },
+        together=True,
+    ),
+    _Lookup(
+        "text_lookup",
+        {c: {"has_cpr": privacy.contains_cpr_sql} for c in FREE_TEXT_COLUMNS[2:]},
+        together=True,
+    ),
+    # Their CPR numbers' pseudonyms and birth dates are added by _cpr_numbers.
+    _Lookup("cpr_texts", {"cpr": {"d": cpr_digits_sql}}, joined="cpr_lookup"),
+    _Lookup(
+        "citizen_texts",
+        {"citizen_id": {"d": cpr_digits_sql, "has_cpr": _cpr_only_sql}},
+        joined="citizen_lookup",
+    ),
+)
+CPR_LOOKUPS = {"cpr_texts": "cpr_lookup", "citizen_texts": "citizen_lookup"}
+STAGING_LOOKUPS = (*(lk.table for lk in LOOKUPS), *CPR_LOOKUPS.values(), "cpr_numbers")
+
+
+def _raw(mapping: dict[str, str], col: str) -> str:
+    """SQL for a column's text as read (the file's headers are the whitelist)."""
+    return f"raw.{sql.quote_ident(mapping[col], mapping.values())}"
+
+
+def _build_lookup(cur: duckdb.DuckDBPyConnection, lk: _Lookup, mapping: dict[str, str]) -> None:
+    """Build one lookup table over the distinct raw texts of the file's columns.
+
+    Distinct raw texts first: the trimming and parsing then run once per text, not per row.
+    A shared lookup has ``raw``, ``v`` (the trimmed text) and its values; a combined one has
+    ``raw_<column>``, ``v_<column>`` and ``<column>_<value>`` for each of its columns.
+    """
+    present = [c for c in lk.values if c in mapping]
+    if lk.together:
+        raws = ", ".join(f"{_raw(mapping, c)} AS raw_{c}" for c in present)
+        texts = ", ".join(f"raw_{c}, nullif(trim(raw_{c}), '') AS v_{c}" for c in present)
+        values = ", ".join(
+            f"{fn(f'v_{c}')} AS {c}_{name}" for c in present for name, fn in lk.values[c].items()
+        )
+        source = f"SELECT DISTINCT {raws} FROM raw_rows raw"
+    else:
+        texts = "raw, nullif(trim(raw), '') AS v"
+        values = ", ".join(f"{fn('v')} AS {name}" for name, fn in lk.values[present[0]].items())
+        union = " UNION ALL ".join(
+            f"SELECT DISTINCT {_raw(mapping, c)} AS raw FROM raw_rows raw" for c in present
+        )
+        source = f"SELECT DISTINCT raw FROM ({union})"
     cur.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE parsed AS
+        f"""CREATE OR REPLACE TEMP TABLE {lk.table} AS
+            SELECT *, {values} FROM (SELECT {texts} FROM ({source}))"""
+    )
+
+
+def _cpr_numbers(cur: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """Build ``cpr_lookup`` and ``citizen_lookup``: the texts with their pseudonym, birth date.
+
+    HMAC-SHA256 is the dearest step of the validation; a child with several registrations
+    (written with and without the dash, in the CPR or the citizen column) needs it once, in
+    ``cpr_numbers``. The lookups get them by a join over their distinct texts, so a row needs
+    one join, not two.
+    """
+    ipad, opad = privacy.hmac_pads(key)
+    cur.execute(
+        f"""CREATE OR REPLACE TEMP TABLE cpr_numbers AS
+            SELECT d, {privacy.pseudonym_sql("d")} AS pseudonym, {cpr_birth_sql("d")} AS birth
+            FROM (SELECT d FROM cpr_texts UNION SELECT d FROM citizen_texts)
+            WHERE d IS NOT NULL""",
+        {"ipad": ipad, "opad": opad},
+    )
+    for texts, table in CPR_LOOKUPS.items():
+        cur.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {table} AS
+                SELECT t.*, n.pseudonym, n.birth FROM {texts} t LEFT JOIN cpr_numbers n USING (d)"""
+        )
+
+
+def _lookups(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes) -> None:
+    """Build the lookup tables of the file's columns (an empty CPR lookup for an absent one)."""
+    for lk in LOOKUPS:
+        if any(c in mapping for c in lk.values):
+            _build_lookup(cur, lk, mapping)
+        elif lk.table in CPR_LOOKUPS:  # cpr_numbers reads both
+            cur.execute(
+                f"CREATE OR REPLACE TEMP TABLE {lk.table} AS "
+                f"SELECT {NO_TEXT} AS raw, {NO_TEXT} AS v, {NO_TEXT} AS d WHERE false"
+            )
+    _cpr_numbers(cur, key)
+
+
+def _looked_up(mapping: dict[str, str]) -> tuple[dict[str, str], str]:
+    """Return the SQL of each column's text and values for a row, and the joins giving them.
+
+    Keys are ``<column>`` (the trimmed text) and ``<column>_<value>``; a column the file lacks
+    gets its values parsed from NULL, as parsing its (absent) text would.
+    """
+    out: dict[str, str] = {}
+    joins: list[str] = []
+    for lk in LOOKUPS:
+        present = [c for c in lk.values if c in mapping]
+        for c in lk.values:
+            if c not in mapping:
+                out[c] = NO_TEXT
+                out.update({f"{c}_{name}": fn(NO_TEXT) for name, fn in lk.values[c].items()})
+        # IS NOT DISTINCT FROM: an empty cell (NULL) has its own row in the lookup.
+        if lk.together and present:
+            alias = lk.table
+            on = " AND ".join(
+                f"{alias}.raw_{c} IS NOT DISTINCT FROM {_raw(mapping, c)}" for c in present
+            )
+            joins.append(f"LEFT JOIN {lk.join_table} {alias} ON {on}")
+            for c in present:
+                out[c] = f"{alias}.v_{c}"
+                out.update({f"{c}_{name}": f"{alias}.{c}_{name}" for name in lk.values[c]})
+        elif not lk.together:
+            for c in present:
+                alias = f"{c}_lk"
+                joins.append(
+                    f"LEFT JOIN {lk.join_table} {alias} "
+                    f"ON {alias}.raw IS NOT DISTINCT FROM {_raw(mapping, c)}"
+                )
+                out[c] = f"{alias}.v"
+                out.update({f"{c}_{name}": f"{alias}.{name}" for name in lk.values[c]})
+    for c in CPR_COLUMNS:  # added to their lookups by _cpr_numbers
+        out[f"{c}_pseudonym"] = f"{c}_lk.pseudonym" if c in mapping else NO_TEXT
+        out[f"{c}_birth"] = f"{c}_lk.birth" if c in mapping else "NULL::DATE"
+    return out, "\n".join(joins)
+
+
+def _parsed_sql(mapping: dict[str, str], source: str) -> str:
+    """Return the SELECT parsing the rows of ``source`` (``raw_rows raw`` or a part of it).
+
+    Every value is parsed (through the lookups; the registration id and the price, which
+    rarely repeat, directly); a CPR number becomes its pseudonym and birth date and goes no
+    further than this query.
+    """
+    birth = "coalesce(cpr_birth, birth_parsed)"
+    v, joins = _looked_up(mapping)
+    rid, cost = _text(mapping, "registration_id"), _text(mapping, "cost_amount")
+    dates = ",\n".join(
+        f"{v[c]} AS {raw}, {v[c + '_any']} AS {c}_any, {v[c + '_two_digit']} AS {c}_two_digit"
+        for c, raw in DATE_COLUMNS.items()
+    )
+    texts = ", ".join(
+        f"{v[c]} AS {c}, {v[c + '_has_cpr']} AS {c}_has_cpr" for c in FREE_TEXT_COLUMNS[2:]
+    )
+    return f"""
         WITH base AS (
             SELECT raw.line_no,
-                {t["registration_id"]} AS registration_id,
-                {t["cpr"]} AS cpr_raw,
-                {cpr_digits_sql(t["cpr"])} AS cpr_digits,
-                {t["citizen_id"]} AS citizen_raw,
-                {cpr_digits_sql(t["citizen_id"])} AS citizen_cpr_digits,
-                {t["birth_date"]} AS birth_date_raw,
-                {date_sql(t["birth_date"])} AS birth_date_any,
-                {t["age_at_start"]} AS age_raw,
-                try_cast({t["age_at_start"]} AS INTEGER) AS age_at_start,
-                {t["intervention_type"]} AS type_raw,
-                a.code AS intervention_type,
-                {t["start_date"]} AS start_raw, {date_sql(t["start_date"])} AS start_date_any,
-                {t["end_date"]} AS end_raw, {date_sql(t["end_date"])} AS end_date_any,
-                {t["extent"]} AS extent_raw, {number_sql(t["extent"])} AS extent_any,
-                {t["extent_unit"]} AS unit_raw, {unit_sql(t["extent_unit"])} AS extent_unit,
-                {t["cost_amount"]} AS cost_raw, {number_sql(t["cost_amount"])} AS cost_any,
-                {t["cost_period"]} AS period_raw, {period_sql(t["cost_period"])} AS cost_period,
-                {t["committee_approved"]} AS approved_raw,
-                {boolean_sql(t["committee_approved"])} AS committee_approved,
-                {t["decision_date"]} AS decision_raw,
-                {date_sql(t["decision_date"])} AS decision_date_any,
-                {t["team"]} AS team, {t["caseworker"]} AS caseworker,
-                {t["provider"]} AS provider, {t["legal_basis"]} AS legal_basis
-            FROM raw_rows raw
-            LEFT JOIN intervention_aliases a ON a.alias_key = {type_key}
+                {rid} AS registration_id,
+                {v["cpr"]} AS cpr_raw,
+                {v["cpr_pseudonym"]} AS cpr_pseudonym,
+                {v["cpr_birth"]} AS cpr_birth,
+                {v["citizen_id"]} AS citizen_raw,
+                {v["citizen_id_pseudonym"]} AS citizen_pseudonym,
+                {v["citizen_id_has_cpr"]} AS citizen_has_cpr,
+                {dates},
+                {v["age_at_start"]} AS age_raw, {v["age_at_start_value"]} AS age_at_start,
+                {v["intervention_type"]} AS type_raw,
+                {v["intervention_type_code"]} AS intervention_type,
+                {v["intervention_type_has_cpr"]} AS type_has_cpr,
+                {v["extent"]} AS extent_raw, {v["extent_value"]} AS extent_any,
+                {v["extent_unit"]} AS unit_raw, {v["extent_unit_code"]} AS extent_unit,
+                {cost} AS cost_raw, {number_sql(cost)} AS cost_any,
+                {v["cost_period"]} AS period_raw, {v["cost_period_code"]} AS cost_period,
+                {v["committee_approved"]} AS approved_raw,
+                {v["committee_approved_value"]} AS committee_approved,
+                {texts}
+            FROM {source}
+            {joins}
         ),
         typed AS (
-            SELECT * EXCLUDE (cpr_digits, citizen_cpr_digits, citizen_raw),
-                -- A citizen id written as a CPR number is one: it gets the same pseudonym,
-                -- and the number itself goes no further than this query.
-                {mask_if_cpr_sql("citizen_raw")} AS citizen_raw,
-                {cpr_birth_sql("cpr_digits")} AS cpr_birth,
+            SELECT * EXCLUDE (cpr_pseudonym, citizen_pseudonym, citizen_raw),
+                -- A citizen id written as a CPR number is one: it gets the same pseudonym.
+                CASE WHEN citizen_pseudonym IS NULL THEN citizen_raw
+                     ELSE {privacy.mask_cpr_sql("citizen_raw")} END AS citizen_raw,
                 {_in_years("birth_date_any")} AS birth_parsed,
                 {_in_years("start_date_any")} AS start_date,
                 {_in_years("end_date_any")} AS end_date,
                 {_in_years("decision_date_any")} AS decision_date,
                 {_finite("extent_any")} AS extent,
                 {_finite("cost_any")} AS cost_amount,
-                cpr_digits IS NOT NULL OR citizen_cpr_digits IS NOT NULL AS pseudonymised,
-                CASE WHEN cpr_digits IS NOT NULL THEN {privacy.pseudonym_sql("cpr_digits")}
-                     WHEN citizen_cpr_digits IS NOT NULL
-                         THEN {privacy.pseudonym_sql("citizen_cpr_digits")}
-                     ELSE citizen_raw END AS citizen_id
+                cpr_pseudonym IS NOT NULL OR citizen_pseudonym IS NOT NULL AS pseudonymised,
+                coalesce(cpr_pseudonym, citizen_pseudonym, citizen_raw) AS citizen_id
             FROM base
         )
+        -- Whole years from birth to start: the year difference, less one before the birthday
+        -- (month and day compared as MMDD).
         SELECT *, CASE WHEN {birth} IS NOT NULL AND start_date IS NOT NULL THEN
-                date_diff('year', {birth}, start_date)
-                - CASE WHEN strftime(start_date, '%m%d') < strftime({birth}, '%m%d')
+                year(start_date) - year({birth})
+                - CASE WHEN month(start_date) * 100 + day(start_date)
+                            < month({birth}) * 100 + day({birth})
                        THEN 1 ELSE 0 END END AS age_from_birth
         FROM typed
-        """,
-        {"ipad": ipad, "opad": opad},
-    )
-    checks = _checks(has_cpr)
+        """
+
+
+def _problem_sql(mapping: dict[str, str]) -> str:
+    """Return the CASE giving a row's first problem in column order (NULL for none)."""
 
     def shown(val: str) -> str:
         # Rejected values are kept masked: the CPR column as DDMMYY-****, every other value
@@ -413,18 +608,60 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes
     whens = "\n".join(
         f"WHEN {cond} THEN {{'column_name': {sql.literal(column(col))}, "
         f"'value': {shown(val)}, 'reason': {sql.literal(reason)}}}"
-        for col, cond, val, reason in checks
+        for col, cond, val, reason in _checks("cpr" in mapping)
     )
-    content_hash = (
-        "hash("
-        + ", ".join(
-            "coalesce(cpr_birth, birth_parsed)" if c == "birth_date" else c
-            for c in REGISTRATION_COLUMNS
-            if c != "registration_id"
-        )
-        + ")"
+    return f"CASE {whens} END"
+
+
+BIRTH_MONTH = "date_trunc('month', coalesce(cpr_birth, birth_parsed))::DATE AS birth_date"
+
+
+def _valid_first(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], problem: str) -> None:
+    """Build ``valid_rows`` from the rows with no problem whose id occurs once in the file.
+
+    One pass over ``raw_rows`` parses, checks and keeps only the stored columns. Ids are
+    counted by their hash: a collision only sends a row down the exact path of ``_the_rest``.
+    """
+    rid = _text(mapping, "registration_id")
+    cur.execute(
+        f"""CREATE OR REPLACE TEMP TABLE dup_ids AS
+            SELECT hash({rid}) AS h FROM raw_rows raw
+            WHERE {rid} IS NOT NULL GROUP BY 1 HAVING count(*) > 1"""
     )
-    # Duplicate ids are rare: the windows run only over the ids that occur more than once.
+    unique_ids = f"raw_rows raw ANTI JOIN dup_ids d ON d.h = hash({rid})"
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE valid_rows AS
+        WITH parsed AS ({_parsed_sql(mapping, unique_ids)}),
+        flagged AS (SELECT *, {BIRTH_MONTH}, false AS dup_conflict FROM parsed)
+        SELECT line_no, {", ".join(REGISTRATION_COLUMNS)} FROM flagged WHERE ({problem}) IS NULL
+        """
+    )
+
+
+def _content_hash() -> str:
+    """SQL hashing a parsed row's stored values other than its id."""
+    content = [
+        "coalesce(cpr_birth, birth_parsed)" if c == "birth_date" else c
+        for c in REGISTRATION_COLUMNS
+        if c != "registration_id"
+    ]
+    return f"hash({', '.join(content)})"
+
+
+def _the_rest(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], problem: str) -> None:
+    """Parse the rows not in ``valid_rows`` into ``parsed`` and check them into ``checked``.
+
+    They are the rows with a problem and every row of an id that occurs more than once, so the
+    duplicates' windows see all of an id's rows. The valid ones (an id's first row, or its only
+    row after all) are added to ``valid_rows``.
+    """
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE other_lines AS "
+        "SELECT line_no FROM raw_rows ANTI JOIN valid_rows USING (line_no)"
+    )
+    others = "raw_rows raw SEMI JOIN other_lines o ON o.line_no = raw.line_no"
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {_parsed_sql(mapping, others)}")
     cur.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE checked AS
@@ -435,28 +672,40 @@ def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes
         ),
         dups AS (
             SELECT line_no,
-                count(DISTINCT {content_hash}) OVER (PARTITION BY registration_id) > 1
+                count(DISTINCT {_content_hash()}) OVER (PARTITION BY registration_id) > 1
                     AS dup_conflict,
                 row_number() OVER (PARTITION BY registration_id ORDER BY line_no) AS dup_rank
             FROM parsed SEMI JOIN dup_ids USING (registration_id)
         ),
         flagged AS (
-            SELECT p.*,
-                date_trunc('month', coalesce(p.cpr_birth, p.birth_parsed))::DATE AS birth_date,
+            SELECT p.*, {BIRTH_MONTH.replace("cpr_birth, birth_parsed", "p.cpr_birth, p.birth_parsed")},
                 coalesce(d.dup_conflict, false) AS dup_conflict,
                 coalesce(d.dup_rank, 1) AS dup_rank
             FROM parsed p LEFT JOIN dups d USING (line_no)
         )
-        SELECT *, CASE {whens} END AS problem FROM flagged
+        SELECT *, {problem} AS problem FROM flagged
         """
     )
-    cols = ", ".join(REGISTRATION_COLUMNS)
     # Exact duplicates (same id, same content) are one registration; the later copies are
     # counted as read and unchanged.
     cur.execute(
-        f"""CREATE OR REPLACE TEMP TABLE valid_rows AS
-            SELECT line_no, {cols} FROM checked WHERE problem IS NULL AND dup_rank = 1"""
+        f"INSERT INTO valid_rows SELECT line_no, {', '.join(REGISTRATION_COLUMNS)} "
+        "FROM checked WHERE problem IS NULL AND dup_rank = 1"
     )
+
+
+def validate(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str], key: bytes) -> None:
+    """Build temp tables ``valid_rows`` (typed, no CPR) and ``rejects`` (one reason per row).
+
+    Nearly every row is valid and its id unique: those go straight from ``raw_rows`` to
+    ``valid_rows`` (``_valid_first``). The few others are parsed again, where duplicates are
+    compared and each problem gets its line, column and reason (``_the_rest``). Both parse
+    through the lookups of the file's distinct texts (``_lookups``).
+    """
+    _lookups(cur, mapping, key)
+    problem = _problem_sql(mapping)
+    _valid_first(cur, mapping, problem)
+    _the_rest(cur, mapping, problem)
     # The id of a rejected row is kept (when it holds no CPR number) so that a replace leaves
     # that registration as it was instead of removing it.
     cur.execute(
@@ -505,7 +754,16 @@ def _check_unknown_types(cur: duckdb.DuckDBPyConnection, mapping: dict[str, str]
 
 def drop_staging(cur: duckdb.DuckDBPyConnection) -> None:
     """Drop an import's staging tables: they hold the file's raw text, CPR numbers among it."""
-    for table in ("raw_rows", "parsed", "checked", "valid_rows", "rejects"):
+    for table in (
+        "raw_rows",
+        *STAGING_LOOKUPS,
+        "dup_ids",
+        "other_lines",
+        "parsed",
+        "checked",
+        "valid_rows",
+        "rejects",
+    ):
         cur.execute(f"DROP TABLE IF EXISTS {table}")
 
 

@@ -283,3 +283,102 @@ def test_staging_tables_are_dropped_after_inspect_and_import(store, tmp_path):
         store.cursor().execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
     )
     assert temp == []
+
+
+# --- values that repeat (issue 14: each distinct text is parsed once) -------------------------
+
+
+def stored(store, columns: str) -> dict[str, tuple]:
+    rows = store.cursor().execute(f"SELECT registration_id, {columns} FROM registrations")
+    return {r[0]: r[1:] for r in rows.fetchall()}
+
+
+def test_a_text_written_with_spaces_or_empty_parses_as_written_without(store, tmp_path):
+    # Each distinct raw text is trimmed and parsed once: " Ja" and "Ja " are two texts of one
+    # value, and a cell of spaces is empty like an empty cell.
+    plain = {
+        "intervention_type": "Fast kontaktperson",
+        "start_date": "01-02-2025",
+        "end_date": "31.12.2025",
+        "extent": "3,5",
+        "extent_unit": "timer/uge",
+        "cost_amount": "1.234,50",
+        "cost_period": "pr. måned",
+        "committee_approved": "Ja",
+        "team": "Team Nord",
+    }
+    padded = {k: f"  {v} " for k, v in plain.items()}
+    empty = {"end_date": "   ", "extent": " ", "extent_unit": "", "committee_approved": "  "}
+    rows = [
+        registration("PLAIN", **plain),
+        registration("PADDED", **padded),
+        registration("EMPTY", **{**plain, **empty}),
+    ]
+    result = import_file(store, write_csv(tmp_path / "s.csv", CANONICAL_HEADER, rows))
+    assert (result.inserted, result.rejected) == (3, 0)
+    cols = (
+        "intervention_type, start_date, end_date, extent, extent_unit, cost_amount, "
+        "cost_period, committee_approved, team"
+    )
+    got = stored(store, cols)
+    assert (
+        got["PADDED"]
+        == got["PLAIN"]
+        == (
+            "SI_KONTAKT",
+            dt.date(2025, 2, 1),
+            dt.date(2025, 12, 31),
+            3.5,
+            "hours_per_week",
+            1234.5,
+            "month",
+            True,
+            "Team Nord",
+        )
+    )
+    assert got["EMPTY"] == ("SI_KONTAKT", dt.date(2025, 2, 1), None, None, None, 1234.5,
+                            "month", False, "Team Nord")  # fmt: skip
+
+
+def test_one_cpr_number_in_either_column_and_spelling_gets_one_pseudonym(store, tmp_path):
+    header = ("registration_id", "cpr", "citizen_id", "birth_date", "intervention_type",
+              "start_date", "cost_amount", "cost_period")  # fmt: skip
+    base = {"intervention_type": "SI_KONTAKT", "start_date": "2025-01-01", "cost_amount": "1",
+            "cost_period": "day"}  # fmt: skip
+    rows = [
+        {"registration_id": "A", "cpr": "170421-9462", **base},
+        {"registration_id": "B", "cpr": " 1704219462", **base},
+        {"registration_id": "C", "citizen_id": "170421-9462", "birth_date": "2021-04-17", **base},
+        {"registration_id": "D", "citizen_id": "Barn 7", "birth_date": "2015-06-30", **base},
+        {"registration_id": "E", "citizen_id": "Barn 7 170421-9462", "birth_date": "2015", **base},
+        {"registration_id": "F", "cpr": "310299-4321", **base},
+    ]
+    result = import_file(store, write_csv(tmp_path / "c.csv", header, rows))
+    got = stored(store, "citizen_id, birth_date")
+    assert got["A"] == got["B"] and got["A"][1] == dt.date(2021, 4, 1)
+    assert got["C"] == got["A"]  # the birth month from the CPR number and the file agree
+    assert got["D"] == ("Barn 7", dt.date(2015, 6, 1))
+    assert got["A"][0].startswith("P") and "9462" not in str(got)
+    assert {r["registration_id"]: r["column_name"] for r in result.rejections} == {
+        "E": "citizen_id",
+        "F": "cpr",
+    }
+
+
+def test_repeated_ids_are_compared_after_trimming(store, tmp_path):
+    # Ids that occur more than once take the exact path: compared by content after trimming.
+    rows = [
+        registration("R1", cost_amount="5"),
+        registration(" R1 ", citizen_id="C-R1", cost_amount="5"),  # the same again: unchanged
+        registration("R2", cost_amount="5"),
+        registration("R2  ", citizen_id="C-R2", cost_amount="6"),  # other content: both out
+        registration("R3", cost_amount="x"),  # rejected on its own
+    ]
+    result = import_file(store, write_csv(tmp_path / "d.csv", CANONICAL_HEADER, rows))
+    assert (result.inserted, result.unchanged, result.rejected) == (1, 1, 3)
+    assert set(stored(store, "cost_amount")) == {"R1"}
+    assert {r["line_no"]: r["column_name"] for r in result.rejections} == {
+        4: "registration_id",
+        5: "registration_id",
+        6: "cost_amount",
+    }

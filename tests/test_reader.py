@@ -979,6 +979,34 @@ def test_a_windows_1252_file_is_read_through_a_pipe_without_memfd(store, tmp_pat
     assert result.rejections[0]["line_no"] == physical_line(path, b"BAD")
 
 
+WINDOWS_1252_ONLY = "Kommunal – “Ærø” € ‰ Œ ™"  # bytes 0x80-0x9F: not Latin-1
+
+
+@pytest.mark.parametrize("memfd", [True, False], ids=["memfd", "pipe"])
+@pytest.mark.parametrize("provider", ["Kommunal ÆØÅ æøå § ½ ÿ", WINDOWS_1252_ONLY])
+def test_a_windows_1252_file_reads_like_its_utf8_copy(
+    store, tmp_path, monkeypatch, provider, memfd
+):
+    # Without bytes in 0x80-0x9F DuckDB reads the file itself as Latin-1; with them it reads a
+    # UTF-8 copy in memory. Either way every character comes out as Windows-1252 means it.
+    import os
+
+    if not memfd:
+        monkeypatch.delattr(os, "memfd_create", raising=False)
+    path = dialect_file(tmp_path / "ansi.csv", encoding="cp1252", newline="\r\n", title="Udtræk")
+    path.write_bytes(path.read_bytes().replace(b";Kommunal\r", f";{provider}\r".encode("cp1252")))
+    result = import_file(store, path)
+    assert (result.inserted, result.rejected) == (5, 1)
+    assert result.rejections[0]["line_no"] == physical_line(path, b"BAD")
+    [(stored,)] = (
+        store.cursor()
+        .execute("SELECT provider FROM registrations WHERE registration_id = 'R1'")
+        .fetchall()
+    )
+    assert stored == provider
+    assert inspect_file(store, path).detection.encoding == "Windows-1252"
+
+
 def test_parquet_with_too_many_or_twice_named_columns_is_refused(store, tmp_path):
     df = pd.DataFrame({h: ["x"] for h in TEAM_HEADER.split(";")})
     wide = df.assign(**{f"Felt {i}": ["y"] for i in range(600)})
