@@ -52,7 +52,7 @@ def ladder_mix(store: Store, period: Period, filters: Filters = Filters()) -> pd
     realised spend. Columns: month, ladder_step (NULL: no step), children, child_share,
     realized, spend_share.
     """
-    where, params = filter_sql(filters, in_period=True)
+    where, params = filter_sql(store, filters, in_period=True)
     params.update(sql.period_params(period))
     query = f"""
         WITH {ENRICHED_SQL}, {MONTHS_SQL}, {month_rows_sql(where, ["citizen_id", "ladder_step"])},
@@ -112,7 +112,7 @@ def durations(store: Store, period: Period, filters: Filters = Filters()) -> pd.
     intervention_type, state, registrations, p10, p25, median, p75, p90 (days), and one
     column per duration band with its count.
     """
-    where, params = filter_sql(filters, in_period=True)
+    where, params = filter_sql(store, filters, in_period=True)
     params.update(sql.period_params(period))
     last_past = "least($p_to, $as_of)"
     days = (
@@ -277,7 +277,7 @@ def allocations(
     Only pseudonymised ids leave the store: ``citizen_id`` is the pseudonym made on import.
     Those that count in the key figures are listed: active ones and planned ones with spend.
     """
-    where, params = filter_sql(filters, in_period=True)
+    where, params = filter_sql(store, filters, in_period=True)
     params.update(sql.period_params(period))
     params["limit"] = limit
     query = f"""

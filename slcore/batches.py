@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from slcore import bounds, facts, fmt, labels, sql
+from slcore import access, audit, bounds, facts, fmt, labels, sql
 from slcore.actors import DEMO_USER, current_actor
 from slcore.reader import ImportRefused
 from slcore.store import REGISTRATION_COLUMNS, Store, StoreError, one_row, scalar
@@ -167,9 +167,9 @@ def write_batch(
     cols = ", ".join(REGISTRATION_COLUMNS)
     content = [c for c in REGISTRATION_COLUMNS if c != "registration_id"]
     same = " AND ".join(f"i.{c} IS NOT DISTINCT FROM r.{c}" for c in content)
-    with store.write() as cur:
+    with store.write(access.IMPORT_DATA) as cur:
         # The demo ends first, so the counts below compare with real data only.
-        who = begin_write(cur, user=user, demo=demo)
+        who = begin_write(cur, user=user or store.access.who, demo=demo)
         kind = "demo" if demo else "import"
         batch_id = scalar(cur, "SELECT nextval('batch_seq')")
         cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM {source_table}")
@@ -241,6 +241,14 @@ def write_batch(
                 [key_fingerprint],
             )
         facts.refresh(cur, facts.batch_ids_sql(), [batch_id])
+        if not demo:
+            audit.record(
+                cur,
+                who,
+                "import",
+                f"Import nr. {batch_id}: {file_name} ({mode}); {inserted} nye, {updated} "
+                f"ændrede, {len(rejections)} afviste, {removed} fjernede",
+            )
     return ImportResult(
         batch_id=batch_id,
         rows_read=rows_read,
@@ -264,12 +272,14 @@ def undo_batch(store: Store, batch_id: int, user: str | None = None) -> None:
         raise ImportRefused(f"Import nr. {batch_id} findes ikke.")
     if row[0] is not None:
         raise ImportRefused(f"Import nr. {batch_id} er allerede fortrudt.")
-    with store.write() as cur:
+    with store.write(access.IMPORT_DATA) as cur:
+        who = user or store.access.who
         cur.execute(
             "UPDATE import_batches SET undone_at = current_timestamp, undone_by = ? "
             "WHERE batch_id = ?",
-            [user or current_actor(app=False), batch_id],
+            [who, batch_id],
         )
+        audit.record(cur, who, "undo", f"Import nr. {batch_id} fortrudt")
         facts.refresh(cur, facts.batch_ids_sql(), [batch_id])
 
 

@@ -13,8 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pandas as pd
 
-from slcore import bounds, cache, labels, values
-from slcore.actors import current_actor
+from slcore import access, audit, bounds, cache, labels, values
 from slcore.batches import begin_write
 from slcore.export import to_xlsx_bytes
 from slcore.reader import Columns
@@ -118,6 +117,11 @@ def _insert_budgets(cur: duckdb.DuckDBPyConnection, rows: list[list[object]], wh
         )
 
 
+def _budget_detail(rows: list[list[object]]) -> str:
+    years = sorted({str(r[0]) for r in rows})
+    return f"{len(rows)} budgetter gemt for {', '.join(years) or 'ingen år'}"
+
+
 def set_budgets(
     store: Store,
     rows: list[list[object]],
@@ -130,9 +134,11 @@ def set_budgets(
 
     ``user`` is who saves them (``actors.current_actor``); ``demo`` marks the demo's own.
     """
-    with store.write() as cur:
-        who = begin_write(cur, user=user, demo=demo, end_demo=end_demo)
+    with store.write(access.EDIT_BUDGETS) as cur:
+        who = begin_write(cur, user=user or store.access.who, demo=demo, end_demo=end_demo)
         _insert_budgets(cur, rows, who)
+        if not demo:
+            audit.record(cur, who, "budgets", _budget_detail(rows))
     return len(rows)
 
 
@@ -140,6 +146,7 @@ def import_budgets(
     store: Store, source: Source, *, user: str | None = None, end_demo: bool = True
 ) -> int:
     """Import a budgets CSV or XLSX (a path, an upload or bytes); a (year, type) present is replaced."""
+    store.access.require(access.EDIT_BUDGETS)
     rows = parse_budgets(store, source)
     return set_budgets(store, rows, user=user, end_demo=end_demo)
 
@@ -249,10 +256,11 @@ def save_budgets_for_year(
             raise FrameError(f"{row[1]} står to gange.")
         seen.add(row[1])
         rows.append(row)
-    with store.write() as cur:
-        who = begin_write(cur, user=user, demo=False, end_demo=end_demo)
+    with store.write(access.EDIT_BUDGETS) as cur:
+        who = begin_write(cur, user=user or store.access.who, demo=False, end_demo=end_demo)
         cur.execute("DELETE FROM budgets WHERE year = ?", [year])
         _insert_budgets(cur, rows, who)
+        audit.record(cur, who, "budgets", f"Budgetter for {year} gemt: {len(rows)} indsatstyper")
     return len(rows)
 
 
@@ -283,7 +291,7 @@ def copy_budgets(
         raise FrameError("Vælg et andet år at kopiere budgetterne til.")
     if isinstance(factor, bool) or not (math.isfinite(factor) and factor > 0):
         raise FrameError("Faktoren skal være et tal større end 0.")
-    with store.write() as cur:
+    with store.write(access.EDIT_BUDGETS) as cur:
         source = cur.execute(
             "SELECT intervention_type, budget_dkk, planned_cases FROM budgets WHERE year = ? "
             "ORDER BY intervention_type",
@@ -297,10 +305,14 @@ def copy_budgets(
                 f"{to_year} har allerede budgetter. Vælg at overskrive dem, hvis de skal erstattes."
             )
         cur.execute("DELETE FROM budgets WHERE year = ?", [to_year])
+        who = user or store.access.who
         _insert_budgets(
             cur,
             [[to_year, code, _scaled(b, factor), planned] for code, b, planned in source],
-            user or current_actor(app=False),
+            who,
+        )
+        audit.record(
+            cur, who, "budgets", f"Budgetter for {from_year} kopieret til {to_year} × {factor}"
         )
     return len(source)
 

@@ -7,9 +7,9 @@ new random token with every committed write (import, undo, frame or budget edit,
 end, in this process or another), so a figure of an older version is never served: its key
 is simply never asked for again, and it ages out.
 
-The key holds every argument. Whatever narrows what a person may see (a team scope, the
-small-number rule for a viewer) is an argument of the figure function, so two sessions share
-an entry only when they asked with the same scope. A value that cannot be a key (a DataFrame
+The key holds every argument and what narrows the figures for the person asking (their
+team scope and whether the small-number rule applies: ``Access.view_key`` of the store they
+query), so two sessions share an entry only when they asked with the same scope. A value that cannot be a key (a DataFrame
 argument) is not cached.
 
 The cache holds at most ``SLCORE_CACHE_MB`` megabytes (default 128), least recently used
@@ -140,7 +140,14 @@ def cached(fn: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store
         # The version is read before the figure is computed: if a write lands in between, the
         # entry holds newer data than its key says, never older, and the next caller reads
         # the new version and misses.
-        key = (str(store.path), store.data_version(), fn.__module__, fn.__qualname__, frozen)
+        key = (
+            str(store.path),
+            store.data_version(),
+            store.access.view_key,
+            fn.__module__,
+            fn.__qualname__,
+            frozen,
+        )
         found, value = _get(key)
         if not found:
             value = fn(store, *args, **kwargs)

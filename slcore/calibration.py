@@ -65,10 +65,10 @@ current_frame AS (
 
 
 def _population_sql(
-    as_of: dt.date, filters: Filters, started_from: dt.date | None
+    store: Store, as_of: dt.date, filters: Filters, started_from: dt.date | None
 ) -> tuple[str, dict[str, object]]:
     """Return the CTEs up to ``pop`` (registrations started in the window) and parameters."""
-    where, params = filter_sql(filters)
+    where, params = filter_sql(store, filters)
     params["as_of"] = as_of
     conds = ["e.start_date <= $as_of", where]
     if started_from is not None:
@@ -91,7 +91,7 @@ def distributions(
     started_from: dt.date | None = None,
 ) -> pd.DataFrame:
     """Return per type and measure the observed p50, p80, p90 and the current frame's limit."""
-    pop_sql, params = _population_sql(as_of, filters, started_from)
+    pop_sql, params = _population_sql(store, as_of, filters, started_from)
     # The current frame's checks, exactly as the key figures judge a registration, so that
     # "share over the limit" here agrees with the compliance screens (the duration check in
     # calendar months, the price check with its half-øre tolerance). For age it is the share
@@ -184,10 +184,10 @@ ORDER BY intervention_type,
 
 
 def _survival_ctes(
-    as_of: dt.date, filters: Filters, started_from: dt.date | None
+    store: Store, as_of: dt.date, filters: Filters, started_from: dt.date | None
 ) -> tuple[str, dict[str, object]]:
     """Return the CTEs of the Kaplan–Meier curve (``curve``, ``durations``) and parameters."""
-    pop_sql, params = _population_sql(as_of, filters, started_from)
+    pop_sql, params = _population_sql(store, as_of, filters, started_from)
     query = f"""{pop_sql},
 -- Duration observed as of $as_of; an allocation not ended by then is censored there: we only
 -- know it lasted at least this long.
@@ -243,7 +243,7 @@ def survival(
     started_from: dt.date | None = None,
 ) -> pd.DataFrame:
     """Return the Kaplan–Meier survival curve of durations per type, ongoing ones censored at as_of."""
-    ctes, params = _survival_ctes(as_of, filters, started_from)
+    ctes, params = _survival_ctes(store, as_of, filters, started_from)
     df = store.df(f"WITH {ctes} SELECT * FROM curve ORDER BY intervention_type, day", params)
     for c in ("day", "at_risk", "ended", "censored"):
         df[c] = df[c].astype("int64")
@@ -259,7 +259,7 @@ def survival_summary(
     started_from: dt.date | None = None,
 ) -> pd.DataFrame:
     """Return per type the KM median duration, the share still running at 6, 12 and 24 months, and the plain median of ended ones."""
-    ctes, params = _survival_ctes(as_of, filters, started_from)
+    ctes, params = _survival_ctes(store, as_of, filters, started_from)
     # S at day X is S of the last curve row on or before X. Beyond the longest observed
     # duration the curve is unknown (NULL) unless it has already reached 0: then everyone
     # has ended and 0 holds for every later day.

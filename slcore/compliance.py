@@ -78,9 +78,11 @@ def _reasons_sql(prefix: str = "e.fail_") -> str:
     return f"concat_ws(', ', {parts})"
 
 
-def _active_sql(filters: Filters, extra_select: str = "") -> tuple[str, dict[str, object]]:
+def _active_sql(
+    store: Store, filters: Filters, extra_select: str = ""
+) -> tuple[str, dict[str, object]]:
     """SQL selecting the registrations active in P, with status, measures and outside amount."""
-    where, params = filter_sql(filters, in_period=True)
+    where, params = filter_sql(store, filters, in_period=True)
     query = f"""
         WITH {ENRICHED_SQL},
         measured AS (
@@ -99,7 +101,7 @@ def _active_sql(filters: Filters, extra_select: str = "") -> tuple[str, dict[str
 @cache.cached
 def status_by_type(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return per type the active registrations by status and the within-frame share."""
-    query, params = _active_sql(filters)
+    query, params = _active_sql(store, filters)
     return store.df(
         f"""{query}
         SELECT intervention_type,
@@ -119,7 +121,7 @@ def status_by_type(store: Store, period: Period, filters: Filters = Filters()) -
 @cache.cached
 def reason_counts(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return per type and reason how many active registrations fail that check, by approval."""
-    query, params = _active_sql(filters)
+    query, params = _active_sql(store, filters)
     unions = " UNION ALL ".join(
         f"SELECT intervention_type, {sql.literal(REASON_LABELS[r])} AS reason, status FROM active "
         f"WHERE fail_{r} AND status <> 'no_frame'"
@@ -138,7 +140,7 @@ def reason_counts(store: Store, period: Period, filters: Filters = Filters()) ->
 @cache.cached
 def reason_combinations(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return how often each combination of failed checks occurs, by approval."""
-    query, params = _active_sql(filters)
+    query, params = _active_sql(store, filters)
     return store.df(
         f"""{query}
         SELECT reasons,
@@ -154,7 +156,7 @@ def reason_combinations(store: Store, period: Period, filters: Filters = Filters
 @cache.cached
 def status_by_type_age(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Return per type and age band the registrations with a frame and the share outside it."""
-    query, params = _active_sql(filters)
+    query, params = _active_sql(store, filters)
     return store.df(
         f"""{query}
         SELECT intervention_type, age_band,
@@ -172,7 +174,7 @@ def trend_by_start_month(
     store: Store, period: Period, filters: Filters = Filters()
 ) -> pd.DataFrame:
     """Return per start month (registrations started in P up to the as-of date) the statuses."""
-    where, params = filter_sql(filters)
+    where, params = filter_sql(store, filters)
     return store.df(
         f"""WITH {ENRICHED_SQL}
         SELECT date_trunc('month', e.start_date)::DATE AS month,
@@ -215,7 +217,7 @@ def limit_points(
         age_bands=filters.age_bands,
         teams=filters.teams,
     )
-    query, params = _active_sql(f)
+    query, params = _active_sql(store, f)
     return store.df(
         f"""{query}
         SELECT registration_id, citizen_id, start_date, status,
@@ -231,7 +233,7 @@ def committee_deviations(
     store: Store, period: Period, filters: Filters = Filters()
 ) -> pd.DataFrame:
     """Return the unapproved deviations active in P, largest amount outside the frame first."""
-    query, params = _active_sql(filters)
+    query, params = _active_sql(store, filters)
     return store.df(
         f"""{query}
         SELECT registration_id, citizen_id, intervention_type,
@@ -251,7 +253,7 @@ def committee_expiring(
     ``days`` days (and run on past it), so they can be re-assessed before, not after."""
     if days < 0:
         raise ValueError("Antal dage skal være 0 eller derover.")
-    where, params = filter_sql(filters)
+    where, params = filter_sql(store, filters)
     params.update({"as_of": as_of, "horizon": as_of + dt.timedelta(days=days)})
     return store.df(
         f"""WITH {ENRICHED_SQL}
@@ -326,7 +328,7 @@ def whatif(
         age_bands=filters.age_bands,
         teams=filters.teams,
     )
-    query, params = _active_sql(f, extra_select=extra)
+    query, params = _active_sql(store, f, extra_select=extra)
     params.update({f"sb_{k}": getattr(limits, k) for k in sb})
     today = ", ".join(
         f"count(*) FILTER (WHERE status <> 'no_frame' AND fail_{r}) AS {r}" for r in REASONS

@@ -37,8 +37,13 @@ def deviation_band(projected: float, budget: float | None, tolerance: float = TO
     return "within"
 
 
-def no_budget_reason(filters: Filters) -> str | None:
-    """Return why the filters rule budgets out (Danish, lower case), or None when they don't."""
+def no_budget_reason(store: Store, filters: Filters) -> str | None:
+    """Return why budgets are ruled out (Danish, lower case), or None when they are not.
+
+    Budgets exist per type only: not for an age band, a team, or a team leader's teams.
+    """
+    if store.access.scope is not None:
+        return "budgetter findes kun pr. indsatstype, så et team har intet budget"
     if filters.budget_applies:
         return None
     split = [name for name, on in (("alder", filters.age_bands), ("team", filters.teams)) if on]
@@ -151,7 +156,7 @@ def _spend_and_days(
     store: Store, period: Period, filters: Filters, frame_day: object
 ) -> pd.DataFrame:
     """Return child-days and realised spend per type for a period, with the frame's price."""
-    where, params = filter_sql(filters, in_period=True)
+    where, params = filter_sql(store, filters, in_period=True)
     params.update(sql.period_params(period))
     params["fday"] = frame_day
     query = f"""
@@ -244,7 +249,7 @@ def change_decomposition(
 def _grouped_spend(
     store: Store, period: Period, filters: Filters, group_sql: str, limit: int | None = None
 ) -> pd.DataFrame:
-    where, params = filter_sql(filters, in_period=True)
+    where, params = filter_sql(store, filters, in_period=True)
     params.update(sql.period_params(period))
     params["limit"] = limit
     query = f"""
@@ -314,9 +319,10 @@ def top_providers(
 def comparable_budget(total: pd.Series, filters: Filters) -> float | None:
     """Return the period's budget to compare spend with, or None (filters rule it out, or none).
 
-    ``total`` is the key figures' total row with missing budgets empty.
+    ``total`` is the key figures' total row with missing budgets empty (and so for a team
+    leader's teams, who have none).
     """
-    if no_budget_reason(filters) or pd.isna(total["budget_dkk"]):
+    if not filters.budget_applies or pd.isna(total["budget_dkk"]):
         return None
     return float(total["budget_dkk"])
 

@@ -116,15 +116,22 @@ def measures_sql(start: str, end: str) -> str:
 
 
 def filter_sql(
-    filters: Filters, alias: str = "e", *, in_period: bool = False
+    store: Store, filters: Filters, alias: str = "e", *, in_period: bool = False
 ) -> tuple[str, dict[str, object]]:
     """Return a WHERE condition (``TRUE`` when none) and its parameters.
 
-    ``in_period`` also keeps only registrations running in ``$p_from``..``$p_to``: no other can
-    count in the period, and filtering first spares the measures the rest of the history.
+    Every query of registrations filters here, so the person's team scope (``store.access``,
+    access.md) is applied here, once: a team leader's figures cover their teams whatever the
+    filters ask. ``in_period`` also keeps only registrations running in ``$p_from``..``$p_to``:
+    no other can count in the period, and filtering first spares the measures the rest of
+    the history.
     """
     conds: list[str] = [sql.runs_in_sql(alias, "$p_from", "$p_to")] if in_period else []
     params: dict[str, object] = {}
+    scope = store.access.scope
+    if scope is not None:
+        conds.append(f"{alias}.team_group IN (SELECT unnest($scope_teams::VARCHAR[]))")
+        params["scope_teams"] = list(scope)
     pairs = (
         ("intervention_type", filters.intervention_types),
         ("category", filters.categories),
@@ -136,6 +143,11 @@ def filter_sql(
             conds.append(f"{alias}.{column} IN (SELECT unnest(${column}_f))")
             params[f"{column}_f"] = list(values)
     return (" AND ".join(conds) or "TRUE"), params
+
+
+def budget_applies(store: Store, filters: Filters) -> bool:
+    """Return whether a budget can be compared: per type only, so not for a team's figures."""
+    return filters.budget_applies and store.access.scope is None
 
 
 def budget_filter_sql(filters: Filters) -> tuple[str, dict[str, object]]:
@@ -190,12 +202,12 @@ def key_figures(
     by = _check_by(by)
     # No budget row: empty for the pages, 0 in the table metrics.md defines.
     no_budget = "NULL" if missing_budget_empty else "0"
-    where, params = filter_sql(filters, in_period=True)
+    where, params = filter_sql(store, filters, in_period=True)
     params.update(sql.period_params(period))
     group_exprs = {c: f"m.{sql.quote_ident(GROUP_SQL[c], GROUP_SQL.values())}" for c in by}
     sel_groups = ", ".join(f"{group_exprs[c]} AS {sql.quote_ident(c, GROUP_COLUMNS)}" for c in by)
     group_by = f"GROUP BY {', '.join(group_exprs[c] for c in by)}" if by else ""
-    with_budget = by in ((), ("intervention_type",)) and filters.budget_applies
+    with_budget = by in ((), ("intervention_type",)) and budget_applies(store, filters)
 
     agg_sql = f"""
         SELECT {sel_groups + "," if by else ""}
@@ -369,7 +381,7 @@ def monthly_series(
     """
     if by is not None and by not in SERIES_SQL:
         raise ValueError(f"Ukendt gruppering: {by}")
-    where, params = filter_sql(filters, in_period=True)
+    where, params = filter_sql(store, filters, in_period=True)
     params.update(sql.period_params(period))
     column = sql.quote_ident(SERIES_SQL[by], SERIES_SQL.values()) if by else ""
     name = sql.quote_ident(by, SERIES_SQL) if by else ""
@@ -442,7 +454,7 @@ def _monthly_budget(
     store: Store, period: Period, filters: Filters, months: pd.DataFrame
 ) -> pd.Series:
     """Return each month's budget, NaN where no budget row covers it (see monthly_spend)."""
-    if not filters.budget_applies:
+    if not budget_applies(store, filters):
         return pd.Series([float("nan")] * len(months), index=months.index, dtype="float64")
     b_where, params = budget_filter_sql(filters)
     params.update({"p_from": period.start, "p_to": period.end})
@@ -479,12 +491,14 @@ def default_as_of(store: Store) -> dt.date:
 
 @cache.cached
 def teams(store: Store) -> list[str]:
-    """Return the teams in the current registrations, ``(ukendt)`` for an empty team."""
+    """Return the teams in the current registrations (the person's), ``(ukendt)`` for none."""
+    where, params = filter_sql(store, Filters())
     rows = (
         store.cursor()
         .execute(
-            f"""SELECT DISTINCT {sql.unknown_group_sql("team")} AS t
-            FROM registrations ORDER BY t"""
+            f"""SELECT DISTINCT team_group AS t FROM registrations e
+            WHERE {where} ORDER BY t""",
+            params,
         )
         .fetchall()
     )
@@ -500,7 +514,7 @@ def budget_total(
     None when no budget row covers the interval's years for the filtered types (not 0 kr.,
     which would read as a budget), or when the filters rule budgets out (age or team).
     """
-    if not filters.budget_applies:
+    if not budget_applies(store, filters):
         return None
     if end < start:
         return 0.0

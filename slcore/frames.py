@@ -15,7 +15,7 @@ from collections.abc import Callable
 import duckdb
 import pandas as pd
 
-from slcore import bounds, cache, facts, labels, sql, values
+from slcore import access, audit, bounds, cache, facts, labels, sql, values
 from slcore.batches import begin_write
 from slcore.export import to_xlsx_bytes
 from slcore.reader import Columns
@@ -159,8 +159,8 @@ def add_frames(
     frames. On the demo store the first real frame ends the demo; with ``end_demo=False``
     it refuses instead (``DemoNotEnded``), so a page can ask first.
     """
-    with store.write() as cur:
-        who = begin_write(cur, user=user, demo=demo, end_demo=end_demo)
+    with store.write(access.EDIT_FRAMES) as cur:
+        who = begin_write(cur, user=user or store.access.who, demo=demo, end_demo=end_demo)
         known = _known_types(cur)
         for i, f in enumerate(frames, start=1):
             validate_frame(f, known, line=0 if len(frames) == 1 else i)
@@ -172,6 +172,10 @@ def add_frames(
         # A new version can change the frame in force of every registration of its type.
         types = sorted({str(f["intervention_type"]) for f in frames})
         facts.refresh(cur, facts.type_ids_sql(), [types])
+        if not demo:
+            audit.record(
+                cur, who, "frames", f"{len(frames)} rammeversioner tilføjet: {', '.join(types)}"
+            )
     return len(frames)
 
 
@@ -179,6 +183,7 @@ def import_frames(
     store: Store, source: Source, *, user: str | None = None, end_demo: bool = True
 ) -> int:
     """Import a frames CSV or XLSX (a path, an upload or bytes) as new versions; return the count."""
+    store.access.require(access.EDIT_FRAMES)
     return add_frames(store, parse_frames(store, source), user=user, end_demo=end_demo)
 
 

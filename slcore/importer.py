@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from slcore import bounds, fmt, periods, privacy, sql
+from slcore import access, audit, bounds, fmt, periods, privacy, sql
 from slcore.batches import (
     MODES,
     ImportResult,
@@ -942,8 +942,10 @@ def import_file(
     """Import an extract (CSV, XLSX, Parquet) as one batch; refuse bad files with ImportRefused.
 
     In replace mode, removing more than ``bounds.MAX_REPLACE_REMOVAL_SHARE`` of the current
-    registrations raises ``RemovalRefused`` unless ``allow_removal`` confirms it.
+    registrations raises ``RemovalRefused`` unless ``allow_removal`` confirms it. A person
+    who may not import is refused (``AccessDenied``) before the file is read.
     """
+    store.access.require(access.IMPORT_DATA)
     path = Path(path)
     report = progress or (lambda *_: None)
     if mode not in MODES:
@@ -1005,9 +1007,10 @@ def add_alias(store: Store, name: str, code: str) -> None:
         raise ImportRefused(f"Ukendt indsatstype: {code}.")
     if not alias_key(name):
         raise ImportRefused("Navnet er tomt.")
-    with store.write() as w:
+    with store.write(access.MAP_ALIASES) as w:
         w.execute(
             "INSERT OR REPLACE INTO intervention_aliases (alias_key, alias, code, created_at) "
             "VALUES (?, ?, ?, current_timestamp)",
             [alias_key(name), name.strip(), code],
         )
+        audit.record(w, store.access.who, "alias", f"»{name.strip()}« = {code}")

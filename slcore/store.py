@@ -1,6 +1,6 @@
 """The embedded DuckDB store: one file, one connection per process, a cursor per thread.
 
-Tables (schema version 4):
+Tables (schema version 5):
 
 - ``meta``: key/value settings, among them ``schema_version`` and ``is_demo``.
 - ``intervention_types``: the reference list shipped in ``slcore/reference``.
@@ -12,6 +12,9 @@ Tables (schema version 4):
 - ``rejected_rows``: the rows of a batch that were not imported, with line, column, reason.
 - ``frames``: service-level frame versions; a re-imported (type, valid_from) adds a row.
 - ``budgets``: one row per (year, type), with who saved it (``updated_by``).
+- ``people``: who may log in, with their roles and teams (access.md, ``slcore.people``).
+- ``audit_log``: append-only, who did what and when (``slcore.audit``).
+- ``settings``: the municipality's settings (reports.md), key/value.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from slcore import access as access_rules
 from slcore import facts, privacy, uploads
 
 if TYPE_CHECKING:  # pandas is loaded by whoever asks for a DataFrame, not by every store user
@@ -37,7 +41,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "slcore.duckdb"
 REFERENCE_CSV = Path(__file__).resolve().parent / "reference" / "intervention_types.csv"
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # The schema version that added the facts' columns to ``registrations``.
 _FACTS_SINCE = 4
 
@@ -186,6 +190,21 @@ MIGRATIONS: list[str] = [
     ALTER TABLE registrations ADD COLUMN fail_extent BOOLEAN;
     ALTER TABLE registrations ADD COLUMN fail_price BOOLEAN;
     """,
+    # 5: people and roles, the audit log and the settings (access.md, reports.md).
+    """
+    CREATE TABLE people (
+        email VARCHAR PRIMARY KEY, name VARCHAR, roles VARCHAR[] NOT NULL,
+        teams VARCHAR[] NOT NULL, updated_at TIMESTAMP DEFAULT current_timestamp,
+        updated_by VARCHAR
+    );
+    CREATE SEQUENCE audit_seq START 1;
+    CREATE TABLE audit_log (
+        entry_id BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+        logged_at TIMESTAMP NOT NULL DEFAULT current_timestamp, who VARCHAR NOT NULL,
+        event VARCHAR NOT NULL, detail VARCHAR
+    );
+    CREATE TABLE settings (key VARCHAR PRIMARY KEY, value VARCHAR);
+    """,
 ]
 
 
@@ -244,6 +263,13 @@ class Store:
     con: duckdb.DuckDBPyConnection
     _write_lock: threading.RLock = field(default_factory=threading.RLock)
     _local: threading.local = field(default_factory=threading.local)
+    # Whose queries and writes these are (access.md); the command line's is the machine's
+    # user. ``as_person`` gives the same store (connection, lock, cursors) for someone else.
+    access: access_rules.Access = field(default_factory=access_rules.machine)
+
+    def as_person(self, access: access_rules.Access) -> Store:
+        """Return this store for a person: their team scope, rule and rights apply."""
+        return replace(self, access=access)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """Return this thread's cursor (DuckDB connections are not shared across threads)."""
@@ -266,18 +292,27 @@ class Store:
         return scalar(self.cursor(), sql, params)
 
     @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def write(
+        self, action: str | None = None, *, versioned: bool = True
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
         """Run a block as one serialised transaction on this thread's cursor.
 
+        ``action`` (``access.IMPORT_DATA``, ...) is checked against the person's roles first:
+        ``AccessDenied`` is raised before anything is written. Only the store's own upkeep
+        (migrations, the demo) writes without one. ``versioned=False`` leaves the data
+        version (and so every cached figure) alone: for the audit log, which no figure reads.
         The thread's cursor is used so that temp tables it made (an import's staging tables)
         are visible inside the transaction. Any error rolls the whole block back.
         """
+        if action is not None:
+            self.access.require(action)
         with self._write_lock:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
-                cur.execute(_BUMP_DATA_VERSION_SQL)
+                if versioned:
+                    cur.execute(_BUMP_DATA_VERSION_SQL)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -293,8 +328,17 @@ class Store:
         return row[0] if row else default
 
     def registration_count(self) -> int:
-        """Return the number of registrations in the current view."""
-        return int(scalar(self.cursor(), "SELECT count(*) FROM registrations"))
+        """Return the number of registrations in the current view that the person may see."""
+        scope = self.access.scope
+        if scope is None:
+            return int(scalar(self.cursor(), "SELECT count(*) FROM registrations"))
+        return int(
+            scalar(
+                self.cursor(),
+                "SELECT count(*) FROM registrations WHERE team_group IN (SELECT unnest(?))",
+                [list(scope)],
+            )
+        )
 
     def is_demo(self) -> bool:
         """Return whether the store holds the demo municipality."""

@@ -27,7 +27,7 @@ total = figures.key_figures(store, period, (), filters, missing_budget_empty=Tru
 deviation = economy.budget_deviation(store, period, filters, total=True)
 decomposition = economy.change_decomposition(store, period, filters)
 # No budget to compare with: a filter on age or team rules it out, or none exists.
-split_reason = economy.no_budget_reason(filters)
+split_reason = economy.no_budget_reason(view.store, filters)
 budget = economy.comparable_budget(total, filters)
 
 ui.economy.spend_tiles(view, total, deviation, decomposition, budget, split_reason)

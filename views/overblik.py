@@ -17,7 +17,7 @@ deviation = economy.deviation_table(by_type, total=True)
 past_end = period.last_past_day
 budget_same_days = figures.budget_total(store, period.start, past_end, filters)
 # No budget to compare with: a filter on age or team rules it out, or none exists.
-split_reason = economy.no_budget_reason(filters)
+split_reason = economy.no_budget_reason(view.store, filters)
 budget = economy.comparable_budget(total, filters)
 
 # --- KPI tiles: economy on the first row, activity and service level on the second ---------
@@ -84,14 +84,14 @@ left.plotly_chart(
         monthly,
         period.as_of,
         view.caption,
-        show_budget=filters.budget_applies,
+        show_budget=figures.budget_applies(view.store, filters),
         no_budget=split_reason or "intet budget",
     ),
     key="cumulative",
 )
 right.plotly_chart(
     charts.spend_by_type_chart(
-        by_type, view.type_names, view.caption, show_budget=filters.budget_applies
+        by_type, view.type_names, view.caption, show_budget=figures.budget_applies(view.store, filters)
     ),
     key="by_type",
 )

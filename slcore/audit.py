@@ -1,0 +1,103 @@
+"""The audit log (access.md): who did what and when, append-only.
+
+A write records itself inside its own transaction (``record``), so the log and the data never
+disagree: an import that rolls back leaves no entry. A login or a view of allocation-level data
+is logged on its own (``log``) without a new data version, so no cached figure is thrown away
+for it; the same view by the same person is logged once per ``VIEW_REPEAT``, not on every
+rerun of the page. Nothing here updates or deletes an entry, and no entry holds a CPR number:
+details are masked before they are stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import duckdb
+import pandas as pd
+
+from slcore import access, privacy
+from slcore.store import Store
+
+EVENTS: dict[str, str] = {
+    "login": "Logget ind",
+    "import": "Indlæsning",
+    "undo": "Indlæsning fortrudt",
+    "frames": "Rammer ændret",
+    "budgets": "Budgetter ændret",
+    "alias": "Lokalt navn tilknyttet",
+    "people": "Person eller rolle ændret",
+    "settings": "Indstilling ændret",
+    "view": "Bevillinger vist",
+    "download": "Bevillinger downloadet",
+}
+COLUMNS = ("logged_at", "who", "event", "event_name", "detail")
+# A view logged for a person is not logged again for the same detail within this many seconds.
+VIEW_REPEAT = 600.0
+
+_seen: dict[tuple[str, str, str, str], float] = {}
+_seen_lock = threading.Lock()
+
+
+def record(cur: duckdb.DuckDBPyConnection, who: str, event: str, detail: str = "") -> None:
+    """Append an entry inside the caller's transaction (a write records itself)."""
+    if event not in EVENTS:
+        raise ValueError(f"Ukendt hændelse: {event}")
+    cur.execute(
+        "INSERT INTO audit_log (who, event, detail) VALUES (?, ?, ?)",
+        [who, event, privacy.mask_cprs(detail)],
+    )
+
+
+def log(store: Store, event: str, detail: str = "") -> bool:
+    """Append an entry for the store's person on its own; return whether it was written.
+
+    A login or a view repeated within ``VIEW_REPEAT`` seconds is not written again.
+    """
+    who = store.access.who
+    if event in ("login", "view"):
+        key = (str(store.path), who, event, detail)
+        now = time.monotonic()
+        with _seen_lock:
+            last = _seen.get(key)
+            if last is not None and now - last < VIEW_REPEAT:
+                return False
+            _seen[key] = now
+    with store.write(versioned=False) as cur:
+        record(cur, who, event, detail)
+    return True
+
+
+def entries(
+    store: Store,
+    since: dt.date | None = None,
+    who: str | None = None,
+    events: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Return the log, newest first, for an administrator; filtered by day, person and event."""
+    store.access.require(access.READ_AUDIT)
+    conds = ["TRUE"]
+    params: dict[str, object] = {}
+    if since is not None:
+        conds.append("logged_at >= $since")
+        params["since"] = since
+    if who:
+        conds.append("who ILIKE $who")
+        params["who"] = f"%{who}%"
+    if events:
+        conds.append("event IN (SELECT unnest($events::VARCHAR[]))")
+        params["events"] = list(events)
+    df = store.df(
+        f"""SELECT logged_at, who, event, detail FROM audit_log
+            WHERE {" AND ".join(conds)} ORDER BY entry_id DESC""",
+        params,
+    )
+    df.insert(3, "event_name", df["event"].map(EVENTS))
+    return df[list(COLUMNS)]
+
+
+def forget_views() -> None:
+    """Forget which views were logged lately (tests start from a clean slate)."""
+    with _seen_lock:
+        _seen.clear()
