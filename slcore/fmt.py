@@ -133,3 +133,10 @@ def period_label(start: dt.date, end: dt.date) -> str:
     if end.year == start.year + 1:
         return f"{start.year}/{end.year % 100:02d}"
     return f"{start.year}-{end.year}"
+
+
+def timestamp(value: dt.datetime | None) -> str:
+    """Return a moment as ``31-12-2025 kl. 14:03`` (empty for none)."""
+    if value is None or is_missing(value):
+        return ""
+    return f"{date(value.date())} kl. {value:%H:%M}"

@@ -256,6 +256,22 @@ COLUMNS: dict[str, Column] = {
     "total": Column("I alt", _N),
 }
 
+# People and roles (access.md), and the audit log.
+PEOPLE_COLUMNS: dict[str, Column] = {
+    "email": Column("E-mail"),
+    "name": Column("Navn"),
+    "roles": Column("Roller"),
+    "teams": Column("Teams"),
+    "updated_at": Column("Ændret"),
+    "updated_by": Column("Ændret af"),
+}
+AUDIT_COLUMNS: dict[str, Column] = {
+    "logged_at": Column("Tidspunkt"),
+    "who": Column("Hvem"),
+    "event_name": Column("Hændelse"),
+    "detail": Column("Detaljer"),
+}
+
 # The committee's lists: for a meeting, with the case system's words.
 COMMITTEE_COLUMNS: dict[str, Column] = {
     "registration_id": Column("Bevillings-id"),

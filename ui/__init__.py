@@ -6,7 +6,7 @@ parts of the larger pages live in their own modules (``ui.upload``, ``ui.service
 reads widgets and draws.
 """
 
-from ui import activity, compliance, economy, servicelevel, upload  # the page parts
+from ui import activity, compliance, economy, login, servicelevel, upload  # the page parts
 from ui.drill import (
     ALLOCATION_LIMIT,
     DRILL_DIMENSIONS,
@@ -20,11 +20,13 @@ from ui.drill import (
 from ui.shell import (
     DANISH_UPLOADER_CSS,
     IMPORT_PAGE,
+    PAGES,
     data_page,
     empty_state,
     flash,
     get_store,
     header,
+    navigation,
     page,
     pages,
     show_flash,
@@ -53,6 +55,7 @@ __all__ = [
     "DATE_HELP",
     "DRILL_DIMENSIONS",
     "IMPORT_PAGE",
+    "PAGES",
     "SCREEN_FORMATS",
     "TeamsTab",
     "Tile",
@@ -79,6 +82,8 @@ __all__ = [
     "full_height",
     "get_store",
     "header",
+    "login",
+    "navigation",
     "page",
     "pages",
     "partial_note",

@@ -98,7 +98,11 @@ def monthly(
     spend = figures.monthly_spend(store, period, filters)
     st.plotly_chart(
         charts.cumulative_spend_chart(
-            spend, period.as_of, caption, show_budget=figures.budget_applies(store, filters), no_budget=no_budget
+            spend,
+            period.as_of,
+            caption,
+            show_budget=figures.budget_applies(store, filters),
+            no_budget=no_budget,
         ),
         key="oek_cumulative",
     )

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from slcore import (
+    access,
     bounds,
     budgets,
     calibration,
@@ -20,6 +21,7 @@ from slcore import (
     labels,
     servicelevel,
 )
+from slcore.access import AccessDenied
 from slcore.batches import DEMO_ENDS_TEXT, DemoNotEnded
 from slcore.servicelevel import first_of_next_month, frame_text
 from slcore.values import FrameError
@@ -28,7 +30,7 @@ from ui.sidebar import View, date_field
 from ui.tables import danish_table, download_pair, table_with_downloads
 
 # What a save can refuse with: a frame or budget outside the rules, or an unconfirmed demo end.
-SAVE_ERRORS = (FrameError, DemoNotEnded)
+SAVE_ERRORS = (FrameError, DemoNotEnded, AccessDenied)
 # The choices in the tabs that outlive their tab being hidden: each tab's intervention type
 # and the budgets' year.
 KEPT_WIDGETS = ("edit_type", "cmp_type", "wi_type", "cal_type", "budget_year")
@@ -41,6 +43,11 @@ class Editor:
     view: View
     user: str
     end_demo: bool
+
+    @property
+    def may_edit(self) -> bool:
+        """Return whether the person may change frames and budgets (slcore refuses otherwise)."""
+        return self.view.store.access.may(access.EDIT_FRAMES)
 
     @property
     def codes(self) -> list[str]:
@@ -77,13 +84,21 @@ class Editor:
 
 def demo_end(view: View) -> bool:
     """On the demo, say that the first save ends it and ask to confirm once; return the answer."""
-    if not view.status.is_demo:
+    if not view.status.is_demo or not view.store.access.may(access.EDIT_FRAMES):
         return True
     with st.container(border=True):
         st.warning(f"**Demodata.** {DEMO_ENDS_TEXT}", icon=":material/warning:")
         return st.checkbox(
             "Ja, afslut demodata, når jeg gemmer en ramme eller et budget", key="end_demo"
         )
+
+
+def read_only_note() -> None:
+    """Say that the service level is shown read only, and who changes it."""
+    st.caption(
+        ":material/visibility: Du ser serviceniveauet uden at kunne ændre det; "
+        "rammer og budgetter ændres af en analytiker."
+    )
 
 
 def _int(v: Any) -> int | None:
@@ -155,6 +170,8 @@ def import_expander(
     ed: Editor, what: str, help_text: str, load: Callable[[BinaryIO], int], done: str
 ) -> None:
     """Offer to import a CSV or Excel file with ``load(upload) -> count``; show the outcome."""
+    if not ed.may_edit:
+        return
     show_flash(f"{what}_import")
     with st.expander(f"Indlæs {what} fra en fil (CSV eller Excel)"):
         st.caption(help_text)
@@ -413,6 +430,20 @@ def budgets_tab(ed: Editor) -> None:
             "År", 2000, 2100, value=ed.view.period.as_of.year, step=1, key="budget_year"
         )
     )
+    if not ed.may_edit:
+        table = budgets.budgets_for_year(store, year)
+        st.dataframe(danish_table(table), hide_index=True, placeholder="–")
+        st.caption(
+            f"I alt {fmt.kr(budgets.table_total(table))} for {year}. Du kan se budgetterne; "
+            "en analytiker ændrer dem."
+        )
+        download_pair(
+            lambda: budgets.budgets_csv(store).encode("utf-8"),
+            lambda: budgets.budgets_xlsx(store),
+            "budgetter",
+            "budgets",
+        )
+        return
     edited = _budget_editor(year, budgets.budgets_for_year(store, year))
     show_flash("budgets")
     st.caption(

@@ -6,9 +6,12 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
-from slcore import fmt
+from slcore import access, fmt
+from slcore.access import Access
 from slcore.store import Store, StoreError, open_store, resolve_db_path
+from ui import login
 from ui.sidebar import View, sidebar
 
 _first_start_lock = threading.Lock()
@@ -18,16 +21,57 @@ _this_run = threading.local()
 IMPORT_PAGE = "views/indlaes.py"
 
 
-def pages() -> list[st.Page]:
-    """Return the pages in navigation order (``st.Page`` needs the running script's folder)."""
-    return [
-        st.Page("views/overblik.py", title="Overblik", icon=":material/dashboard:", default=True),
-        st.Page("views/aktivitet.py", title="Aktivitet", icon=":material/groups:"),
-        st.Page("views/oekonomi.py", title="Økonomi", icon=":material/payments:"),
-        st.Page("views/rammeoverholdelse.py", title="Rammeoverholdelse", icon=":material/rule:"),
-        st.Page("views/serviceniveau.py", title="Serviceniveau", icon=":material/tune:"),
-        st.Page(IMPORT_PAGE, title="Indlæs data", icon=":material/upload_file:"),
-    ]
+# The pages in navigation order: (access code, file, title, icon).
+PAGES: tuple[tuple[str, str, str, str], ...] = (
+    (access.OVERVIEW, "views/overblik.py", "Overblik", ":material/dashboard:"),
+    (access.ACTIVITY, "views/aktivitet.py", "Aktivitet", ":material/groups:"),
+    (access.ECONOMY, "views/oekonomi.py", "Økonomi", ":material/payments:"),
+    (access.COMPLIANCE, "views/rammeoverholdelse.py", "Rammeoverholdelse", ":material/rule:"),
+    (access.SERVICE_LEVEL, "views/serviceniveau.py", "Serviceniveau", ":material/tune:"),
+    (access.IMPORT, IMPORT_PAGE, "Indlæs data", ":material/upload_file:"),
+    (access.PEOPLE, "views/personer.py", "Personer og roller", ":material/badge:"),
+    (access.AUDIT, "views/log.py", "Log", ":material/history:"),
+)
+
+
+def pages(who: Access) -> dict[str, st.Page]:
+    """Return the pages by access code: the person's own, and a hidden refusal for the rest.
+
+    A page outside the person's roles is still registered under its own URL, so a deep link
+    to it shows a refusal (not Streamlit's "page not found", nor the page). The first page
+    the person may see is the default.
+    """
+    allowed = who.pages()
+    built: dict[str, st.Page] = {}
+    for code, path, title, icon in PAGES:
+        if code in allowed:
+            built[code] = st.Page(path, title=title, icon=icon, default=code == allowed[0])
+        else:
+            built[code] = st.Page(
+                login.refused_page(title), title=title, url_path=code, visibility="hidden"
+            )
+    return built
+
+
+def navigation() -> StreamlitPage:
+    """Open the store, find who is asking, and return the page to run (``app.py``)."""
+    _this_run.view = None
+    _this_run.access = None
+    try:
+        store = get_store()
+    except StoreError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+    who, gate = login.person(store)
+    if gate is not None or who is None:
+        assert gate is not None
+        return st.navigation([st.Page(gate, title="Serviceniveau", url_path="adgang")])
+    built = pages(who)
+    page = st.navigation(list(built.values()))
+    code = next(c for c, p in built.items() if p is page)
+    _this_run.store = store
+    _this_run.access = who.on(code) if who.may_see(code) else None
+    return page
 
 
 def get_store() -> Store:
@@ -63,27 +107,26 @@ DANISH_UPLOADER_CSS = """<style>
 
 
 def start() -> None:
-    """Open the store and draw the shared sidebar filters; ``app.py`` calls this each run.
+    """Draw the shared sidebar filters for the page ``navigation`` chose; ``app.py`` calls this.
 
-    Stops the run with a Danish message when the store cannot be opened.
+    The view's store is the person's (``Store.as_person``) narrowed to the page: every figure
+    on it has their team scope and rule. A gate page or a refusal gets no sidebar and no data.
     """
-    _this_run.view = None
-    try:
-        store = get_store()
-    except StoreError as exc:
-        st.error(str(exc), icon=":material/error:")
-        st.stop()
+    who: Access | None = getattr(_this_run, "access", None)
+    if who is None:
+        return
+    store = _this_run.store.as_person(who)
     st.html(DANISH_UPLOADER_CSS)
     _this_run.view = sidebar(store)
+    login.person_box(who)
 
 
 def page(title: str) -> View:
     """Start a page: draw the header under the filters ``start`` drew; return the view."""
     view: View | None = getattr(_this_run, "view", None)
-    if view is None:  # the page was run without the entrypoint
-        start()
-        view = _this_run.view
-    assert view is not None
+    if view is None:  # the page was run without the entrypoint, or outside the roles
+        st.error("Siden kan ikke vises her.", icon=":material/block:")
+        st.stop()
     header(view, title)
     return view
 

@@ -137,8 +137,17 @@ def sidebar(store: Store) -> View:
     age_bands = sb.multiselect(
         "Aldersgruppe", list(AGE_BANDS), key="alder", bind="query-params", placeholder="Alle aldre"
     )
-    chosen_teams = sb.multiselect(
-        "Team", figures.teams(store), key="team", bind="query-params", placeholder="Alle teams"
+    # A politician sees nothing below intervention type (slcore refuses teams to them).
+    chosen_teams = (
+        []
+        if store.access.published
+        else sb.multiselect(
+            "Team",
+            figures.teams(store),
+            key="team",
+            bind="query-params",
+            placeholder="Alle teams" if store.access.scope is None else "Alle dine teams",
+        )
     )
     filters = Filters(
         intervention_types=tuple(chosen_types),

@@ -12,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from slcore import batches, fmt, importer, labels, privacy
-from slcore.actors import current_actor
 from slcore.columns import COLUMN_LABELS
 from slcore.importer import Inspection
 from slcore.reader import ImportRefused
@@ -189,7 +188,7 @@ def _run_import(store: Store, ins: Inspection, up: Upload, mode: str) -> None:
             mapping=ins.mapping,
             max_bytes=up.max_bytes,
             file_name=up.file_name,
-            user=current_actor(app=True),
+            user=store.access.who,
             progress=progress,
             allow_removal=mode == "replace" and ins.replace_removal.needs_confirmation,
         )
@@ -297,7 +296,7 @@ def _confirm_undo(store: Store, pending: int) -> None:
         )
         y, n, _ = st.columns([2, 1, 3])
         if y.button("Ja, fortryd importen", type="primary", key="undo_yes"):
-            batches.undo_batch(store, pending, user=current_actor(app=True))
+            batches.undo_batch(store, pending)
             st.session_state.pop("confirm_undo")
             st.session_state["undone"] = pending
             st.rerun()

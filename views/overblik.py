@@ -91,7 +91,10 @@ left.plotly_chart(
 )
 right.plotly_chart(
     charts.spend_by_type_chart(
-        by_type, view.type_names, view.caption, show_budget=figures.budget_applies(view.store, filters)
+        by_type,
+        view.type_names,
+        view.caption,
+        show_budget=figures.budget_applies(view.store, filters),
     ),
     key="by_type",
 )
