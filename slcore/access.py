@@ -178,9 +178,13 @@ class Access:
         self.require(SEE_ALLOCATIONS)
 
     @property
-    def view_key(self) -> tuple[tuple[str, ...] | None, bool]:
-        """Return what narrows the figures (scope, rule): part of every cache key."""
-        return (self.scope, self.published)
+    def view_key(self) -> tuple[tuple[str, ...] | None, bool, tuple[str, ...]]:
+        """Return what narrows the figures (scope, rule, roles): part of every cache key.
+
+        The roles are in it so that a check a figure function makes (``require_detail``) is
+        made again for every other set of roles: a cached answer is only one that passed.
+        """
+        return (self.scope, self.published, tuple(sorted(self.roles)))
 
     @property
     def role_names(self) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from slcore import cache, fmt, sql
+from slcore import audit, cache, fmt, sql
 from slcore.figures import (
     ENRICHED_SQL,
     MONTHS_SQL,
@@ -268,6 +268,7 @@ ALLOCATION_COLUMNS = (
 )
 
 
+@audit.allocation_level("Bevillingsliste")
 @cache.cached
 def allocations(
     store: Store, period: Period, filters: Filters = Filters(), limit: int | None = None

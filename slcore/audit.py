@@ -10,15 +10,22 @@ details are masked before they are stored.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import threading
 import time
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
 
 import duckdb
 import pandas as pd
 
-from slcore import access, privacy
+from slcore import access, fmt, privacy
 from slcore.store import Store
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 EVENTS: dict[str, str] = {
     "login": "Logget ind",
@@ -101,3 +108,43 @@ def forget_views() -> None:
     """Forget which views were logged lately (tests start from a clean slate)."""
     with _seen_lock:
         _seen.clear()
+
+
+def describe(value: object) -> str:
+    """Return an argument of a list as the log shows it: a period's dates, a filter's choices."""
+    if isinstance(value, dt.date):
+        return fmt.date(value)
+    start, end = getattr(value, "start", None), getattr(value, "end", None)
+    if isinstance(start, dt.date) and isinstance(end, dt.date):
+        return f"{fmt.date(start)} – {fmt.date(end)}"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        chosen = [
+            f"{f.name}={','.join(map(str, v))}"
+            for f in dataclasses.fields(value)
+            if (v := getattr(value, f.name))
+        ]
+        return " ".join(chosen) or "alle"
+    return str(value)
+
+
+def allocation_level(
+    what: str,
+) -> Callable[[Callable[Concatenate[Store, P], R]], Callable[Concatenate[Store, P], R]]:
+    """Guard a function returning allocation-level rows: check the right, log the view.
+
+    Put it above ``@cache.cached``: the check and the log then run on every call, a cached
+    answer too. The view is logged with the list's name and arguments (period, filters).
+    """
+
+    def decorate(fn: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store, P], R]:
+        @functools.wraps(fn)
+        def wrapper(store: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            store.access.require_allocations()
+            result = fn(store, *args, **kwargs)
+            parts = [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()]
+            log(store, "view", f"{what}: {'; '.join(parts)}")
+            return result
+
+        return wrapper
+
+    return decorate

@@ -17,7 +17,19 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from slcore import batches, budgets, figures, frames, importer, privacy, values
+from slcore import (
+    access,
+    audit,
+    batches,
+    budgets,
+    figures,
+    frames,
+    importer,
+    people,
+    privacy,
+    settings,
+    values,
+)
 from slcore.actors import current_actor
 from slcore.export import defuse
 from slcore.periods import Period
@@ -100,6 +112,31 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--as-of", dest="as_of", type=_date)
     f.add_argument("--by", type=_by, default=())
     f.add_argument("--format", choices=("csv", "json"), default="csv")
+    f.add_argument(
+        "--publish", action="store_true", help="apply the small-number rule (metrics.md)"
+    )
+
+    us = sub.add_parser("users", help="people and roles (access.md)")
+    usub = us.add_subparsers(dest="action", required=True)
+    usub.add_parser("list", parents=[db])
+    ua = usub.add_parser("add", parents=[db], help="add a person or change their roles")
+    ua.add_argument("email")
+    ua.add_argument("--role", action="append", required=True, choices=list(access.ROLES))
+    ua.add_argument("--team", action="append", default=[])
+    ua.add_argument("--name")
+    ur = usub.add_parser("remove", parents=[db])
+    ur.add_argument("email")
+
+    a = sub.add_parser("audit", parents=[db], help="the audit log (access.md)")
+    a.add_argument("--since", type=_date)
+    a.add_argument("--format", choices=("csv", "table"), default="table")
+
+    st = sub.add_parser("settings", help="the municipality's settings (reports.md)")
+    ssub = st.add_subparsers(dest="action", required=True)
+    ssub.add_parser("show", parents=[db])
+    ss = ssub.add_parser("set", parents=[db])
+    ss.add_argument("key", choices=list(settings.DEFAULTS))
+    ss.add_argument("value")
     return p
 
 
@@ -114,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         values.FrameError,
         StoreError,
         privacy.KeyError_,
+        access.AccessDenied,
     ) as exc:
         print(f"Fejl: {exc}", file=sys.stderr)
         return 1
@@ -145,6 +183,9 @@ def _run(args: argparse.Namespace) -> int:
         "frames": _frames,
         "budgets": _budgets,
         "figures": _figures,
+        "users": _users,
+        "audit": _audit,
+        "settings": _settings,
     }[args.command]
     return handler(store, args)
 
@@ -267,6 +308,55 @@ def _figures(store: Store, args: argparse.Namespace) -> int:
         print(json.dumps(figures_records(table), ensure_ascii=False, indent=1))
     else:
         sys.stdout.write(figures_csv(table))
+    return 0
+
+
+def _users(store: Store, args: argparse.Namespace) -> int:
+    try:
+        if args.action == "add":
+            p = people.save(store, args.email, args.role, args.team, args.name)
+            teams = f", teams: {', '.join(p.teams)}" if p.teams else ""
+            print(f"{p.email} gemt: {', '.join(access.ROLES[r] for r in p.roles)}{teams}.")
+        elif args.action == "remove":
+            people.remove(store, args.email)
+            print(f"{people.normalise_email(args.email)} fjernet.")
+        else:
+            table = people.people(store)
+            w = csv.writer(sys.stdout, lineterminator="\n")
+            w.writerow(["email", "name", "roles", "teams"])
+            for rec in table.to_dict("records"):
+                roles, teams = (";".join(map(str, rec[c])) for c in ("roles", "teams"))
+                w.writerow([rec["email"], rec["name"] or "", roles, teams])
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
+    return 0
+
+
+def _audit(store: Store, args: argparse.Namespace) -> int:
+    log = audit.entries(store, since=args.since)
+    if args.format == "csv":
+        out = log.drop(columns=["event_name"]).assign(
+            logged_at=[t.isoformat(sep=" ", timespec="seconds") for t in log["logged_at"]]
+        )
+        sys.stdout.write(out.map(defuse).to_csv(index=False, lineterminator="\n"))
+        return 0
+    if log.empty:
+        print("Loggen har ingen hændelser" + (f" siden {args.since}." if args.since else "."))
+    for row in log.itertuples(index=False):
+        print(f"{row.logged_at:%Y-%m-%d %H:%M:%S}  {row.who}  {row.event_name}  {row.detail}")
+    return 0
+
+
+def _settings(store: Store, args: argparse.Namespace) -> int:
+    if args.action == "set":
+        try:
+            value = settings.set_value(store, args.key, args.value)
+        except ValueError as exc:
+            raise Refused(str(exc)) from None
+        print(f"{args.key} = {value}")
+        return 0
+    for key, value in settings.all_settings(store).items():
+        print(f"{key} = {value}")
     return 0
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from slcore import cache, sql
+from slcore import audit, cache, sql
 from slcore.facts import frame_checks_sql
 from slcore.figures import ENRICHED_SQL, REASONS, Filters, filter_sql, measures_sql
 from slcore.labels import REASONS as REASONS_DA
@@ -199,6 +199,7 @@ def limit_points(
     ``measure`` is 'duration' (months so far, or planned when an end is registered) or 'price'
     (kr. a month). Rows are one type's registrations, for a chart of each against its limit.
     """
+    store.access.require_detail()  # one point per allocation
     if measure not in ("duration", "price"):
         raise ValueError(f"Ukendt mål: {measure}")
     value, limit = {
@@ -228,6 +229,7 @@ def limit_points(
     )
 
 
+@audit.allocation_level("Visitationsudvalget: ikke-godkendte afvigelser")
 @cache.cached
 def committee_deviations(
     store: Store, period: Period, filters: Filters = Filters()
@@ -245,6 +247,7 @@ def committee_deviations(
     )
 
 
+@audit.allocation_level("Visitationsudvalget: udløber snart")
 @cache.cached
 def committee_expiring(
     store: Store, as_of: dt.date, days: int = 60, filters: Filters = Filters()

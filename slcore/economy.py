@@ -306,6 +306,7 @@ def top_providers(
     active_citizens, intervention_types (how many types they deliver), realized, committed,
     projected, share (of the period's projected spend under the filters).
     """
+    store.access.require_detail()
     grp = sql.unknown_group_sql("e.provider")
     df = _grouped_spend(store, period, filters, grp, limit).rename(columns={"grp": "provider"})
     total = key_figures(store, period, (), filters)["projected_spend_dkk"].iloc[0]

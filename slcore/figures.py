@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from slcore import cache, facts, periods, sql
+from slcore.access import AccessDenied
 from slcore.periods import Period
 from slcore.store import Store
 
@@ -126,6 +127,14 @@ def filter_sql(
     no other can count in the period, and filtering first spares the measures the rest of
     the history.
     """
+    if store.access.published:
+        # A politician's figures come only through slcore.published, under the small-number
+        # rule; a plain query for them is refused here, where every query passes.
+        raise AccessDenied(
+            "Som politiker ser du tallene under reglen om små tal; denne opgørelse vises ikke."
+        )
+    if filters.teams:
+        store.access.require_detail()
     conds: list[str] = [sql.runs_in_sql(alias, "$p_from", "$p_to")] if in_period else []
     params: dict[str, object] = {}
     scope = store.access.scope
@@ -200,6 +209,8 @@ def key_figures(
     budgets that exist either way, and its deviation all projected spend against it.
     """
     by = _check_by(by)
+    if "team" in by:
+        store.access.require_detail()
     # No budget row: empty for the pages, 0 in the table metrics.md defines.
     no_budget = "NULL" if missing_budget_empty else "0"
     where, params = filter_sql(store, filters, in_period=True)
@@ -492,6 +503,7 @@ def default_as_of(store: Store) -> dt.date:
 @cache.cached
 def teams(store: Store) -> list[str]:
     """Return the teams in the current registrations (the person's), ``(ukendt)`` for none."""
+    store.access.require_detail()
     where, params = filter_sql(store, Filters())
     rows = (
         store.cursor()
