@@ -27,6 +27,7 @@ from slcore import (
     importer,
     people,
     privacy,
+    published,
     settings,
     values,
 )
@@ -303,7 +304,14 @@ def _figures(store: Store, args: argparse.Namespace) -> int:
     if args.end < args.start:
         raise Refused("--to ligger før --from.")
     as_of = args.as_of or figures.default_as_of(store)
-    table = figures.key_figures(store, Period(args.start, args.end, as_of), by=args.by)
+    period = Period(args.start, args.end, as_of)
+    if args.publish:
+        # The rule is applied with the total as the table's last row; the output is the same
+        # table as without --publish, so that row is left out again when grouped.
+        shown = published.key_figures(store, period, by=args.by).table
+        table = shown.iloc[:-1] if args.by else shown
+    else:
+        table = figures.key_figures(store, period, by=args.by)
     if args.format == "json":
         print(json.dumps(figures_records(table), ensure_ascii=False, indent=1))
     else:
@@ -363,6 +371,8 @@ def _settings(store: Store, args: argparse.Namespace) -> int:
 def _plain(column: str, value: object) -> object:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    if isinstance(value, str):  # a group, or a marker of the small-number rule (<5, ..)
+        return value
     if column in MONEY_COLUMNS:
         return round(float(value), 2)  # type: ignore[arg-type]  # a number from DuckDB
     if column == "median_duration_days":
@@ -385,7 +395,9 @@ def figures_csv(table: pd.DataFrame) -> str:
     w.writerow(table.columns)
     for rec in figures_records(table):
         w.writerow(
-            "" if v is None else (f"{v:.2f}" if k in MONEY_COLUMNS else defuse(v))
+            ""
+            if v is None
+            else (f"{v:.2f}" if k in MONEY_COLUMNS and not isinstance(v, str) else defuse(v))
             for k, v in rec.items()
         )
     return buf.getvalue()

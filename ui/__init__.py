@@ -6,7 +6,15 @@ parts of the larger pages live in their own modules (``ui.upload``, ``ui.service
 reads widgets and draws.
 """
 
-from ui import activity, compliance, economy, login, servicelevel, upload  # the page parts
+from ui import (  # the page parts
+    activity,
+    compliance,
+    economy,
+    login,
+    published,
+    servicelevel,
+    upload,
+)
 from ui.drill import (
     ALLOCATION_LIMIT,
     DRILL_DIMENSIONS,
@@ -87,6 +95,7 @@ __all__ = [
     "page",
     "pages",
     "partial_note",
+    "published",
     "servicelevel",
     "show_flash",
     "sidebar",

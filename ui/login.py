@@ -57,7 +57,7 @@ def person(store: Store) -> tuple[Access | None, Callable[[], None] | None]:
         if not listens_on_loopback(st.get_option("server.address")):
             return None, local_mode_refused
         return access.local(), None
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):
         return None, lambda: login_page(settings.municipality_name(store))
     email = _email()
     if not email:

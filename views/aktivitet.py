@@ -1,5 +1,7 @@
 """Aktivitet: how many allocations and children, of which kind, age, step and duration."""
 
+import streamlit as st
+
 import ui
 
 PAGE = "akt"
@@ -12,6 +14,9 @@ TEAMS = ui.TeamsTab(
 )
 
 view = ui.data_page("Aktivitet")
+if view.store.access.published:  # a politician: type level, small numbers hidden
+    ui.published.activity(view)
+    st.stop()
 filters = ui.drill_bar(PAGE, view)
 
 # --- Key figures against the same days last year -------------------------------------------

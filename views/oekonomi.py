@@ -1,5 +1,7 @@
 """Økonomi: spend against budget, why it moved since last year, and where the money goes."""
 
+import streamlit as st
+
 import ui
 from slcore import economy, figures
 
@@ -20,6 +22,9 @@ TEAMS = ui.TeamsTab(
 )
 
 view = ui.data_page("Økonomi")
+if view.store.access.published:  # a politician: type level, small numbers hidden
+    ui.published.economy(view)
+    st.stop()
 filters = ui.drill_bar(PAGE, view)
 period, store = view.period, view.store
 # A type without a budget has none here (not 0 kr.), nor a deviation of its whole spend.

@@ -6,6 +6,9 @@ import ui
 from slcore import charts, economy, figures, fmt
 
 view = ui.data_page("Overblik")
+if view.store.access.published:  # a politician: type level, small numbers hidden
+    ui.published.overview(view)
+    st.stop()
 
 period, filters, store = view.period, view.filters, view.store
 # A type without a budget has none here (not 0 kr.), nor a deviation of its whole spend.
