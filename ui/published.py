@@ -107,7 +107,8 @@ def _tile(pub: Published, label: str, column: str, help_text: str) -> Tile:
 
 def _bars(view: View, pub: Published, value: str, title: str, money: bool = False) -> None:
     """Bars of one figure per type; a hidden value is left out, and the caption says so."""
-    names: dict[object, str] = {code: name for code, name in view.type_names.items()}
+    names: dict[object, str] = {}
+    names.update(view.type_names)
     numbers = pub.numbers().iloc[:-1]
     shown = numbers[numbers[value].notna()]
     hidden = len(numbers) - len(shown)
