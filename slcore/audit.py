@@ -76,6 +76,15 @@ def log(store: Store, event: str, detail: str = "") -> bool:
     return True
 
 
+def download_logger(store: Store, rows: int) -> Callable[[str], bool]:
+    """Return what logs the download of an allocation list of ``rows`` rows, by file name."""
+
+    def logged(file_name: str) -> bool:
+        return log(store, "download", f"{file_name}: {rows} bevillinger")
+
+    return logged
+
+
 def entries(
     store: Store,
     since: dt.date | None = None,

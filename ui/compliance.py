@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from slcore import charts, compliance, figures, fmt, labels
+from slcore import audit, charts, compliance, figures, fmt, labels
 from slcore.periods import Period
 from ui.sidebar import View
 from ui.tables import table_with_downloads, with_type_names
@@ -176,6 +176,7 @@ def committee_tab(view: View) -> None:
             title=" · ".join(["Ikke-godkendte afvigelser", *filter_words(view)]),
             columns=labels.COMMITTEE_COLUMNS,
             screen=dates_as_text(dev),
+            on_download=audit.download_logger(store, len(dev)),
         )
 
     st.markdown("#### Når snart længste varighed")
@@ -203,4 +204,5 @@ def committee_tab(view: View) -> None:
             title=" · ".join([f"Når snart længste varighed ({within})", *filter_words(view)]),
             columns=labels.COMMITTEE_COLUMNS,
             screen=dates_as_text(exp),
+            on_download=audit.download_logger(store, len(exp)),
         )

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from slcore import activity, fmt, labels
+from slcore import activity, audit, fmt, labels
 from slcore.figures import Filters
 from ui.sidebar import CATEGORY_LABELS, View
 from ui.tables import table_with_downloads, words
@@ -145,4 +145,10 @@ def allocation_list(page_key: str, view: View, filters: Filters) -> None:
     table.insert(3, "intervention_name", table["intervention_type"].map(view.type_names))
     table = labels.translate(table, status=words(labels.STATUSES))
     st.markdown(f"**Bevillinger ({fmt.number(len(table))})**, dyreste først")
-    table_with_downloads(table, "bevillinger", key=f"{page_key}_alloc", period=view.period)
+    table_with_downloads(
+        table,
+        "bevillinger",
+        key=f"{page_key}_alloc",
+        period=view.period,
+        on_download=audit.download_logger(view.store, len(table)),
+    )

@@ -10,6 +10,7 @@ page without data: the login, "no access yet", or how to configure login.
 from __future__ import annotations
 
 import ipaddress
+import threading
 from collections.abc import Callable
 
 import streamlit as st
@@ -19,6 +20,20 @@ from slcore.access import Access
 from slcore.store import Store
 
 LOOPBACK_NAMES = ("localhost",)
+# The person of this script run (one run per thread at a time), for what draws without a
+# store at hand (the download buttons).
+_this_run = threading.local()
+
+
+def set_current(who: Access | None) -> None:
+    """Remember the person of this script run."""
+    _this_run.access = who
+
+
+def current_may(action: str) -> bool:
+    """Return whether the person of this run may do an action (no person: no)."""
+    who: Access | None = getattr(_this_run, "access", None)
+    return who is not None and who.may(action)
 
 
 def auth_configured() -> bool:

@@ -57,6 +57,7 @@ def navigation() -> StreamlitPage:
     """Open the store, find who is asking, and return the page to run (``app.py``)."""
     _this_run.view = None
     _this_run.access = None
+    login.set_current(None)
     try:
         store = get_store()
     except StoreError as exc:
@@ -71,6 +72,7 @@ def navigation() -> StreamlitPage:
     code = next(c for c, p in built.items() if p is page)
     _this_run.store = store
     _this_run.access = who.on(code) if who.may_see(code) else None
+    login.set_current(_this_run.access)
     return page
 
 

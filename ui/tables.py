@@ -10,9 +10,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from slcore import charts, export, fmt, labels
+from slcore import access, charts, export, fmt, labels
 from slcore.labels import Column, Format
 from slcore.periods import Period
+from ui import login
 
 
 def downloads(
@@ -22,6 +23,7 @@ def downloads(
     period: Period | None = None,
     title: str | None = None,
     formats: Mapping[str, Format] | None = None,
+    on_download: Callable[[str], object] | None = None,
 ) -> None:
     """Offer a table as CSV (for Danish Excel) and XLSX, its numbers as the screen shows them.
 
@@ -36,18 +38,29 @@ def downloads(
         partial(export.to_xlsx_bytes, df, sheet=name, title=line, as_shown=True, formats=formats),
         export.file_stem(name, period),
         key,
+        on_download,
     )
 
 
 def download_pair(
-    csv_bytes: Callable[[], bytes], xlsx_bytes: Callable[[], bytes], name: str, key: str
+    csv_bytes: Callable[[], bytes],
+    xlsx_bytes: Callable[[], bytes],
+    name: str,
+    key: str,
+    on_download: Callable[[str], object] | None = None,
 ) -> None:
-    """Draw the two download buttons, CSV and Excel, side by side.
+    """Draw the two download buttons, CSV and Excel, side by side, if the person may download.
 
     Each file is made by calling its function when its button is clicked (Streamlit runs it
     on a thread of its own, outside the script run: it may read the store, but must not
-    draw anything).
+    draw anything); ``on_download(file name)`` is called then too (the audit log of an
+    allocation list). A person whose roles allow no downloads (a caseworker) sees none.
     """
+    if not login.current_may(access.DOWNLOAD):
+        return
+    if on_download is not None:
+        csv_bytes = _logged(csv_bytes, on_download, f"{name}.csv")
+        xlsx_bytes = _logged(xlsx_bytes, on_download, f"{name}.xlsx")
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(
         "Hent CSV",
@@ -65,6 +78,17 @@ def download_pair(
         icon=":material/download:",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+def _logged(
+    make: Callable[[], bytes], on_download: Callable[[str], object], file_name: str
+) -> Callable[[], bytes]:
+    def made() -> bytes:
+        data = make()
+        on_download(file_name)
+        return data
+
+    return made
 
 
 def _one_decimal_if_needed(v: object) -> str:
@@ -105,6 +129,7 @@ def table_with_downloads(
     columns: Mapping[str, Column] | None = None,
     screen: pd.DataFrame | None = None,
     row_colors: Sequence[str] | None = None,
+    on_download: Callable[[str], object] | None = None,
     **dataframe_args: object,
 ) -> None:
     """Show a table with Danish labels and numbers, and offer it as CSV and Excel (``downloads``).
@@ -122,7 +147,9 @@ def table_with_downloads(
     dataframe_args.setdefault("placeholder", "–")  # the browser would draw an empty cell "None"
     dataframe_args.setdefault("hide_index", True)
     st.dataframe(styled, **dataframe_args)  # type: ignore[call-overload]
-    downloads(shown, name, key=key, period=period, title=title, formats=formats)
+    downloads(
+        shown, name, key=key, period=period, title=title, formats=formats, on_download=on_download
+    )
 
 
 def full_height(rows: int) -> int:
