@@ -76,7 +76,8 @@ def access_of(store: Store, email: str, name: str | None = None) -> access.Acces
 def people(store: Store) -> pd.DataFrame:
     """Return everyone with their roles and teams, for an administrator."""
     store.access.require(access.MANAGE_PEOPLE)
-    return store.df(f"SELECT {', '.join(COLUMNS)} FROM people ORDER BY email")
+    columns = ", ".join("coalesce(name, '') AS name" if c == "name" else c for c in COLUMNS)
+    return store.df(f"SELECT {columns} FROM people ORDER BY email")
 
 
 def save(

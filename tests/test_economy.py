@@ -299,8 +299,8 @@ def test_budget_deviation_without_any_budget(make_store):
         (Filters(age_bands=("0-5",), teams=("A",)), "budgettet kan ikke opdeles på alder og team"),
     ],
 )
-def test_why_a_budget_cannot_be_compared(filters, reason):
-    assert economy.no_budget_reason(filters) == reason
+def test_why_a_budget_cannot_be_compared(sample_store, filters, reason):
+    assert economy.no_budget_reason(sample_store, filters) == reason
 
 
 # --- moved out of the pages (issue 13) -------------------------------------------------------
