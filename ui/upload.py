@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from slcore import batches, fmt, importer, labels, privacy
+from slcore.access import AccessDenied
 from slcore.columns import COLUMN_LABELS
 from slcore.importer import Inspection
 from slcore.reader import ImportRefused
@@ -156,10 +157,14 @@ def unknown_names(store: Store, ins: Inspection) -> None:
                 key=f"alias_{name}",
             )
         if st.form_submit_button("Gem tilknytninger og kontrollér igen"):
-            for name, code in chosen.items():
-                if code:
-                    importer.add_alias(store, name, code)
-            st.rerun()
+            try:
+                for name, code in chosen.items():
+                    if code:
+                        importer.add_alias(store, name, code)
+            except (ImportRefused, AccessDenied) as exc:
+                st.error(str(exc), icon=":material/block:")
+            else:
+                st.rerun()
 
 
 @dataclass(frozen=True)
@@ -192,7 +197,7 @@ def _run_import(store: Store, ins: Inspection, up: Upload, mode: str) -> None:
             progress=progress,
             allow_removal=mode == "replace" and ins.replace_removal.needs_confirmation,
         )
-    except ImportRefused as exc:
+    except (ImportRefused, AccessDenied) as exc:
         bar.empty()
         st.error(str(exc))
     else:
@@ -296,7 +301,11 @@ def _confirm_undo(store: Store, pending: int) -> None:
         )
         y, n, _ = st.columns([2, 1, 3])
         if y.button("Ja, fortryd importen", type="primary", key="undo_yes"):
-            batches.undo_batch(store, pending)
+            try:
+                batches.undo_batch(store, pending)
+            except (ImportRefused, AccessDenied) as exc:
+                st.error(str(exc), icon=":material/block:")
+                return
             st.session_state.pop("confirm_undo")
             st.session_state["undone"] = pending
             st.rerun()
