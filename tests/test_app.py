@@ -23,6 +23,8 @@ PAGES = [
     "views/rammeoverholdelse.py",
     "views/serviceniveau.py",
     "views/indlaes.py",
+    "views/personer.py",
+    "views/log.py",
 ]
 
 
@@ -118,6 +120,8 @@ TITLES = {
     "views/rammeoverholdelse.py": "Rammeoverholdelse",
     "views/serviceniveau.py": "Serviceniveau",
     "views/indlaes.py": "Indlæs data",
+    "views/personer.py": "Personer og roller",
+    "views/log.py": "Log",
 }
 
 
