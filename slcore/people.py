@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from slcore import access, audit
+from slcore import access, audit, settings
 from slcore.store import Store
 
 # One @, something before it, a dot after it: enough to catch a typo, not a full RFC 5322.
@@ -59,16 +59,24 @@ def find(store: Store, email: str) -> Person | None:
     return Person(row[0], row[1] or row[0], tuple(row[2]), tuple(row[3]))
 
 
-def access_of(store: Store, email: str, name: str | None = None) -> access.Access:
-    """Return the access of a logged-in person; without a row in people, no role at all."""
+def access_of(
+    store: Store, email: str, name: str | None = None, claimed: Iterable[str] = ()
+) -> access.Access:
+    """Return the access of a logged-in person: their roles in people, and those that the
+    identity provider's role claim (``claimed``, its values) maps to in the settings.
+
+    Without either, no role at all (deny by default). Teams come from people only.
+    """
     who = normalise_email(email)
     person = find(store, who)
+    _, mapping = settings.role_map(store)
+    from_claim = {mapping[v] for v in claimed if v in mapping}
     if person is None:
-        return access.Access(who=who, name=name or who, roles=frozenset())
+        return access.Access(who=who, name=name or who, roles=frozenset(from_claim))
     return access.Access(
         who=who,
         name=name or person.name,
-        roles=frozenset(person.roles),
+        roles=frozenset(person.roles) | from_claim,
         teams=person.teams,
     )
 

@@ -13,12 +13,18 @@ MUNICIPALITY_NAME = "municipality_name"
 SMALL_NUMBER_THRESHOLD = "small_number_threshold"
 PRIMARY_COLOR = "primary_color"
 ACCENT_COLOR = "accent_color"
+# A role claim of the identity provider (Entra ID's app roles come as "roles") and how its
+# values map to roles: "Serviceniveau.Analytiker=analytiker;Direktionen=direktion".
+ROLE_CLAIM = "role_claim"
+ROLE_MAP = "role_map"
 
 DEFAULTS: dict[str, str] = {
     MUNICIPALITY_NAME: "Kommunen",
     SMALL_NUMBER_THRESHOLD: "5",
     PRIMARY_COLOR: "#1f5fa8",
     ACCENT_COLOR: "#e07b00",
+    ROLE_CLAIM: "roles",
+    ROLE_MAP: "",
 }
 
 
@@ -56,9 +62,27 @@ def _check(key: str, value: str) -> str:
         if len(hexdigits) != 6 or any(c not in "0123456789abcdefABCDEF" for c in hexdigits):
             raise ValueError(f"{key}: skriv farven som #rrggbb, fx #1f5fa8.")
         return "#" + hexdigits.lower()
+    if key == ROLE_MAP:
+        return ";".join(f"{v}={r}" for v, r in parse_role_map(value).items())
     if not value:
         raise ValueError(f"{key} må ikke være tom.")
     return value
+
+
+def parse_role_map(text: str) -> dict[str, str]:
+    """Return a role map ("claim value=role;...") as a dict; raise ValueError (Danish)."""
+    mapping: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        value, sep, role = part.rpartition("=")
+        if not sep or not value.strip():
+            raise ValueError(f"»{part}«: skriv værdi=rolle, fx Serviceniveau.Leder=leder.")
+        mapping[value.strip()] = access.check_roles([role])[0]
+    return mapping
+
+
+def role_map(store: Store) -> tuple[str, dict[str, str]]:
+    """Return the role claim's name and its values' roles (empty: no mapping)."""
+    return get(store, ROLE_CLAIM), parse_role_map(get(store, ROLE_MAP))
 
 
 def set_value(store: Store, key: str, value: str) -> str:

@@ -277,3 +277,20 @@ def test_a_politician_sees_types_under_the_small_number_rule(make_store, monkeyp
     for code in ("aktivitet", "oekonomi"):
         open_url_path(at, code)
         assert "<5" in at.dataframe[0].value.to_string()
+
+
+def test_a_role_claim_from_the_provider_gives_the_mapped_role(app_db):
+    store = open_store(app_db)
+    settings.set_value(store, "role_map", "Serviceniveau.Analytiker=analytiker")
+    store.close()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["auth"] = AUTH
+    at.user = {
+        "is_logged_in": True,
+        "email": "claim@kommune.dk",
+        "name": "Claim",
+        "roles": ["Serviceniveau.Analytiker"],
+    }
+    at.run()
+    assert not at.exception
+    assert offered(at) == ROLE_PAGES["analytiker"]

@@ -65,3 +65,22 @@ def test_only_an_administrator_manages_people(store):
         people.save(analyst, "b@k.dk", ["direktion"])
     with pytest.raises(access.AccessDenied):
         people.people(analyst)
+
+
+def test_a_role_claim_maps_to_roles_in_the_settings(store):
+    from slcore import settings
+
+    assert not people.access_of(store, "x@k.dk", claimed=["Serviceniveau.Analytiker"]).has_role
+    settings.set_value(
+        store, "role_map", " Serviceniveau.Analytiker = analytiker ;Chefer=direktion"
+    )
+    assert settings.get(store, "role_map") == "Serviceniveau.Analytiker=analytiker;Chefer=direktion"
+    who = people.access_of(store, "x@k.dk", claimed=["Serviceniveau.Analytiker", "Andet"])
+    assert who.roles == {"analytiker"}
+    people.save(store, "t@k.dk", ["teamleder"], ["Team Nord"])
+    both = people.access_of(store, "t@k.dk", claimed=["Chefer"])
+    assert both.roles == {"teamleder", "direktion"} and both.teams == ("Team Nord",)
+    with pytest.raises(ValueError, match="Ukendt rolle: chef"):
+        settings.set_value(store, "role_map", "Chefer=chef")
+    with pytest.raises(ValueError, match="værdi=rolle"):
+        settings.set_value(store, "role_map", "Chefer")

@@ -66,6 +66,17 @@ def _name() -> str | None:
     return str(value) if value else None
 
 
+def _claimed(store: Store) -> list[str]:
+    """Return the values of the role claim the settings name (a list or one value)."""
+    claim, mapping = settings.role_map(store)
+    if not mapping:
+        return []
+    value = st.user.get(claim)
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list | tuple) else []
+
+
 def person(store: Store) -> tuple[Access | None, Callable[[], None] | None]:
     """Return who is using the app, or the page to show instead (login, no access, refusal)."""
     if not auth_configured():
@@ -77,7 +88,7 @@ def person(store: Store) -> tuple[Access | None, Callable[[], None] | None]:
     email = _email()
     if not email:
         return None, no_email_page
-    who = people.access_of(store, email, _name())
+    who = people.access_of(store, email, _name(), _claimed(store))
     if not st.session_state.get("_login_logged"):
         audit.log(store.as_person(who), "login", "Logget ind" if who.has_role else "Ingen rolle")
         st.session_state["_login_logged"] = True
