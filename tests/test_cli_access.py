@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import getpass
 import io
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,9 @@ PERIOD = ["--from", "2025-04-01", "--to", "2025-06-30", "--as-of", "2025-06-30"]
 
 
 @pytest.fixture
-def db(sample_db: Path, tmp_path: Path) -> Path:
+def db(sample_copy: Path) -> Path:
     """A private copy of the sample store (with its key) for commands that write."""
-    dst = tmp_path / "cli.duckdb"
-    shutil.copy(sample_db, dst)
-    key = sample_db.with_name(sample_db.name + ".key")
-    if key.exists():
-        shutil.copy(key, dst.with_name(dst.name + ".key"))
-    return dst
+    return sample_copy
 
 
 def rows(text: str) -> list[dict[str, str]]:

@@ -128,6 +128,23 @@ def _bars(view: View, pub: Published, value: str, title: str, money: bool = Fals
         st.caption(f"{hidden} indsatstyper er udeladt af figuren efter reglen om små tal.")
 
 
+def _expected_tile(pub: Published) -> Tile:
+    return _tile(
+        pub,
+        "Forventet forbrug",
+        "projected_spend_dkk",
+        "Forbrug indtil nu + disponeret for resten af perioden.",
+    )
+
+
+def _budget_tile(budget: float | None) -> Tile:
+    return Tile(
+        "Budget for perioden",
+        fmt.mio_kr(budget) if budget else "–",
+        help="Årsbudgetter fordelt efter periodens dage i hvert år.",
+    )
+
+
 def overview(view: View) -> None:
     """Draw Overblik for a politician."""
     rule_note(view)
@@ -137,17 +154,8 @@ def overview(view: View) -> None:
     budget = published.budget_total(view.store, view.period, view.filters)
     tiles(
         [
-            _tile(
-                pub,
-                "Forventet forbrug",
-                "projected_spend_dkk",
-                "Forbrug indtil nu + disponeret for resten af perioden.",
-            ),
-            Tile(
-                "Budget for perioden",
-                fmt.mio_kr(budget) if budget else "–",
-                help="Årsbudgetter fordelt efter periodens dage i hvert år.",
-            ),
+            _expected_tile(pub),
+            _budget_tile(budget),
             _tile(
                 pub,
                 "Aktive bevillinger",
@@ -228,17 +236,8 @@ def economy(view: View) -> None:
     tiles(
         [
             _tile(pub, "Forbrug indtil nu", "realized_spend_dkk", "Til og med opgørelsesdagen."),
-            _tile(
-                pub,
-                "Forventet forbrug",
-                "projected_spend_dkk",
-                "Forbrug indtil nu + disponeret for resten af perioden.",
-            ),
-            Tile(
-                "Budget for perioden",
-                fmt.mio_kr(budget) if budget else "–",
-                help="Årsbudgetter fordelt efter periodens dage i hvert år.",
-            ),
+            _expected_tile(pub),
+            _budget_tile(budget),
             _tile(
                 pub,
                 "Afvigelse mod budget",
