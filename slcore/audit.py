@@ -36,6 +36,7 @@ EVENTS: dict[str, str] = {
     "alias": "Lokalt navn tilknyttet",
     "people": "Person eller rolle ændret",
     "settings": "Indstilling ændret",
+    "roles_plan": "Rolleplan ændret",
     "view": "Bevillinger vist",
     "download": "Bevillinger downloadet",
 }

@@ -1,6 +1,6 @@
 """The embedded DuckDB store: one file, one connection per process, a cursor per thread.
 
-Tables (schema version 5):
+Tables (schema version 6):
 
 - ``meta``: key/value settings, among them ``schema_version`` and ``is_demo``.
 - ``intervention_types``: the reference list shipped in ``slcore/reference``.
@@ -15,6 +15,7 @@ Tables (schema version 5):
 - ``people``: who may log in, with their roles and teams (access.md, ``slcore.people``).
 - ``audit_log``: append-only, who did what and when (``slcore.audit``).
 - ``settings``: the municipality's settings (reports.md), key/value.
+- ``roles_plan``: the service-level document's roles × phases, a short text per cell.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "slcore.duckdb"
 REFERENCE_CSV = Path(__file__).resolve().parent / "reference" / "intervention_types.csv"
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # The schema version that added the facts' columns to ``registrations``.
 _FACTS_SINCE = 4
 
@@ -204,6 +205,14 @@ MIGRATIONS: list[str] = [
         event VARCHAR NOT NULL, detail VARCHAR
     );
     CREATE TABLE settings (key VARCHAR PRIMARY KEY, value VARCHAR);
+    """,
+    # 6: the plan for roles and responsibilities of the service-level document (reports.md).
+    """
+    CREATE TABLE roles_plan (
+        role VARCHAR NOT NULL, phase VARCHAR NOT NULL, text VARCHAR NOT NULL,
+        updated_at TIMESTAMP DEFAULT current_timestamp, updated_by VARCHAR,
+        PRIMARY KEY (role, phase)
+    );
     """,
 ]
 
