@@ -43,17 +43,18 @@ SERVICE_LEVEL = "serviceniveau"
 IMPORT = "indlaes"
 PEOPLE = "personer"
 AUDIT = "log"
+COMMITTEE = "udvalg"  # committee mode: the slides, under the small-number rule
 
 ANALYSIS_PAGES = (OVERVIEW, ACTIVITY, ECONOMY, COMPLIANCE, SERVICE_LEVEL)
-ALL_PAGES = (*ANALYSIS_PAGES, IMPORT, PEOPLE, AUDIT)
+ALL_PAGES = (*ANALYSIS_PAGES, COMMITTEE, IMPORT, PEOPLE, AUDIT)
 
 PAGES_OF_ROLE: dict[str, tuple[str, ...]] = {
-    "politiker": (OVERVIEW, ACTIVITY, ECONOMY),
-    "direktion": ANALYSIS_PAGES,
-    "leder": ANALYSIS_PAGES,
+    "politiker": (OVERVIEW, ACTIVITY, ECONOMY, COMMITTEE),
+    "direktion": (*ANALYSIS_PAGES, COMMITTEE),
+    "leder": (*ANALYSIS_PAGES, COMMITTEE),
     "teamleder": ANALYSIS_PAGES,
     "sagsbehandler": (COMPLIANCE, SERVICE_LEVEL),
-    "analytiker": (*ANALYSIS_PAGES, IMPORT),
+    "analytiker": (*ANALYSIS_PAGES, COMMITTEE, IMPORT),
     "administrator": ALL_PAGES,
 }
 
@@ -144,6 +145,8 @@ class Access:
             raise AccessDenied(
                 "Du har ikke adgang til denne side. Spørg en administrator, hvis du skal have det."
             )
+        if page == COMMITTEE:  # what leaves the organisation's own screens: always the rule
+            return replace(self, scope=None, published=True)
         if any(r not in SCOPED_ROLES and r not in PUBLISHED_ROLES for r in granting):
             return replace(self, scope=None, published=False)
         if any(r in SCOPED_ROLES for r in granting):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,9 @@ import plotly.graph_objects as go
 from slcore import fmt, sql
 from slcore.labels import DEVIATION_BANDS, DURATION_STATES, STATUS_SERIES, ladder_step
 from slcore.periods import days_in_month
+
+if TYPE_CHECKING:
+    from slcore.slides import Chart
 
 FONT_SIZE = 16
 BUDGET_COLOR = "#444444"
@@ -1181,3 +1184,80 @@ def decomposition_chart(totals: dict[str, float], years: tuple[str, str], title:
         ),
     }
     return _figure([waterfall], base_layout([waterfall], layout, title, height=480))
+
+
+# --- Slides (committee mode) -----------------------------------------------------------------
+
+# Distinct hues that stay apart projected and for colour-blind readers (Okabe–Ito).
+SLIDE_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+SLIDE_FONT = 22  # px: chart labels at least 20 px on a 1920 × 1080 wall (reports.md)
+
+
+def slide_chart(chart: Chart, height: int = 620, primary: str | None = None) -> go.Figure:
+    """Draw a slide's chart (``slides.Chart``) for committee mode: large labels, few colours.
+
+    A hidden value (None) is drawn as no bar or point at all.
+    """
+    money = chart.unit == "kr"
+    scale = 1e6 if money else (0.01 if chart.unit == "share" else 1)
+    suffix = {"kr": " mio. kr.", "share": " %", "days": " dage"}.get(chart.unit, "")
+    colors = (primary, *SLIDE_PALETTE[1:]) if primary else SLIDE_PALETTE
+    data: list[Spec] = []
+    for i, (name, values) in enumerate(chart.series.items()):
+        ys = [None if v is None else v / scale for v in values]
+        color = colors[i % len(colors)]
+        text = [
+            "" if v is None else fmt.number(v, 1 if money or chart.unit == "share" else 0)
+            for v in ys
+        ]
+        if chart.kind == "line":
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "name": name,
+                    "x": chart.categories,
+                    "y": ys,
+                    "line": {"color": color, "width": 5},
+                    "marker": {"size": 10},
+                    "hovertemplate": f"%{{x}}: %{{y:,.1f}}{suffix}<extra>{name}</extra>",
+                }
+            )
+            continue
+        horizontal = chart.kind == "hbar"
+        data.append(
+            {
+                "type": "bar",
+                "name": name,
+                "orientation": "h" if horizontal else "v",
+                "x": ys if horizontal else chart.categories,
+                "y": chart.categories if horizontal else ys,
+                "marker": {"color": color},
+                "text": text,
+                "textposition": "auto",
+                "textfont": {"size": SLIDE_FONT},
+                "hovertemplate": f"%{{y}}: %{{x:,.1f}}{suffix}<extra>{name}</extra>"
+                if horizontal
+                else f"%{{x}}: %{{y:,.1f}}{suffix}<extra>{name}</extra>",
+            }
+        )
+    value_axis = {
+        "title": {"text": suffix.strip(), "font": {"size": SLIDE_FONT}},
+        "tickfont": {"size": SLIDE_FONT},
+        "gridcolor": "#ddd",
+        "zeroline": True,
+    }
+    category_axis = {"tickfont": {"size": SLIDE_FONT}, "automargin": True}
+    layout: Spec = {
+        "barmode": "stack" if chart.kind == "stacked" else "group",
+        "separators": ",.",
+        "font": {"size": SLIDE_FONT},
+        "height": height,
+        "margin": {"l": 10, "r": 30, "t": 20, "b": 10},
+        "legend": {"orientation": "h", "y": -0.12, "x": 0, "font": {"size": SLIDE_FONT}},
+        "plot_bgcolor": "white",
+        "xaxis": value_axis if chart.kind == "hbar" else category_axis,
+        "yaxis": category_axis | {"autorange": "reversed"} if chart.kind == "hbar" else value_axis,
+        "showlegend": len(chart.series) > 1,
+    }
+    return _figure(data, layout)

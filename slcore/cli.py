@@ -14,6 +14,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -358,13 +359,25 @@ def _audit(store: Store, args: argparse.Namespace) -> int:
 def _settings(store: Store, args: argparse.Namespace) -> int:
     if args.action == "set":
         try:
+            if args.key == settings.LOGO:  # a file's path: the image is kept in the store
+                path = Path(args.value)
+                if not path.is_file():
+                    raise Refused(f"Filen {path} findes ikke.")
+                settings.set_logo(store, path.read_bytes())
+                print(f"logo gemt fra {path.name}.")
+                return 0
             value = settings.set_value(store, args.key, args.value)
         except ValueError as exc:
             raise Refused(str(exc)) from None
         print(f"{args.key} = {value}")
         return 0
     for key, value in settings.all_settings(store).items():
-        print(f"{key} = {value}")
+        shown = (
+            f"({len(value)} tegn, {value[5 : value.find(';')]})"
+            if key == settings.LOGO and value
+            else value
+        )
+        print(f"{key} = {shown}")
     return 0
 
 

@@ -6,6 +6,8 @@ value until someone sets it. A change is for an administrator and goes to the au
 
 from __future__ import annotations
 
+import base64
+
 from slcore import access, audit
 from slcore.store import Store
 
@@ -15,6 +17,8 @@ PRIMARY_COLOR = "primary_color"
 ACCENT_COLOR = "accent_color"
 # A role claim of the identity provider (Entra ID's app roles come as "roles") and how its
 # values map to roles: "Serviceniveau.Analytiker=analytiker;Direktionen=direktion".
+LOGO = "logo"  # a data URI: data:image/png;base64,... (or image/svg+xml)
+MAX_LOGO_BYTES = 2 * 1024 * 1024
 ROLE_CLAIM = "role_claim"
 ROLE_MAP = "role_map"
 
@@ -23,6 +27,7 @@ DEFAULTS: dict[str, str] = {
     SMALL_NUMBER_THRESHOLD: "5",
     PRIMARY_COLOR: "#1f5fa8",
     ACCENT_COLOR: "#e07b00",
+    LOGO: "",
     ROLE_CLAIM: "roles",
     ROLE_MAP: "",
 }
@@ -85,9 +90,44 @@ def role_map(store: Store) -> tuple[str, dict[str, str]]:
     return get(store, ROLE_CLAIM), parse_role_map(get(store, ROLE_MAP))
 
 
+def logo_uri(data: bytes) -> str:
+    """Return a PNG or SVG logo as a data URI; raise ValueError (Danish) for anything else."""
+    if len(data) > MAX_LOGO_BYTES:
+        raise ValueError("Logoet må højst fylde 2 MB.")
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        mime = "image/png"
+    elif b"<svg" in data[:2048].lower():
+        text = data.decode("utf-8", errors="replace").lower()
+        if "<script" in text or "javascript:" in text:
+            raise ValueError("Logoet indeholder script; gem det som en ren SVG eller PNG.")
+        mime = "image/svg+xml"
+    else:
+        raise ValueError("Logoet skal være en PNG- eller SVG-fil.")
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def logo_bytes(store: Store) -> tuple[bytes, str] | None:
+    """Return the stored logo and its type (``png`` or ``svg``), or None."""
+    uri = get(store, LOGO)
+    if not uri:
+        return None
+    head, _, payload = uri.partition(",")
+    return base64.b64decode(payload), "svg" if "svg" in head else "png"
+
+
+def set_logo(store: Store, data: bytes) -> None:
+    """Store the municipality's logo (PNG or SVG); an administrator's."""
+    uri = logo_uri(data)
+    with store.write(access.EDIT_SETTINGS) as cur:
+        cur.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [LOGO, uri])
+        audit.record(cur, store.access.who, "settings", f"logo ({len(data)} bytes)")
+
+
 def set_value(store: Store, key: str, value: str) -> str:
     """Set a setting (an administrator's); return the value as stored."""
     get(store, key)  # an unknown key is refused before anything else
+    if key == LOGO:
+        raise ValueError("Logoet sættes fra en fil: settings set logo FIL.PNG.")
     clean = _check(key, value)
     with store.write(access.EDIT_SETTINGS) as cur:
         cur.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, clean])

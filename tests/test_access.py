@@ -42,12 +42,12 @@ def person(*roles: str, teams: tuple[str, ...] = (), page: str | None = None) ->
 # --- The matrix: role x page, role x write --------------------------------------------------
 
 PAGES = {
-    "politiker": {"overblik", "aktivitet", "oekonomi"},
-    "direktion": set(access.ANALYSIS_PAGES),
-    "leder": set(access.ANALYSIS_PAGES),
+    "politiker": {"overblik", "aktivitet", "oekonomi", "udvalg"},
+    "direktion": {*access.ANALYSIS_PAGES, "udvalg"},
+    "leder": {*access.ANALYSIS_PAGES, "udvalg"},
     "teamleder": set(access.ANALYSIS_PAGES),
     "sagsbehandler": {"rammeoverholdelse", "serviceniveau"},
-    "analytiker": {*access.ANALYSIS_PAGES, "indlaes"},
+    "analytiker": {*access.ANALYSIS_PAGES, "udvalg", "indlaes"},
     "administrator": set(access.ALL_PAGES),
 }
 WRITES = {

@@ -29,25 +29,20 @@ FILES = {
     "oekonomi": "views/oekonomi.py",
     "rammeoverholdelse": "views/rammeoverholdelse.py",
     "serviceniveau": "views/serviceniveau.py",
+    "udvalg": "views/udvalg.py",
     "indlaes": "views/indlaes.py",
     "personer": "views/personer.py",
     "log": "views/log.py",
 }
 REFUSAL = "Du har ikke adgang til denne side"
+ANALYSIS = {"overblik", "aktivitet", "oekonomi", "rammeoverholdelse", "serviceniveau"}
 ROLE_PAGES = {
-    "politiker": {"overblik", "aktivitet", "oekonomi"},
-    "direktion": {"overblik", "aktivitet", "oekonomi", "rammeoverholdelse", "serviceniveau"},
-    "leder": {"overblik", "aktivitet", "oekonomi", "rammeoverholdelse", "serviceniveau"},
-    "teamleder": {"overblik", "aktivitet", "oekonomi", "rammeoverholdelse", "serviceniveau"},
+    "politiker": {"overblik", "aktivitet", "oekonomi", "udvalg"},
+    "direktion": {*ANALYSIS, "udvalg"},
+    "leder": {*ANALYSIS, "udvalg"},
+    "teamleder": ANALYSIS,
     "sagsbehandler": {"rammeoverholdelse", "serviceniveau"},
-    "analytiker": {
-        "overblik",
-        "aktivitet",
-        "oekonomi",
-        "rammeoverholdelse",
-        "serviceniveau",
-        "indlaes",
-    },
+    "analytiker": {*ANALYSIS, "udvalg", "indlaes"},
     "administrator": set(FILES),
 }
 

@@ -8,6 +8,7 @@ reads widgets and draws.
 
 from ui import (  # the page parts
     activity,
+    committee,
     compliance,
     economy,
     login,
@@ -74,6 +75,7 @@ __all__ = [
     "arrow",
     "budget_notes",
     "budget_tile",
+    "committee",
     "compliance",
     "danish_table",
     "data_page",

@@ -28,6 +28,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     (access.ECONOMY, "views/oekonomi.py", "Økonomi", ":material/payments:"),
     (access.COMPLIANCE, "views/rammeoverholdelse.py", "Rammeoverholdelse", ":material/rule:"),
     (access.SERVICE_LEVEL, "views/serviceniveau.py", "Serviceniveau", ":material/tune:"),
+    (access.COMMITTEE, "views/udvalg.py", "Udvalgsvisning", ":material/slideshow:"),
     (access.IMPORT, IMPORT_PAGE, "Indlæs data", ":material/upload_file:"),
     (access.PEOPLE, "views/personer.py", "Personer og roller", ":material/badge:"),
     (access.AUDIT, "views/log.py", "Log", ":material/history:"),
@@ -123,12 +124,17 @@ def start() -> None:
     login.person_box(who)
 
 
-def page(title: str) -> View:
-    """Start a page: draw the header under the filters ``start`` drew; return the view."""
+def _view() -> View:
     view: View | None = getattr(_this_run, "view", None)
     if view is None:  # the page was run without the entrypoint, or outside the roles
         st.error("Siden kan ikke vises her.", icon=":material/block:")
         st.stop()
+    return view
+
+
+def page(title: str) -> View:
+    """Start a page: draw the header under the filters ``start`` drew; return the view."""
+    view = _view()
     header(view, title)
     return view
 
@@ -163,9 +169,12 @@ def empty_state() -> None:
     st.page_link(IMPORT_PAGE, label="Gå til Indlæs data", icon=":material/upload_file:")
 
 
-def data_page(title: str) -> View:
-    """Start a page of figures: as ``page``, but stop with ``empty_state`` when there are none."""
-    view = page(title)
+def data_page(title: str, *, with_header: bool = True) -> View:
+    """Start a page of figures: as ``page``, but stop with ``empty_state`` when there are none.
+
+    Without ``with_header`` (committee mode, whose slides carry their own) no title is drawn.
+    """
+    view = page(title) if with_header else _view()
     if view.status.registrations == 0:
         empty_state()
         st.stop()
