@@ -44,9 +44,10 @@ IMPORT = "indlaes"
 PEOPLE = "personer"
 AUDIT = "log"
 COMMITTEE = "udvalg"  # committee mode: the slides, under the small-number rule
+SETTINGS = "indstillinger"
 
 ANALYSIS_PAGES = (OVERVIEW, ACTIVITY, ECONOMY, COMPLIANCE, SERVICE_LEVEL)
-ALL_PAGES = (*ANALYSIS_PAGES, COMMITTEE, IMPORT, PEOPLE, AUDIT)
+ALL_PAGES = (*ANALYSIS_PAGES, COMMITTEE, IMPORT, PEOPLE, SETTINGS, AUDIT)
 
 PAGES_OF_ROLE: dict[str, tuple[str, ...]] = {
     "politiker": (OVERVIEW, ACTIVITY, ECONOMY, COMMITTEE),

@@ -24,6 +24,7 @@ PAGES = [
     "views/serviceniveau.py",
     "views/indlaes.py",
     "views/personer.py",
+    "views/indstillinger.py",
     "views/log.py",
 ]
 
@@ -121,6 +122,7 @@ TITLES = {
     "views/serviceniveau.py": "Serviceniveau",
     "views/indlaes.py": "Indlæs data",
     "views/personer.py": "Personer og roller",
+    "views/indstillinger.py": "Indstillinger",
     "views/log.py": "Log",
 }
 

@@ -32,6 +32,7 @@ FILES = {
     "udvalg": "views/udvalg.py",
     "indlaes": "views/indlaes.py",
     "personer": "views/personer.py",
+    "indstillinger": "views/indstillinger.py",
     "log": "views/log.py",
 }
 REFUSAL = "Du har ikke adgang til denne side"

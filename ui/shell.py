@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from slcore import access, fmt
+from slcore import access, fmt, settings
 from slcore.access import Access
 from slcore.store import Store, StoreError, open_store, resolve_db_path
 from ui import login
@@ -31,6 +31,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     (access.COMMITTEE, "views/udvalg.py", "Udvalgsvisning", ":material/slideshow:"),
     (access.IMPORT, IMPORT_PAGE, "Indlæs data", ":material/upload_file:"),
     (access.PEOPLE, "views/personer.py", "Personer og roller", ":material/badge:"),
+    (access.SETTINGS, "views/indstillinger.py", "Indstillinger", ":material/settings:"),
     (access.AUDIT, "views/log.py", "Log", ":material/history:"),
 )
 
@@ -120,6 +121,7 @@ def start() -> None:
         return
     store = _this_run.store.as_person(who)
     st.html(DANISH_UPLOADER_CSS)
+    design(store)
     _this_run.view = sidebar(store)
     login.person_box(who)
 
@@ -130,6 +132,15 @@ def _view() -> View:
         st.error("Siden kan ikke vises her.", icon=":material/block:")
         st.stop()
     return view
+
+
+def design(store: Store) -> None:
+    """Apply the municipality's design: its logo in the corner, its colour on the titles."""
+    logo = settings.logo_bytes(store)
+    if logo is not None and logo[1] == "png":
+        st.logo(logo[0], size="large")
+    primary = settings.get(store, settings.PRIMARY_COLOR)
+    st.html(f"<style>h1 {{ border-bottom: 4px solid {primary}; padding-bottom: 0.2rem; }}</style>")
 
 
 def page(title: str) -> View:
@@ -149,7 +160,9 @@ def header(view: View, title: str) -> None:
             "virker. Indlæs jeres egne udtræk for at erstatte dem.",
             icon="🧪",
         )
-    fresh = f"Opgjort pr. **{fmt.date(view.period.as_of)}**"
+    fresh = (
+        f"{settings.municipality_name(view.store)} · Opgjort pr. **{fmt.date(view.period.as_of)}**"
+    )
     if s.last_import_at is not None:
         fresh += (
             f" · Seneste indlæsning {fmt.date(s.last_import_at.date())} "
