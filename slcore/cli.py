@@ -118,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--publish", action="store_true", help="apply the small-number rule (metrics.md)"
     )
 
+    doc = sub.add_parser("document", parents=[db], help="the service-level document")
+    doc.add_argument("--on", type=_date, required=True)
+    doc.add_argument("--changes-since", dest="changes_since", type=_date)
+    doc.add_argument("--format", choices=("pdf", "docx"), required=True)
+    doc.add_argument("--out", required=True)
+
     us = sub.add_parser("users", help="people and roles (access.md)")
     usub = us.add_subparsers(dest="action", required=True)
     usub.add_parser("list", parents=[db])
@@ -186,6 +192,7 @@ def _run(args: argparse.Namespace) -> int:
         "budgets": _budgets,
         "figures": _figures,
         "users": _users,
+        "document": _document,
         "audit": _audit,
         "settings": _settings,
     }[args.command]
@@ -317,6 +324,18 @@ def _figures(store: Store, args: argparse.Namespace) -> int:
         print(json.dumps(figures_records(table), ensure_ascii=False, indent=1))
     else:
         sys.stdout.write(figures_csv(table))
+    return 0
+
+
+def _document(store: Store, args: argparse.Namespace) -> int:
+    from slcore import document  # fpdf2 and python-docx: loaded only for this command
+
+    try:
+        print(
+            document.cli_document(store, args.on, args.changes_since, args.format, Path(args.out))
+        )
+    except (ValueError, FileNotFoundError) as exc:
+        raise Refused(str(exc)) from None
     return 0
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, BinaryIO
 
 import pandas as pd
@@ -19,12 +21,15 @@ from slcore import (
     fmt,
     frames,
     labels,
+    rolesplan,
     servicelevel,
 )
 from slcore.access import AccessDenied
 from slcore.batches import DEMO_ENDS_TEXT, DemoNotEnded
 from slcore.servicelevel import first_of_next_month, frame_text
+from slcore.store import Store
 from slcore.values import FrameError
+from ui import login
 from ui.shell import flash, show_flash
 from ui.sidebar import View, date_field
 from ui.tables import danish_table, download_pair, table_with_downloads
@@ -473,4 +478,77 @@ def budgets_tab(ed: Editor) -> None:
         "Kolonner som i eksporten; et (år, indsatstype), der findes, erstattes.",
         lambda upload: budgets.import_budgets(store, upload, user=ed.user, end_demo=ed.end_demo),
         "{n} budgetter er indlæst.",
+    )
+
+
+def roles_tab(ed: Editor) -> None:
+    """Draw the plan for roles and responsibilities (roles × phases), editable for analysts."""
+    store = ed.view.store
+    st.caption(
+        "Hvem gør hvad i serviceniveauets udvikling, implementering og opfølgning. Planen "
+        "står i serviceniveaudokumentet."
+    )
+    table = rolesplan.plan(store)
+    config = {code: col.label for code, col in rolesplan.COLUMNS.items()}
+    show_flash("roles_plan")
+    if not ed.may_edit:
+        st.dataframe(table, hide_index=True, column_config=config)
+        return
+    edited = st.data_editor(
+        table, hide_index=True, num_rows="dynamic", column_config=config, key="roles_editor"
+    )
+    if st.button("Gem planen", type="primary", key="roles_save"):
+        try:
+            n = rolesplan.save_plan(store, edited)
+        except (ValueError, AccessDenied) as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            flash("roles_plan", f"Planen med {n} roller er gemt.")
+            st.rerun()
+
+
+def document_tab(ed: Editor) -> None:
+    """Offer the service-level document (PDF, DOCX) for a day, with changes since another."""
+    store, as_of = ed.view.store, ed.view.period.as_of
+    c1, c2, _ = st.columns([1, 1, 2])
+    on = date_field(c1, "Gældende pr.", "doc_on", as_of, in_url=False)
+    since = date_field(
+        c2,
+        "Ændringer siden",
+        "doc_since",
+        dt.date(on.year - 1, on.month, min(on.day, 28)),
+        "Ændringer i rammerne siden denne dato markeres.",
+        in_url=False,
+    )
+    if since >= on:
+        st.error("Vælg en dato for ændringer, der ligger før »Gældende pr.«.")
+        return
+    st.caption(
+        "Rammerne i kraft, skrevet som serviceniveauet læses af sagsbehandlere og borgere, med "
+        "ændringerne markeret, og planen for roller og ansvar, i kommunens design."
+    )
+    if not login.current_may(access.DOWNLOAD):
+        st.info("Dine roller giver ikke adgang til at hente dokumentet.", icon=":material/lock:")
+        return
+    stem = f"serviceniveau_{on:%Y-%m-%d}"
+    b1, b2, _ = st.columns([1, 1, 4])
+    for column, kind, mime in (
+        (b1, "pdf", "application/pdf"),
+        (b2, "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ):
+        column.download_button(
+            f"Hent {kind.upper()}",
+            partial(_document_bytes, store, on, since, kind),
+            file_name=f"{stem}.{kind}",
+            mime=mime,
+            key=f"doc_{kind}",
+            icon=":material/description:",
+        )
+
+
+def _document_bytes(store: Store, on: dt.date, since: dt.date, kind: str) -> bytes:
+    from slcore import document
+
+    return document.service_level_document(
+        store, on, since, "docx" if kind == "docx" else "pdf", document.stored_logo(store)
     )

@@ -13,6 +13,8 @@ parts = {
     "Hvad nu hvis": lambda: ui.servicelevel.whatif_tab(editor),
     "Rammer ud fra data": lambda: ui.servicelevel.from_data_tab(view),
     "Budgetter": lambda: ui.servicelevel.budgets_tab(editor),
+    "Roller og ansvar": lambda: ui.servicelevel.roles_tab(editor),
+    "Dokument": lambda: ui.servicelevel.document_tab(editor),
 }
 if not editor.may_edit:  # read only: the frames are seen, not changed (slcore refuses it too)
     del parts["Ret en ramme"]
