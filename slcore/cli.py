@@ -118,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--publish", action="store_true", help="apply the small-number rule (metrics.md)"
     )
 
+    rep = sub.add_parser("report", parents=[db], help="the deck of reports.md")
+    rep.add_argument("--from", dest="start", type=_date, required=True)
+    rep.add_argument("--to", dest="end", type=_date, required=True)
+    rep.add_argument("--as-of", dest="as_of", type=_date)
+    rep.add_argument("--audience", choices=("politisk", "ledelse"), default="politisk")
+    rep.add_argument("--format", choices=("pdf", "pptx"), required=True)
+    rep.add_argument("--out", required=True)
+
     doc = sub.add_parser("document", parents=[db], help="the service-level document")
     doc.add_argument("--on", type=_date, required=True)
     doc.add_argument("--changes-since", dest="changes_since", type=_date)
@@ -193,6 +201,7 @@ def _run(args: argparse.Namespace) -> int:
         "figures": _figures,
         "users": _users,
         "document": _document,
+        "report": _report,
         "audit": _audit,
         "settings": _settings,
     }[args.command]
@@ -324,6 +333,19 @@ def _figures(store: Store, args: argparse.Namespace) -> int:
         print(json.dumps(figures_records(table), ensure_ascii=False, indent=1))
     else:
         sys.stdout.write(figures_csv(table))
+    return 0
+
+
+def _report(store: Store, args: argparse.Namespace) -> int:
+    from slcore import deck  # python-pptx and fpdf2: loaded only for this command
+
+    if args.end < args.start:
+        raise Refused("--to ligger før --from.")
+    period = Period(args.start, args.end, args.as_of or figures.default_as_of(store))
+    try:
+        print(deck.cli_report(store, period, args.audience, args.format, Path(args.out)))
+    except (ValueError, FileNotFoundError) as exc:
+        raise Refused(str(exc)) from None
     return 0
 
 

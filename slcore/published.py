@@ -73,13 +73,19 @@ def monthly(store: Store, period: Period, filters: Filters = Filters()) -> Publi
     _check(store, (), filters)
     months = figures.monthly_series(_without_rule(store), period, filters)
     table = months[["month", *MONTH_COUNTS, *MONTH_MONEY]].reset_index(drop=True)
-    return publish.suppress(
+    # A month after the as-of date has no active children yet: its committed spend is that
+    # of the children active on the as-of date, so their number guards it.
+    past = pd.Series([pd.Timestamp(m).date() <= period.as_of for m in table["month"]])
+    citizens = table["active_citizens"].astype("float64")
+    table["guard"] = citizens.where(past, citizens.where(past).ffill().fillna(0.0))
+    published = publish.suppress(
         table,
         threshold=settings.threshold(store),
         counts=MONTH_COUNTS,
-        guarded=dict.fromkeys(MONTH_MONEY, "active_citizens"),
+        guarded=dict.fromkeys(MONTH_MONEY, "guard"),
         linked=(MONTH_MONEY,),
     )
+    return Published(published.table.drop(columns="guard"), published.hidden.drop(columns="guard"))
 
 
 def budget_total(store: Store, period: Period, filters: Filters = Filters()) -> float | None:

@@ -251,13 +251,18 @@ def _types_slide(pub: publish.Published, names: dict[str, str]) -> Slide:
             "Afvigelse": [_text(v, "kr") for v in pub.table["budget_deviation_dkk"]],
         }
     )
+    codes = list(rows["intervention_type"])
     deviations = [
         (float(v), c)
-        for v, c in zip(rows["budget_deviation_dkk"], cats, strict=True)
-        if _value(v) is not None
+        for v, c, code in zip(rows["budget_deviation_dkk"], cats, codes, strict=True)
+        if _value(v) is not None and code != OTHERS
     ]
     drivers = sorted(deviations, key=lambda p: -abs(p[0]))[:3]
-    notes = "Størst afvigelse: " + "; ".join(f"{c} {fmt.mio_kr(v)}" for v, c in drivers)
+    notes = (
+        "Størst afvigelse: " + "; ".join(f"{c} {fmt.mio_kr(v)}" for v, c in drivers)
+        if drivers
+        else "Ingen afvigelse pr. indsatstype kan vises."
+    )
     return Slide("indsatstyper", "Forbrug pr. indsatstype", chart=chart, table=table, notes=notes)
 
 
@@ -291,19 +296,24 @@ def _activity_slide(store: Store, period: Period, filters: Filters) -> Slide:
 
 def _frame_slide(store: Store, pub: publish.Published, names: dict[str, str]) -> Slide:
     rows = pub.table.iloc[:-1]
-    shares: list[float | None] = []
-    for _, row in rows.iterrows():
+    threshold = settings.threshold(store)
+
+    def share(row: pd.Series) -> float | None:
+        """Return a row's within-frame share; None when the rule hides what it is made of.
+
+        A share is guarded as money is: by the number of children (metrics.md).
+        """
+        children = _value(row["active_citizens"])
         counts = [_value(row[c]) for c in ("active_registrations", "within_frame", "no_frame")]
-        if any(v is None for v in counts) or not (counts[0] or 0) - (counts[2] or 0):
-            shares.append(None)
-        else:
-            active, within, none = (float(v or 0) for v in counts)
-            shares.append(within / (active - none))
+        if children is None or children < threshold or any(v is None for v in counts):
+            return None
+        active, within, none = (float(v or 0) for v in counts)
+        return within / (active - none) if active - none else None
+
+    shares = [share(row) for _, row in rows.iterrows()]
     cats = [_type_label(str(c), names) for c in rows["intervention_type"]]
     total = pub.table.iloc[-1]
-    total_share = figures.within_frame_share(
-        {str(k): (v if not isinstance(v, str) else 0) for k, v in total.items()}
-    )
+    total_share = share(total)
     chart = Chart("hbar", cats, {"Inden for rammen": shares}, "share", "Andel inden for rammen")
     headline = [
         ("Inden for rammen", fmt.pct(total_share, 0)),
@@ -418,7 +428,7 @@ def _definitions_slide(store: Store, threshold: int) -> Slide:
     return Slide("definitioner", "Definitioner og data", text=text, notes=" ".join(text))
 
 
-def _summary_slide(budget: Slide, types: Slide, frame: Slide, caption: str) -> Slide:
+def _summary_slide(budget: Slide, types: Slide, frame: Slide) -> Slide:
     """One slide a chair reads in a minute: budget, the three types driving it, the frame."""
     text = [budget.notes, types.notes, frame.notes]
     return Slide(
@@ -444,9 +454,8 @@ def deck(
     budget = _budget_slide(pub)
     types = _types_slide(pub, names)
     frame = _frame_slide(store, pub, names)
-    caption = f"{fmt.date(period.start)} – {fmt.date(period.end)}"
     slides = [
-        _summary_slide(budget, types, frame, caption),
+        _summary_slide(budget, types, frame),
         budget,
         _cumulative_slide(store, period, filters),
         types,
@@ -467,13 +476,30 @@ def _committee_slide(
 ) -> Slide:
     """The visitation committee's list of unapproved deviations (pseudonyms), for management."""
     dev = compliance.committee_deviations(store, period, filters)
-    table = compliance.deviations_list(dev, names).head(15)
+    listed = compliance.deviations_list(dev, names).head(15)
+    shown, formats = labels.shown(listed, labels.COMMITTEE_COLUMNS)
+    table = pd.DataFrame(
+        {c: [_cell(v, formats.get(str(c))) for v in shown[c]] for c in shown.columns}
+    )
     return Slide(
         "udvalg",
         "Visitationsudvalget: ikke-godkendte afvigelser",
-        table=table.astype(str),
+        table=table,
         notes=f"{fmt.number(len(dev))} ikke-godkendte afvigelser; de 15 største vises.",
     )
+
+
+def _cell(value: object, kind: labels.Format | None) -> str:
+    """Return a list's cell in Danish: dates dd-mm-åååå, kroner, "–" for nothing."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
+        return "–"
+    if isinstance(value, dt.date):
+        return fmt.date(value)
+    if kind is labels.Format.KR:
+        return fmt.kr(float(value))  # type: ignore[arg-type]
+    if kind is labels.Format.COUNT:
+        return fmt.number(float(value))  # type: ignore[arg-type]
+    return str(value)
 
 
 def slide_keys(d: Deck) -> list[str]:
