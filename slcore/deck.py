@@ -532,7 +532,7 @@ def _emu(inches: float) -> Emu:
 
 def _color(color: str) -> RGBColor:
     r, g, b = _rgb(color)
-    return RGBColor(r, g, b)  # type: ignore[no-untyped-call]
+    return RGBColor(r, g, b)  # type: ignore[no-untyped-call, unused-ignore]
 
 
 def _rect(shapes: SlideShapes, box: Box, color: str) -> None:
@@ -670,7 +670,7 @@ def _pptx_chart(
 ) -> PptxChart:
     """Add a native chart: the values in its data sheet, kroner in millions."""
     number_format = _NUMBER_FORMAT[chart.unit]
-    data: Any = CategoryChartData(number_format=number_format)  # type: ignore[no-untyped-call]
+    data: Any = CategoryChartData(number_format=number_format)  # type: ignore[no-untyped-call, unused-ignore]
     data.categories = chart.categories
     for name, values in chart.series.items():
         data.add_series(name, [scaled(v, chart.unit) for v in values], number_format)
@@ -800,7 +800,7 @@ def _pptx_table(shapes: SlideShapes, table: pd.DataFrame, lay: Layout, primary: 
             cell = grid.cell(i, j)
             cell.margin_left = cell.margin_right = _emu(0.06)
             cell.margin_top = cell.margin_bottom = _emu(0.03)
-            cell.fill.solid()  # type: ignore[no-untyped-call]
+            cell.fill.solid()  # type: ignore[no-untyped-call, unused-ignore]
             cell.fill.fore_color.rgb = _color(primary if i == 0 else (LIGHT if i % 2 else WHITE))
             p = cell.text_frame.paragraphs[0]
             p.alignment = PP_ALIGN.RIGHT if right[j] else PP_ALIGN.LEFT

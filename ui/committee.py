@@ -11,12 +11,15 @@ and nothing is cut at 1280 × 720.
 from __future__ import annotations
 
 import html
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from slcore import charts, settings, slides
+from slcore import access, charts, settings, slides
 from slcore.slides import Deck, Slide
+from slcore.store import Store
+from ui import login
 from ui.sidebar import View
 
 SLIDE_PARAM = "dias"
@@ -94,6 +97,23 @@ def _slide_html(deck: Deck, slide: Slide, index: int, logo: str, primary: str) -
     )
 
 
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
+def _deck_bytes(store: Store, deck: Deck, kind: str) -> bytes:
+    """Return the slides shown as a file (made when its button is clicked)."""
+    from slcore import deck as files  # python-pptx and fpdf2: loaded only for a download
+
+    colors = {
+        "primary": settings.get(store, settings.PRIMARY_COLOR),
+        "accent": settings.get(store, settings.ACCENT_COLOR),
+    }
+    logo = files.stored_logo(store)
+    if kind == "pptx":
+        return files.pptx_bytes(deck, logo=logo, **colors)
+    return files.pdf_bytes(deck, logo=logo, **colors)
+
+
 def show(view: View) -> None:
     """Draw the open slide of committee mode with its buttons."""
     store = view.store
@@ -125,10 +145,27 @@ def show(view: View) -> None:
     ):
         _go(deck, index - 1)
         st.rerun()
-    middle.html(
-        f'<div class="sn-foot" style="text-align:center">Dias {index + 1} af '
-        f"{len(deck.slides)} · piletasterne skifter dias</div>"
-    )
+    with middle:
+        m1, m2, m3 = st.columns([3, 1, 1])
+        m1.html(
+            f'<div class="sn-foot" style="text-align:center">Dias {index + 1} af '
+            f"{len(deck.slides)} · piletasterne skifter dias</div>"
+        )
+        if login.current_may(access.DOWNLOAD):
+            stem = f"udvalg_{view.period.start:%Y-%m-%d}_{view.period.end:%Y-%m-%d}"
+            for column, kind, mime in (
+                (m2, "pptx", PPTX_MIME),
+                (m3, "pdf", "application/pdf"),
+            ):
+                column.download_button(
+                    kind.upper(),
+                    partial(_deck_bytes, store, deck, kind),
+                    file_name=f"{stem}.{kind}",
+                    mime=mime,
+                    key=f"deck_{kind}",
+                    icon=":material/download:",
+                    width="stretch",
+                )
     if right.button(
         "Næste",
         icon=":material/arrow_forward:",
