@@ -55,6 +55,23 @@ def pages(who: Access) -> dict[str, st.Page]:
     return built
 
 
+def gate_pages(gate: Callable[[], None]) -> list[st.Page]:
+    """Return the one page shown before access (login, no access), under every page's URL too.
+
+    A shared deep link (``/oekonomi``) then shows the login, not Streamlit's English "page
+    not found" dialog over it.
+    """
+    built = [st.Page(gate, title="Serviceniveau", url_path="adgang", default=True)]
+    for code, _, title, _ in PAGES:
+
+        def at_url(gate: Callable[[], None] = gate) -> None:
+            gate()
+
+        at_url.__name__ = f"gate_{code}"
+        built.append(st.Page(at_url, title=title, url_path=code, visibility="hidden"))
+    return built
+
+
 def navigation() -> StreamlitPage:
     """Open the store, find who is asking, and return the page to run (``app.py``)."""
     _this_run.view = None
@@ -68,7 +85,7 @@ def navigation() -> StreamlitPage:
     who, gate = login.person(store)
     if gate is not None or who is None:
         assert gate is not None
-        return st.navigation([st.Page(gate, title="Serviceniveau", url_path="adgang")])
+        return st.navigation(gate_pages(gate))
     built = pages(who)
     page = st.navigation(list(built.values()))
     code = next(c for c, p in built.items() if p is page)

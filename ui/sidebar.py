@@ -59,9 +59,12 @@ def date_field(
     if previous is not None and previous != default_text and untouched:
         st.session_state[key] = default_text
     st.session_state[shown_default] = default_text
+    # A value set through the session state (above) is not also passed as the widget's
+    # default: Streamlit warns about a widget given both.
+    given = {} if key in st.session_state else {"value": default_text}
     text = container.text_input(  # type: ignore[attr-defined]
         label,
-        value=default_text,
+        **given,
         key=key,
         bind="query-params" if in_url else None,
         placeholder="dd-mm-åååå",
