@@ -151,13 +151,27 @@ def _view() -> View:
     return view
 
 
+# A tile's value wraps rather than being cut ("284,8 mio.…") when the screen is narrow
+# (1280 px with four tiles a row), and shrinks a little with the screen.
+TILE_CSS = """
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] > div {
+    white-space: normal !important; overflow: visible !important;
+    text-overflow: clip !important; overflow-wrap: anywhere; }
+[data-testid="stMetricValue"] { font-size: clamp(1.4rem, 2.1vw, 2.25rem) !important; }
+"""
+
+
 def design(store: Store) -> None:
     """Apply the municipality's design: its logo in the corner, its colour on the titles."""
     logo = settings.logo_bytes(store)
     if logo is not None and logo[1] == "png":
         st.logo(logo[0], size="large")
     primary = settings.get(store, settings.PRIMARY_COLOR)
-    st.html(f"<style>h1 {{ border-bottom: 4px solid {primary}; padding-bottom: 0.2rem; }}</style>")
+    st.html(
+        f"<style>h1 {{ border-bottom: 4px solid {primary}; padding-bottom: 0.2rem; }}"
+        + TILE_CSS
+        + "</style>"
+    )
 
 
 def page(title: str) -> View:
