@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import build_store, registration
 from tests.test_browser import (
     CHROMIUM,
     download,
@@ -118,5 +119,50 @@ def test_the_deck_downloads_arrive_and_open(browser, app_url):
         reader = PdfReader(io.BytesIO(pdf.read_bytes()))
         assert len(reader.pages) == len(slides)
         assert "Budgetstatus" in " ".join(p.extract_text() for p in reader.pages)
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def big_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An app on a store whose spend runs to thousands of millions: the longest tile values."""
+    tmp = tmp_path_factory.mktemp("big")
+    regs = [
+        registration(
+            f"R{i}",
+            intervention_type=code,
+            cost_amount="95000000",
+            cost_period="month",
+            start_date="2029-01-01",
+            team="Team Nord",
+        )
+        for i, code in enumerate(["ANB_DOGNINST", "ANB_OPHOLD", "SI_KONTAKT"] * 4)
+    ]
+    store = build_store(tmp, regs)
+    db = store.path
+    store.close()
+    proc, url = start_app(db, tmp / "streamlit.log")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_the_economy_tiles_show_their_whole_value_at_1280(browser, big_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    try:
+        page.goto(f"{big_url}/oekonomi")
+        page.wait_for_selector('[data-testid="stMetricValue"]')
+        wait_for_script(page)
+        values = page.locator('[data-testid="stMetricValue"]')
+        expect(values.first).to_contain_text("mio. kr.")
+        assert values.count() >= 4
+        for value in values.all():
+            text = value.inner_text()
+            assert value.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), text
+            assert value.evaluate(
+                "e => [...e.querySelectorAll('*')].every(c => c.scrollWidth <= c.clientWidth + 1)"
+            ), text
     finally:
         context.close()
