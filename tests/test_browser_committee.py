@@ -131,12 +131,12 @@ def big_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         registration(
             f"R{i}",
             intervention_type=code,
-            cost_amount="95000000",
+            cost_amount="2900000",
             cost_period="month",
             start_date="2029-01-01",
             team="Team Nord",
         )
-        for i, code in enumerate(["ANB_DOGNINST", "ANB_OPHOLD", "SI_KONTAKT"] * 4)
+        for i, code in enumerate(["ANB_DOGNINST", "ANB_OPHOLD", "SI_KONTAKT"] * 30)
     ]
     store = build_store(tmp, regs)
     db = store.path
@@ -162,7 +162,8 @@ def test_the_economy_tiles_show_their_whole_value_at_1280(browser, big_url):
             text = value.inner_text()
             assert value.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), text
             assert value.evaluate(
-                "e => [...e.querySelectorAll('*')].every(c => c.scrollWidth <= c.clientWidth + 1)"
+                "e => [...e.querySelectorAll('*')].filter(c => c.clientWidth > 0)"
+                ".every(c => c.scrollWidth <= c.clientWidth + 1)"
             ), text
     finally:
         context.close()

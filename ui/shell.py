@@ -154,7 +154,7 @@ def _view() -> View:
 # A tile's value wraps rather than being cut ("284,8 mio.…") when the screen is narrow
 # (1280 px with four tiles a row), and shrinks a little with the screen.
 TILE_CSS = """
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] > div {
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
     white-space: normal !important; overflow: visible !important;
     text-overflow: clip !important; overflow-wrap: anywhere; }
 [data-testid="stMetricValue"] { font-size: clamp(1.4rem, 2.1vw, 2.25rem) !important; }
