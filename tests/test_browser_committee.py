@@ -90,17 +90,33 @@ def test_slides_are_legible_and_nothing_is_cut(browser, app_url, size):
         context.close()
 
 
+def press(page, key: str, title: str) -> None:
+    """Press a key until the slide with this title shows.
+
+    On a busy machine the first key can come before the page listens for shortcuts; it is
+    pressed again only while the slide has not changed at all, so no slide is skipped.
+    """
+    before = page.locator(".sn-title").inner_text()
+    for _ in range(3):
+        wait_for_script(page)
+        page.locator(".sn-title").click()  # the page has the keyboard's focus
+        page.keyboard.press(key)
+        try:
+            expect(page.locator(".sn-title")).not_to_have_text(before, timeout=20_000)
+            break
+        except AssertionError:
+            continue
+    expect(page.locator(".sn-title")).to_have_text(title)
+
+
 def test_the_arrow_keys_move_between_slides_with_a_url_each(browser, app_url):
     context, page = open_slides(browser, app_url, SIZES["1920x1080"])
     try:
         expect(page.locator(".sn-title")).to_have_text("Resumé")
-        page.keyboard.press("ArrowRight")
-        expect(page.locator(".sn-title")).to_have_text("Budgetstatus")
+        press(page, "ArrowRight", "Budgetstatus")
         page.wait_for_function("() => location.search.includes('dias=budget')")
-        page.keyboard.press("ArrowRight")
-        expect(page.locator(".sn-title")).to_have_text("Forbrug mod budget")
-        page.keyboard.press("ArrowLeft")
-        expect(page.locator(".sn-title")).to_have_text("Budgetstatus")
+        press(page, "ArrowRight", "Forbrug mod budget")
+        press(page, "ArrowLeft", "Budgetstatus")
     finally:
         context.close()
 

@@ -240,7 +240,7 @@ def test_month_labels_name_a_partial_month_on_three_lines_at_most():
 
 def _figures(store) -> dict[str, object]:
     """Return every chart of the pages drawn from the sample store, by function and case."""
-    from slcore import activity, calibration, compliance, economy
+    from slcore import activity, calibration, compliance, economy, slides
 
     p = DEC_1
     names = {"SI_KONTAKT": "Kontaktperson"}
@@ -308,6 +308,11 @@ def _figures(store) -> dict[str, object]:
         "decomposition_chart": charts.decomposition_chart(
             decomposition.totals, ("2024", "2025"), "t"
         ),
+        **{
+            f"slide_chart, {s.key}": charts.slide_chart(s.chart)
+            for s in slides.deck(store, p).slides
+            if s.chart is not None
+        },
     }
 
 
