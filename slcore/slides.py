@@ -387,9 +387,16 @@ def _change_slide(store: Store, period: Period, filters: Filters) -> Slide:
 def _durations_slide(
     store: Store, period: Period, filters: Filters, names: dict[str, str]
 ) -> Slide:
-    summary = calibration.survival_summary(published._without_rule(store), period.as_of, filters)
+    inner = published._without_rule(store)
+    summary = calibration.survival_summary(inner, period.as_of, filters)
     t = settings.threshold(store)
-    summary = summary[summary["n"] >= t].sort_values("n", ascending=False).head(MAX_TYPES)
+    # Durations are guarded by children (metrics.md): the durations cover every allocation
+    # started by the as-of date, so each type's children are counted over the same history.
+    history = Period(dt.date(1900, 1, 1), period.as_of, period.as_of)
+    children = figures.key_figures(inner, history, ("intervention_type",), filters)
+    enough = set(children.loc[children["active_citizens"] >= t, "intervention_type"])
+    summary = summary[summary["intervention_type"].isin(enough)]
+    summary = summary.sort_values("n", ascending=False).head(MAX_TYPES)
     cats = [_type_label(str(c), names) for c in summary["intervention_type"]]
     median = [None if pd.isna(v) else float(v) for v in summary["km_median_days"]]
     running = [None if pd.isna(v) else float(v) for v in summary["still_running_12m"]]
@@ -401,7 +408,7 @@ def _durations_slide(
         }
     )
     chart = Chart("hbar", cats, {"Median varighed (dage)": median}, "days", "Median varighed")
-    notes = f"Typer med mindst {t} bevillinger: " + "; ".join(
+    notes = f"Typer med mindst {t} børn og unge: " + "; ".join(
         f"{c}: median {_text(m, 'days')} dage, {_text(r, 'share')} løber efter 12 mdr."
         for c, m, r in zip(cats, median, running, strict=True)
     )

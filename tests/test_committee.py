@@ -111,3 +111,30 @@ def test_a_politician_may_open_committee_mode(app_db):
     at.switch_page("views/udvalg.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert "Resumé" in slide_html(at)
+
+
+def test_the_durations_slide_leaves_out_a_type_with_few_children(make_store):
+    regs = [
+        registration(
+            f"A{i}",
+            intervention_type="SI_KONTAKT",
+            start_date="2028-01-01",
+            end_date=f"2028-0{1 + i % 9}-28",
+        )
+        for i in range(12)
+    ] + [  # six allocations, but two children: their durations would tell about them
+        registration(
+            f"B{i}",
+            citizen_id=f"C-B{i % 2}",
+            intervention_type="SI_BEHANDL",
+            start_date="2028-01-01",
+            end_date=f"2028-0{2 + i}-15",
+        )
+        for i in range(6)
+    ]
+    store = make_store(regs)
+    period = preset_period("last_year", figures.default_as_of(store))
+    durations = next(s for s in slides.deck(store, period).slides if s.key == "varighed")
+    assert durations.chart is not None
+    assert durations.chart.categories == ["Fast kontaktperson"]
+    assert "Familiebehandling" not in durations.notes
