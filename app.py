@@ -1,6 +1,7 @@
 """Serviceniveau: the dashboard's entry point (``streamlit run app.py``).
 
-The entrypoint opens the store (building the demo municipality on first start), finds who
+The entrypoint opens the store (building the demo municipality on first start), holds its
+file for the run (between runs a command line job may have it, ``slcore.store``), finds who
 is asking (login or local mode, ``ui.login``), offers the pages their roles open, and draws
 the shared sidebar filters before the page runs. Widgets drawn here belong to every page,
 so the filters and their query parameters survive each navigation; drawn in a page, they
@@ -14,6 +15,8 @@ import ui
 
 st.set_page_config(page_title="Serviceniveau", page_icon="📊", layout="wide")
 
-page = ui.navigation()
-ui.start()
-page.run()
+store = ui.open_app_store()
+with ui.holding(store):  # the file is this run's until it ends (other programs wait)
+    page = ui.navigation(store)
+    ui.start()
+    page.run()

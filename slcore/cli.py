@@ -205,7 +205,11 @@ def _run(args: argparse.Namespace) -> int:
         "audit": _audit,
         "settings": _settings,
     }[args.command]
-    return handler(store, args)
+    try:
+        return handler(store, args)
+    finally:
+        # The file is free again for the dashboard and other jobs as soon as the command ends.
+        store.close()
 
 
 def _import(store: Store, args: argparse.Namespace) -> int:

@@ -33,7 +33,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -947,25 +946,14 @@ def _budget_rows(store: store_mod.Store, today: dt.date, seed: int) -> list[list
 def _has_real_imports(p: Path) -> bool:
     open_store = store_mod.find_open_store(p)
     sql = "SELECT count(*) FROM import_batches WHERE kind = 'import'"
-    if open_store is not None:
+    if open_store is not None and open_store.conn.con is not None:
         return bool(store_mod.scalar(open_store.cursor(), sql) > 0)
-    try:
-        con = duckdb.connect(str(p), read_only=True)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise store_mod.StoreError(
-                f"Databasen {p} er i brug af et andet program (fx dashboardet). "
-                "Luk det og prøv igen."
-            ) from None
-        raise store_mod.StoreError(f"Databasen {p} kan ikke åbnes: {exc}") from None
-    try:
+    with store_mod.connected(p, read_only=True) as con:
         has = store_mod.scalar(
             con,
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'import_batches'",
         )
         return bool(has) and bool(store_mod.scalar(con, sql) > 0)
-    finally:
-        con.close()
 
 
 def _remove(path: Path) -> None:
@@ -1024,12 +1012,13 @@ def build_demo(
             store.close()
         _remove(tmp)
         _remove(_wal(tmp))
+        _remove(store_mod.lock_path(tmp))
         raise
-    current = store_mod.find_open_store(p)
-    if current is not None:
-        current.close()
     _remove(_wal(tmp))
-    os.replace(tmp, p)
-    _remove(_wal(p))
+    _remove(store_mod.lock_path(tmp))  # the build's own; nobody else opens the build file
+    # The dashboard may be running on the store: the file is replaced while nobody has it.
+    with store_mod.exclusive(p):
+        os.replace(tmp, p)
+        _remove(_wal(p))
     report(1.0, "Færdig")
     return DemoSummary(registrations=n, frames=n_frames, budgets=n_budgets, as_of=today)

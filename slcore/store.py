@@ -1,4 +1,4 @@
-"""The embedded DuckDB store: one file, one connection per process, a cursor per thread.
+"""The embedded DuckDB store: one file, taken in turns by processes, a cursor per thread.
 
 Tables (schema version 6):
 
@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -243,6 +245,10 @@ class StoreError(Exception):
     """A store problem with a Danish message meant for the user."""
 
 
+class StoreBusy(StoreError):
+    """Another program kept the store for longer than the lock timeout."""
+
+
 def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
     """Return the store path: the argument, else ``SLCORE_DB``, else ``data/slcore.duckdb``."""
     if path:
@@ -264,14 +270,185 @@ _BUMP_DATA_VERSION_SQL = (
 )
 
 
+# --- sharing the file between processes ------------------------------------------------------
+#
+# DuckDB lets one process at a time open a file read-write, so the dashboard and a command
+# line job (a scheduled import, a backup) take turns. The dashboard holds the connection only
+# while a script run needs it (``Store.held``) and closes it when no run does; the command
+# line holds it for one command. Whoever wants to open the file first takes the turnstile, an
+# ``flock`` on ``<store>.lock``, and keeps it until DuckDB's own lock is theirs. Every new run
+# of the dashboard passes the turnstile too, even when the connection is open, so a waiting
+# job is not starved by a stream of reruns: the runs under way finish, the connection closes,
+# the job opens the file, and new runs wait until it is done. A transaction is all or nothing
+# in DuckDB, and only one process has the file, so a reader sees the store before or after a
+# job's import, never between; a process killed mid-write leaves an uncommitted transaction
+# in the write-ahead log that DuckDB drops when the file is opened next. The kernel releases
+# both locks of a killed process.
+
+DEFAULT_LOCK_TIMEOUT = 600.0  # seconds: a 10M-row import holds the file for minutes
+
+
+def lock_timeout() -> float:
+    """Return how long to wait for another program's turn with the store (``SLCORE_LOCK_TIMEOUT``)."""
+    text = os.environ.get("SLCORE_LOCK_TIMEOUT", "")
+    try:
+        return max(float(text), 0.0) if text else DEFAULT_LOCK_TIMEOUT
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+
+
+def lock_path(db_path: Path) -> Path:
+    """Return the turnstile file of a store: ``<store>.lock`` beside it."""
+    return db_path.with_name(db_path.name + ".lock")
+
+
+def _busy(p: Path, timeout: float) -> StoreBusy:
+    return StoreBusy(
+        f"Databasen {p} er optaget af et andet program (fx en indlæsning fra kommandolinjen "
+        f"eller dashboardet) og blev ikke ledig inden for {timeout:g} sekunder. Prøv igen om "
+        "lidt, eller sæt SLCORE_LOCK_TIMEOUT højere."
+    )
+
+
+@contextmanager
+def turnstile(
+    p: Path, *, timeout: float | None = None, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Hold the store's turnstile for a block: no other program opens the file meanwhile."""
+    limit = lock_timeout() if timeout is None else timeout
+    deadline = time.monotonic() + limit
+    p.parent.mkdir(parents=True, exist_ok=True)
+    # One open file description per holder: flock then also orders the threads of a process.
+    fd = os.open(lock_path(p), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        pause = 0.01
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                    on_wait = None
+                if time.monotonic() >= deadline:
+                    raise _busy(p, limit) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.2)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def _connect(
+    p: Path,
+    *,
+    timeout: float | None = None,
+    on_wait: Callable[[], None] | None = None,
+    read_only: bool = False,
+) -> duckdb.DuckDBPyConnection:
+    """Open the file once DuckDB's lock is free; call inside the turnstile."""
+    limit = lock_timeout() if timeout is None else timeout
+    deadline = time.monotonic() + limit
+    spill = spill_dir(p)
+    if not read_only:
+        # DuckDB spills large temp tables (an import's staging, with the file's raw text) to
+        # ``<store>.tmp``: made private before DuckDB would create it with default rights.
+        spill.mkdir(mode=0o700, exist_ok=True)
+        spill.chmod(0o700)
+    pause = 0.02
+    while True:
+        try:
+            if read_only:
+                return duckdb.connect(str(p), read_only=True)
+            con = duckdb.connect(str(p), config=_duckdb_config(spill))
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise StoreError(f"Databasen {p} kan ikke åbnes: {exc}") from None
+            if on_wait is not None:
+                on_wait()
+                on_wait = None
+            if time.monotonic() >= deadline:
+                raise _busy(p, limit) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
+    # The lock just taken is exclusive, and every program leaves its uploads and spilled temp
+    # tables (both with a file's raw text) only while it has the file open: what is left now
+    # is a killed process's, and nobody's.
+    uploads.clean(p)
+    for left in spill.iterdir():
+        if left.is_file():
+            left.unlink(missing_ok=True)
+    return con
+
+
+@contextmanager
+def connected(p: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open a file for a block, in turn with every other program, without keeping a store."""
+    with turnstile(p):
+        con = _connect(p, read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def exclusive(p: Path) -> Iterator[None]:
+    """Hold a store's file for a block with no connection to it anywhere: to replace it.
+
+    The turnstile keeps every program out; this process's own connection is closed, and
+    another program's is waited for (DuckDB's lock taken and given back).
+    """
+    with turnstile(p):
+        here = find_open_store(p)
+        if here is not None:
+            here.close()
+        if p.exists():
+            try:
+                _connect(p, read_only=True).close()
+            except StoreBusy:
+                raise
+            except StoreError:  # not a store at all: nobody can be using it as one
+                pass
+        yield
+
+
+@dataclass
+class _Connection:
+    """The one connection of a process to a store file, shared by its threads and persons."""
+
+    path: Path
+    pinned: bool  # held from open_store to close (the command line, scripts, tests)
+    con: duckdb.DuckDBPyConnection | None = None
+    holds: int = 0  # the dashboard's runs that hold it now
+    generation: int = 0  # a new one with every (re)open: thread cursors of older ones are stale
+    state: threading.Lock = field(default_factory=threading.Lock)
+    write_lock: threading.RLock = field(default_factory=threading.RLock)
+    local: threading.local = field(default_factory=threading.local)
+
+    def open(self, on_wait: Callable[[], None] | None = None) -> None:
+        """Open the file (under the turnstile) unless already open; call with ``state`` held."""
+        if self.con is not None:
+            return
+        self.con = _connect(self.path, on_wait=on_wait)
+        self.generation += 1
+        _migrate(Store(path=self.path, conn=self))
+
+    def shut(self) -> None:
+        """Close the connection (DuckDB checkpoints its log); call with ``state`` held."""
+        if self.con is not None:
+            con, self.con = self.con, None
+            self.generation += 1
+            con.close()
+
+
 @dataclass
 class Store:
     """An open store. Share one per process; take a cursor per thread."""
 
     path: Path
-    con: duckdb.DuckDBPyConnection
-    _write_lock: threading.RLock = field(default_factory=threading.RLock)
-    _local: threading.local = field(default_factory=threading.local)
+    conn: _Connection
     # Whose queries and writes these are (access.md); the command line's is the machine's
     # user. ``as_person`` gives the same store (connection, lock, cursors) for someone else.
     access: access_rules.Access = field(default_factory=access_rules.machine)
@@ -280,12 +457,53 @@ class Store:
         """Return this store for a person: their team scope, rule and rights apply."""
         return replace(self, access=access)
 
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """Return the open connection; outside ``held`` a shared store has none."""
+        con = self.conn.con
+        if con is None:
+            raise RuntimeError(
+                "The store is not open: run the work inside store.held() (the dashboard does "
+                "in app.py) or open it with open_store()."
+            )
+        return con
+
+    @contextmanager
+    def held(self, on_wait: Callable[[], None] | None = None) -> Iterator[Store]:
+        """Hold the connection for a block (one run of the dashboard), waiting for our turn.
+
+        ``on_wait`` is called once if another program has the file, before waiting for it.
+        Nested holds of a thread are free; the last hold of the process closes the file, so
+        that a command line job can open it.
+        """
+        c = self.conn
+        depth = getattr(c.local, "depth", 0)
+        if depth == 0:
+            with turnstile(self.path, on_wait=on_wait), c.state:
+                c.open(on_wait)
+                c.holds += 1
+        c.local.depth = depth + 1
+        try:
+            yield self
+        finally:
+            c.local.depth = depth
+            if depth == 0:
+                with c.state:
+                    c.holds -= 1
+                    if c.holds == 0 and not c.pinned:
+                        c.shut()
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """Return this thread's cursor (DuckDB connections are not shared across threads)."""
-        cur = getattr(self._local, "cursor", None)
+        c = self.conn
+        local = c.local
+        if getattr(local, "generation", None) != c.generation:
+            local.cursor = None
+        cur: duckdb.DuckDBPyConnection | None = getattr(local, "cursor", None)
         if cur is None:
             cur = self.con.cursor()
-            self._local.cursor = cur
+            local.cursor = cur
+            local.generation = c.generation
         return cur
 
     def df(
@@ -315,7 +533,7 @@ class Store:
         """
         if action is not None:
             self.access.require(action)
-        with self._write_lock:
+        with self.conn.write_lock:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -357,7 +575,8 @@ class Store:
         """Close the connection and forget this store."""
         with _stores_lock:
             _stores.pop(self.path.resolve(), None)
-        self.con.close()
+        with self.conn.state:
+            self.conn.shut()
         with contextlib.suppress(OSError):  # another process may still use it
             spill_dir(self.path).rmdir()
 
@@ -384,38 +603,29 @@ def _duckdb_config(spill: Path) -> dict[str, str | bool | int | float | list[str
     }
 
 
-def open_store(path: str | os.PathLike[str] | None = None) -> Store:
-    """Open (creating and upgrading as needed) the store; one per file per process."""
+def open_store(path: str | os.PathLike[str] | None = None, *, shared: bool = False) -> Store:
+    """Open (creating and upgrading as needed) the store; one per file per process.
+
+    By default the file is held until ``close`` (a command, a script). ``shared=True`` (the
+    dashboard) opens it only inside ``Store.held``, so other programs get their turn between
+    runs; a store this process already holds stays held.
+    """
     p = resolve_db_path(path)
     key = p.resolve()
     with _stores_lock:
         store = _stores.get(key)
-        if store is not None:
-            return store
-        p.parent.mkdir(parents=True, exist_ok=True)
-        # DuckDB spills large temp tables (an import's staging, with the file's raw text) to
-        # ``<store>.tmp``: made private before DuckDB would create it with default rights.
-        spill = spill_dir(p)
-        spill.mkdir(mode=0o700, exist_ok=True)
-        spill.chmod(0o700)
-        try:
-            con = duckdb.connect(str(p), config=_duckdb_config(spill))
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise StoreError(
-                    f"Databasen {p} er i brug af et andet program (fx dashboardet). "
-                    "Luk det og prøv igen."
-                ) from None
-            raise StoreError(f"Databasen {p} kan ikke åbnes: {exc}") from None
-        # The lock just taken is exclusive: what a killed process left (an upload, DuckDB's
-        # spilled temp tables, both with the raw text of a file) is nobody's now.
-        uploads.clean(p)
-        for left in spill.iterdir():
-            if left.is_file():
-                left.unlink(missing_ok=True)
-        store = Store(path=p, con=con)
-        _migrate(store)
-        _stores[key] = store
+        if store is None:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            store = Store(path=p, conn=_Connection(path=p, pinned=not shared))
+            if shared:  # opened once now: a file that cannot be a store is told at once
+                with store.held():
+                    pass
+            _stores[key] = store
+        c = store.conn
+        if not shared and (not c.pinned or c.con is None):
+            with turnstile(p), c.state:
+                c.open()
+                c.pinned = True
         return store
 
 

@@ -344,4 +344,5 @@ def test_a_failed_build_leaves_the_old_store(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         demo.build_demo(path, today=TODAY, scale=0.3, seed=99)
     assert _content_hash(path) == before == (first.registrations, before[1])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.duckdb"]
+    # Beside the store only its turnstile (slcore.store.lock_path), which stays.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.duckdb", "old.duckdb.lock"]

@@ -229,32 +229,67 @@ def test_writes_from_threads_are_serialised(tmp_path):
         s.close()
 
 
-def test_store_in_use_by_another_process_gives_danish_message(tmp_path):
+def _hold_file(path):
+    """Start a process that keeps the file open read-write until its stdin closes."""
     import subprocess
     import sys
     import textwrap
 
-    path = tmp_path / "locked.duckdb"
-    open_store(path).close()
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
             textwrap.dedent(f"""
-            import duckdb, sys, time
+            import duckdb, sys
             con = duckdb.connect({str(path)!r})
             print("ready", flush=True)
             sys.stdin.read()
+            con.close()
         """),
         ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def test_store_kept_by_another_process_past_the_timeout_gives_danish_message(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "locked.duckdb"
+    open_store(path).close()
+    monkeypatch.setenv("SLCORE_LOCK_TIMEOUT", "0.5")
+    holder = _hold_file(path)
     try:
-        assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(StoreError, match="i brug"):
+        with pytest.raises(StoreError, match="optaget af et andet program.*0.5 sekunder"):
             open_store(path)
     finally:
         holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+def test_store_waits_for_its_turn_while_another_process_has_the_file(tmp_path):
+    import threading
+
+    path = tmp_path / "turn.duckdb"
+    store = open_store(path, shared=True)  # as the dashboard does: open only inside held()
+    assert store.conn.con is None
+    holder = _hold_file(path)
+    waited = threading.Event()
+
+    def let_go_when_waited_for():
+        waited.wait(timeout=60)
+        holder.stdin.close()
+
+    threading.Thread(target=let_go_when_waited_for, daemon=True).start()
+    try:
+        # The run meets the other process's lock, says so, and waits for its turn.
+        with store.held(on_wait=waited.set) as held:
+            assert held.scalar("SELECT count(*) FROM meta") > 0
+        assert waited.is_set()
+        assert store.conn.con is None  # the last hold closed the file again
+    finally:
+        store.close()
         holder.wait(timeout=30)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
@@ -72,16 +73,47 @@ def gate_pages(gate: Callable[[], None]) -> list[st.Page]:
     return built
 
 
-def navigation() -> StreamlitPage:
-    """Open the store, find who is asking, and return the page to run (``app.py``)."""
-    _this_run.view = None
-    _this_run.access = None
-    login.set_current(None)
+def open_app_store() -> Store:
+    """Open the store for this run (``app.py``), building the demo on first start."""
     try:
-        store = get_store()
+        return get_store()
     except StoreError as exc:
         st.error(str(exc), icon=":material/error:")
         st.stop()
+
+
+@contextmanager
+def holding(store: Store) -> Iterator[None]:
+    """Hold the store's file for this run; say so while a command line job has it.
+
+    Between runs the dashboard has no connection, so a scheduled import, an undo or a
+    backup from the command line can open the file (``slcore.store``). A run that starts
+    while such a job writes waits for it, and then shows the new state.
+    """
+    notice = st.empty()
+
+    def waiting() -> None:
+        notice.info(
+            "Et andet program arbejder i databasen lige nu (fx en planlagt indlæsning fra "
+            "kommandolinjen). Siden vises, så snart det er færdigt …",
+            icon=":material/hourglass_top:",
+        )
+
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(store.held(on_wait=waiting))
+        except StoreError as exc:  # still busy after SLCORE_LOCK_TIMEOUT
+            notice.error(str(exc), icon=":material/error:")
+            st.stop()
+        notice.empty()
+        yield
+
+
+def navigation(store: Store) -> StreamlitPage:
+    """Find who is asking and return the page to run (``app.py``)."""
+    _this_run.view = None
+    _this_run.access = None
+    login.set_current(None)
     who, gate = login.person(store)
     if gate is not None or who is None:
         assert gate is not None
@@ -110,7 +142,7 @@ def get_store() -> Store:
 
                 build_demo(path, progress=progress)
                 bar.empty()
-    return open_store(path)
+    return open_store(path, shared=True)
 
 
 # Streamlit's file uploader has English words no parameter changes ("Upload", "200MB per
