@@ -70,6 +70,7 @@ EDIT_SETTINGS = "settings"
 READ_AUDIT = "audit"
 DOWNLOAD = "download"  # downloads of tables and charts
 SEE_ALLOCATIONS = "allocations"  # allocation-level lists (pseudonyms only)
+BACKUP = "backup"  # take and restore backups of the whole store
 
 _ANALYST = frozenset({IMPORT_DATA, EDIT_FRAMES, EDIT_BUDGETS, MAP_ALIASES})
 _READER = frozenset({DOWNLOAD, SEE_ALLOCATIONS})
@@ -80,7 +81,7 @@ ACTIONS_OF_ROLE: dict[str, frozenset[str]] = {
     "teamleder": _READER,
     "sagsbehandler": frozenset({SEE_ALLOCATIONS}),
     "analytiker": _ANALYST | _READER,
-    "administrator": _ANALYST | _READER | {MANAGE_PEOPLE, EDIT_SETTINGS, READ_AUDIT},
+    "administrator": _ANALYST | _READER | {MANAGE_PEOPLE, EDIT_SETTINGS, READ_AUDIT, BACKUP},
 }
 
 # What a refused action would have done, for the Danish message.
@@ -94,6 +95,7 @@ ACTION_TEXTS: dict[str, str] = {
     READ_AUDIT: "se loggen",
     DOWNLOAD: "downloade",
     SEE_ALLOCATIONS: "se lister over enkelte bevillinger",
+    BACKUP: "tage eller gendanne sikkerhedskopier",
 }
 
 LOCAL_USER = "lokal bruger"

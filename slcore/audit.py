@@ -39,6 +39,8 @@ EVENTS: dict[str, str] = {
     "roles_plan": "Rolleplan ændret",
     "view": "Bevillinger vist",
     "download": "Bevillinger downloadet",
+    "backup": "Sikkerhedskopi taget",
+    "restore": "Sikkerhedskopi gendannet",
 }
 COLUMNS = ("logged_at", "who", "event", "event_name", "detail")
 # A view logged for a person is not logged again for the same detail within this many seconds.

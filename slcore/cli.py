@@ -21,6 +21,7 @@ import pandas as pd
 from slcore import (
     access,
     audit,
+    backup,
     batches,
     budgets,
     figures,
@@ -36,7 +37,7 @@ from slcore.actors import current_actor
 from slcore.export import defuse
 from slcore.periods import Period
 from slcore.reader import ImportRefused
-from slcore.store import Store, StoreError, open_store, scalar
+from slcore.store import Store, StoreError, open_store, resolve_db_path, scalar
 
 MONEY_COLUMNS = {
     "realized_spend_dkk",
@@ -153,6 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     ss = ssub.add_parser("set", parents=[db])
     ss.add_argument("key", choices=list(settings.DEFAULTS))
     ss.add_argument("value")
+    b = sub.add_parser("backup", parents=[db], help="a consistent copy of the whole store")
+    b.add_argument("file", type=Path)
+    rs = sub.add_parser("restore", parents=[db], help="replace the store with a backup")
+    rs.add_argument("file", type=Path)
     return p
 
 
@@ -190,6 +195,8 @@ def _run(args: argparse.Namespace) -> int:
             f"{summary.budgets} budgetter, opgjort pr. {summary.as_of.isoformat()}."
         )
         return 0
+    if args.command == "restore":
+        return _restore(args)
     store = open_store(args.db)
     handler = {
         "import": _import,
@@ -204,6 +211,7 @@ def _run(args: argparse.Namespace) -> int:
         "report": _report,
         "audit": _audit,
         "settings": _settings,
+        "backup": _backup,
     }[args.command]
     try:
         return handler(store, args)
@@ -238,6 +246,28 @@ def _import(store: Store, args: argparse.Namespace) -> int:
         for r in result.rejections[:5]:
             print(f"  linje {r['line_no']}, {r['column_name']}: {r['reason']}")
         print(f"Hele listen: python -m slcore rejects {result.batch_id} --format csv")
+    return 0
+
+
+def _backup(store: Store, args: argparse.Namespace) -> int:
+    info = backup.backup(store, args.file)
+    print(
+        f"Sikkerhedskopi skrevet til {info.path} ({info.size_bytes / 1e6:.1f} MB): "
+        f"{info.registrations} bevillinger, {info.imports} indlæsninger, nøglens "
+        f"fingeraftryk {info.key_fingerprint or 'ingen (ingen indlæsninger endnu)'}. "
+        "Husk også nøglefilen; den er ikke i kopien."
+    )
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    path = resolve_db_path(args.db)
+    info = backup.restore(path, args.file, who=access.machine())
+    print(
+        f"Gendannet fra {info.path} (lavet {info.made_at} af {info.made_by}): "
+        f"{info.registrations} bevillinger. Den tidligere database ligger i "
+        f"{backup.before_restore_path(path)}."
+    )
     return 0
 
 

@@ -255,15 +255,13 @@ def _hold_file(path):
     return holder
 
 
-def test_store_kept_by_another_process_past_the_timeout_gives_danish_message(
-    tmp_path, monkeypatch
-):
+def test_store_kept_by_another_process_past_the_timeout_gives_danish_message(tmp_path, monkeypatch):
     path = tmp_path / "locked.duckdb"
     open_store(path).close()
     monkeypatch.setenv("SLCORE_LOCK_TIMEOUT", "0.5")
     holder = _hold_file(path)
     try:
-        with pytest.raises(StoreError, match="optaget af et andet program.*0.5 sekunder"):
+        with pytest.raises(StoreError, match=r"optaget af et andet program.*0\.5 sekunder"):
             open_store(path)
     finally:
         holder.stdin.close()

@@ -21,6 +21,7 @@ from slcore.slides import Deck, Slide
 from slcore.store import Store
 from ui import login
 from ui.sidebar import View
+from ui.turn import in_turn
 
 SLIDE_PARAM = "dias"
 
@@ -159,7 +160,7 @@ def show(view: View) -> None:
             ):
                 column.download_button(
                     kind.upper(),
-                    partial(_deck_bytes, store, deck, kind),
+                    in_turn(partial(_deck_bytes, store, deck, kind), store),
                     file_name=f"{stem}.{kind}",
                     mime=mime,
                     key=f"deck_{kind}",

@@ -33,6 +33,7 @@ from ui import login
 from ui.shell import flash, show_flash
 from ui.sidebar import View, date_field
 from ui.tables import danish_table, download_pair, table_with_downloads
+from ui.turn import in_turn
 
 # What a save can refuse with: a frame or budget outside the rules, or an unconfirmed demo end.
 SAVE_ERRORS = (FrameError, DemoNotEnded, AccessDenied)
@@ -538,7 +539,7 @@ def document_tab(ed: Editor) -> None:
     ):
         column.download_button(
             f"Hent {kind.upper()}",
-            partial(_document_bytes, store, on, since, kind),
+            in_turn(partial(_document_bytes, store, on, since, kind), store),
             file_name=f"{stem}.{kind}",
             mime=mime,
             key=f"doc_{kind}",

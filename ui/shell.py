@@ -12,7 +12,7 @@ from streamlit.navigation.page import StreamlitPage
 from slcore import access, fmt, settings
 from slcore.access import Access
 from slcore.store import Store, StoreError, open_store, resolve_db_path
-from ui import login
+from ui import login, turn
 from ui.sidebar import View, sidebar
 
 _first_start_lock = threading.Lock()
@@ -114,6 +114,7 @@ def navigation(store: Store) -> StreamlitPage:
     _this_run.view = None
     _this_run.access = None
     login.set_current(None)
+    turn.set_store(store)
     who, gate = login.person(store)
     if gate is not None or who is None:
         assert gate is not None

@@ -14,6 +14,7 @@ from slcore import access, charts, export, fmt, labels
 from slcore.labels import Column, Format
 from slcore.periods import Period
 from ui import login
+from ui.turn import in_turn
 
 
 def downloads(
@@ -52,7 +53,7 @@ def download_pair(
     """Draw the two download buttons, CSV and Excel, side by side, if the person may download.
 
     Each file is made by calling its function when its button is clicked (Streamlit runs it
-    on a thread of its own, outside the script run: it may read the store, but must not
+    on a thread of its own, outside the script run, holding the store: it may read it, but must not
     draw anything); ``on_download(file name)`` is called then too (the audit log of an
     allocation list). A person whose roles allow no downloads (a caseworker) sees none.
     """
@@ -61,6 +62,7 @@ def download_pair(
     if on_download is not None:
         csv_bytes = _logged(csv_bytes, on_download, f"{name}.csv")
         xlsx_bytes = _logged(xlsx_bytes, on_download, f"{name}.xlsx")
+    csv_bytes, xlsx_bytes = in_turn(csv_bytes), in_turn(xlsx_bytes)
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(
         "Hent CSV",
