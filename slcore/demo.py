@@ -29,6 +29,7 @@ import contextlib
 import csv
 import datetime as dt
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -1013,9 +1014,12 @@ def build_demo(
         _remove(tmp)
         _remove(_wal(tmp))
         _remove(store_mod.lock_path(tmp))
+        shutil.rmtree(store_mod.spill_dir(tmp), ignore_errors=True)
         raise
     _remove(_wal(tmp))
-    _remove(store_mod.lock_path(tmp))  # the build's own; nobody else opens the build file
+    # The build's own turnstile and spill folder: nobody else opens the build file.
+    _remove(store_mod.lock_path(tmp))
+    shutil.rmtree(store_mod.spill_dir(tmp), ignore_errors=True)
     # The dashboard may be running on the store: the file is replaced while nobody has it.
     with store_mod.exclusive(p):
         os.replace(tmp, p)

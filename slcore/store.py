@@ -20,7 +20,6 @@ Tables (schema version 6):
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import fcntl
 import os
@@ -376,7 +375,7 @@ def _connect(
     # tables (both with a file's raw text) only while it has the file open: what is left now
     # is a killed process's, and nobody's.
     uploads.clean(p)
-    for left in spill.iterdir():
+    for left in spill.iterdir() if spill.is_dir() else ():
         if left.is_file():
             left.unlink(missing_ok=True)
     return con
@@ -577,8 +576,8 @@ class Store:
             _stores.pop(self.path.resolve(), None)
         with self.conn.state:
             self.conn.shut()
-        with contextlib.suppress(OSError):  # another process may still use it
-            spill_dir(self.path).rmdir()
+        # The private spill folder stays, empty: another program may be opening the file now,
+        # and DuckDB would make a missing one with default rights.
 
 
 _stores: dict[Path, Store] = {}
