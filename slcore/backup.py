@@ -101,6 +101,8 @@ def backup(store: Store, target: str | os.PathLike[str]) -> BackupInfo:
                 "(?, strftime(localtimestamp, '%Y-%m-%d %H:%M:%S')), (?, ?), (?, ?)",
                 [MADE_AT, MADE_BY, store.access.who, KEY_FINGERPRINT, fingerprint],
             )
+            # The copy's own log says it was made, so a restored store's log does too.
+            audit.record(con, store.access.who, "backup", f"Sikkerhedskopi til {out.name}")
             con.execute("CHECKPOINT")
     except BaseException:
         out.unlink(missing_ok=True)
@@ -178,7 +180,12 @@ def restore(
         with exclusive(p):  # no program has the store while its file is swapped
             if p.exists():
                 _copy_private(p, before_restore_path(p))
-            p.with_name(p.name + ".wal").unlink(missing_ok=True)
+            wal = p.with_name(p.name + ".wal")  # what a killed program left uncheckpointed
+            if wal.exists():
+                _copy_private(
+                    wal, before_restore_path(p).with_name(before_restore_path(p).name + ".wal")
+                )
+                wal.unlink()
             os.replace(incoming, p)
     finally:
         incoming.unlink(missing_ok=True)
