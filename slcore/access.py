@@ -71,6 +71,7 @@ READ_AUDIT = "audit"
 DOWNLOAD = "download"  # downloads of tables and charts
 SEE_ALLOCATIONS = "allocations"  # allocation-level lists (pseudonyms only)
 BACKUP = "backup"  # take and restore backups of the whole store
+PURGE = "purge"  # remove registrations that ended before a date (slcore.retention)
 
 _ANALYST = frozenset({IMPORT_DATA, EDIT_FRAMES, EDIT_BUDGETS, MAP_ALIASES})
 _READER = frozenset({DOWNLOAD, SEE_ALLOCATIONS})
@@ -81,7 +82,7 @@ ACTIONS_OF_ROLE: dict[str, frozenset[str]] = {
     "teamleder": _READER,
     "sagsbehandler": frozenset({SEE_ALLOCATIONS}),
     "analytiker": _ANALYST | _READER,
-    "administrator": _ANALYST | _READER | {MANAGE_PEOPLE, EDIT_SETTINGS, READ_AUDIT, BACKUP},
+    "administrator": _ANALYST | _READER | {MANAGE_PEOPLE, EDIT_SETTINGS, READ_AUDIT, BACKUP, PURGE},
 }
 
 # What a refused action would have done, for the Danish message.
@@ -96,6 +97,7 @@ ACTION_TEXTS: dict[str, str] = {
     DOWNLOAD: "downloade",
     SEE_ALLOCATIONS: "se lister over enkelte bevillinger",
     BACKUP: "tage eller gendanne sikkerhedskopier",
+    PURGE: "slette afsluttede bevillinger",
 }
 
 LOCAL_USER = "lokal bruger"

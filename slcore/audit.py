@@ -41,6 +41,7 @@ EVENTS: dict[str, str] = {
     "download": "Bevillinger downloadet",
     "backup": "Sikkerhedskopi taget",
     "restore": "Sikkerhedskopi gendannet",
+    "purge": "Afsluttede bevillinger slettet",
 }
 COLUMNS = ("logged_at", "who", "event", "event_name", "detail")
 # A view logged for a person is not logged again for the same detail within this many seconds.

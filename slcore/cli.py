@@ -30,6 +30,7 @@ from slcore import (
     people,
     privacy,
     published,
+    retention,
     settings,
     values,
 )
@@ -158,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("file", type=Path)
     rs = sub.add_parser("restore", parents=[db], help="replace the store with a backup")
     rs.add_argument("file", type=Path)
+    pu = sub.add_parser(
+        "purge", parents=[db], help="remove registrations that ended before a date (retention)"
+    )
+    pu.add_argument("--ended-before", type=_date, required=True, metavar="DATE")
+    pu.add_argument("--yes", action="store_true", help="remove them (without: a preview only)")
     return p
 
 
@@ -212,6 +218,7 @@ def _run(args: argparse.Namespace) -> int:
         "audit": _audit,
         "settings": _settings,
         "backup": _backup,
+        "purge": _purge,
     }[args.command]
     try:
         return handler(store, args)
@@ -268,6 +275,18 @@ def _restore(args: argparse.Namespace) -> int:
         f"{info.registrations} bevillinger. Den tidligere database ligger i "
         f"{backup.before_restore_path(path)}."
     )
+    return 0
+
+
+def _purge(store: Store, args: argparse.Namespace) -> int:
+    if not args.yes:
+        plan = retention.preview(store, args.ended_before)
+        print(plan.summary())
+        if plan.anything:
+            print("Intet er slettet endnu. Kør kommandoen igen med --yes for at slette.")
+        return 0
+    plan = retention.purge(store, args.ended_before)
+    print(f"Slettet. {plan.summary()}")
     return 0
 
 

@@ -1,9 +1,11 @@
-"""Indstillinger: the municipality's name, logo, colours and small-number threshold."""
+"""Indstillinger: the municipality's name, logo, colours, small-number threshold, retention."""
+
+import datetime as dt
 
 import streamlit as st
 
 import ui
-from slcore import settings
+from slcore import periods, retention, settings
 from slcore.access import AccessDenied
 
 view = ui.page("Indstillinger")
@@ -68,3 +70,43 @@ if upload is not None and st.button("Gem logoet", key="logo_save"):
         ui.flash("settings", "Logoet er gemt.")
         st.rerun()
 st.caption("Fra kommandolinjen: `python -m slcore settings show|set NØGLE VÆRDI`.")
+
+st.subheader("Sletning efter opbevaringsperioden")
+ui.show_flash("purge")
+st.markdown(
+    "Bevillinger, der sluttede før datoen, slettes med hele deres historik, og afviste rækker "
+    "fra udtræk opgjort før datoen slettes. Bevillinger uden slutdato og tal for perioder fra "
+    "datoen og frem ændres ikke. Sletningen kan ikke fortrydes: tag en sikkerhedskopi først "
+    "(`python -m slcore backup FIL`)."
+)
+today = periods.today()
+ended_before = st.date_input(
+    "Slet bevillinger, der sluttede før",
+    value=dt.date(today.year - 5, 1, 1),
+    max_value=today,
+    format="DD-MM-YYYY",
+    key="purge_date",
+)
+try:
+    plan = retention.preview(store, ended_before)
+except (retention.PurgeRefused, AccessDenied) as exc:
+    st.error(str(exc), icon=":material/error:")
+else:
+    st.info(plan.summary(), icon=":material/info:")
+    if plan.anything:
+        sure = st.checkbox(
+            "Jeg har taget en sikkerhedskopi og vil slette dem. Det kan ikke fortrydes.",
+            key="purge_sure",
+        )
+        if st.button("Slet", type="primary", disabled=not sure, key="purge_go"):
+            try:
+                done = retention.purge(store, ended_before)
+            except (retention.PurgeRefused, AccessDenied) as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                ui.flash("purge", f"Slettet. {done.summary()}")
+                st.session_state.pop("purge_sure", None)
+                st.rerun()
+    else:
+        st.caption("Der er intet at slette for den dato.")
+st.caption("Fra kommandolinjen: `python -m slcore purge --ended-before ÅÅÅÅ-MM-DD [--yes]`.")
