@@ -203,7 +203,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "restore":
         return _restore(args)
-    store = open_store(args.db)
+    store = open_store(args.db, on_wait=_tell_waiting)
     handler = {
         "import": _import,
         "rejects": _rejects,
@@ -225,6 +225,15 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         # The file is free again for the dashboard and other jobs as soon as the command ends.
         store.close()
+
+
+def _tell_waiting() -> None:
+    """Say on stderr (a scheduled job's log) that the command waits for its turn."""
+    print(
+        "Venter på, at et andet program (fx dashboardet) bliver færdigt med databasen …",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _import(store: Store, args: argparse.Namespace) -> int:

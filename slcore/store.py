@@ -602,12 +602,18 @@ def _duckdb_config(spill: Path) -> dict[str, str | bool | int | float | list[str
     }
 
 
-def open_store(path: str | os.PathLike[str] | None = None, *, shared: bool = False) -> Store:
+def open_store(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    shared: bool = False,
+    on_wait: Callable[[], None] | None = None,
+) -> Store:
     """Open (creating and upgrading as needed) the store; one per file per process.
 
     By default the file is held until ``close`` (a command, a script). ``shared=True`` (the
     dashboard) opens it only inside ``Store.held``, so other programs get their turn between
-    runs; a store this process already holds stays held.
+    runs; a store this process already holds stays held. ``on_wait`` is called once when
+    another program has the file and this one waits for its turn.
     """
     p = resolve_db_path(path)
     key = p.resolve()
@@ -622,8 +628,8 @@ def open_store(path: str | os.PathLike[str] | None = None, *, shared: bool = Fal
             _stores[key] = store
         c = store.conn
         if not shared and (not c.pinned or c.con is None):
-            with turnstile(p), c.state:
-                c.open()
+            with turnstile(p, on_wait=on_wait), c.state:
+                c.open(on_wait)
                 c.pinned = True
         return store
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -291,3 +292,29 @@ def test_store_waits_for_its_turn_while_another_process_has_the_file(tmp_path):
     finally:
         store.close()
         holder.wait(timeout=30)
+
+
+def test_a_command_says_it_waits_and_runs_when_the_file_is_free(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "cli.duckdb"
+    open_store(path).close()
+    holder = _hold_file(path)
+    cmd = subprocess.Popen(
+        [sys.executable, "-m", "slcore", "imports", "--db", str(path)],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "SLCORE_LOCK_TIMEOUT": "120"},  # never hangs past that
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # A scheduled job's log says why it has not finished; it is not refused.
+        assert "Venter på, at et andet program" in cmd.stderr.readline()
+        assert cmd.poll() is None
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    out, err = cmd.communicate(timeout=120)
+    assert cmd.returncode == 0, err
