@@ -316,5 +316,5 @@ def test_a_command_says_it_waits_and_runs_when_the_file_is_free(tmp_path):
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
-    out, err = cmd.communicate(timeout=120)
+    _out, err = cmd.communicate(timeout=120)
     assert cmd.returncode == 0, err
