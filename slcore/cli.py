@@ -279,10 +279,11 @@ def _backup(store: Store, args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     path = resolve_db_path(args.db)
     info = backup.restore(path, args.file, who=access.machine())
+    kept = backup.before_restore_path(path)
     print(
         f"Gendannet fra {info.path} (lavet {info.made_at} af {info.made_by}): "
-        f"{info.registrations} bevillinger. Den tidligere database ligger i "
-        f"{backup.before_restore_path(path)}."
+        f"{info.registrations} bevillinger."
+        + (f" Den tidligere database ligger i {kept}." if kept.exists() else "")
     )
     return 0
 

@@ -355,6 +355,7 @@ def _connect(
         spill.mkdir(mode=0o700, exist_ok=True)
         spill.chmod(0o700)
     pause = 0.02
+    fresh = not p.exists()
     while True:
         try:
             if read_only:
@@ -371,6 +372,14 @@ def _connect(
                 raise _busy(p, limit) from None
             time.sleep(pause)
             pause = min(pause * 2, 0.25)
+    _tidy(p, spill, fresh=fresh)
+    return con
+
+
+def _tidy(p: Path, spill: Path, *, fresh: bool) -> None:
+    """Make a new store private and remove what a killed process left; just after opening."""
+    if fresh and p.exists():  # a new store is personal data: private, as its key file is
+        p.chmod(0o600)
     # The lock just taken is exclusive, and every program leaves its uploads and spilled temp
     # tables (both with a file's raw text) only while it has the file open: what is left now
     # is a killed process's, and nobody's.
@@ -378,7 +387,6 @@ def _connect(
     for left in spill.iterdir() if spill.is_dir() else ():
         if left.is_file():
             left.unlink(missing_ok=True)
-    return con
 
 
 @contextmanager

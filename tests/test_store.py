@@ -318,3 +318,11 @@ def test_a_command_says_it_waits_and_runs_when_the_file_is_free(tmp_path):
         holder.wait(timeout=30)
     _out, err = cmd.communicate(timeout=120)
     assert cmd.returncode == 0, err
+
+
+def test_a_new_store_file_is_private(tmp_path):
+    import stat
+
+    path = tmp_path / "new.duckdb"
+    open_store(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
