@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install what the tests need (Python packages, and Debian's chromium when it is missing)
-# and run every test: lint, unit, CLI, AppTest and the real browser.
+# Install what the tests need (Python packages, and Debian's chromium and nginx when they are
+# missing) and run every test: lint, unit, CLI, AppTest and the real browser.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
@@ -15,6 +15,15 @@ if ! command -v chromium >/dev/null 2>&1; then
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
+fi
+# nginx for the deployment example (tests/test_deploy.py runs deploy/nginx.conf); Debian
+# keeps it in /usr/sbin, which a user's PATH may lack.
+if ! command -v nginx >/dev/null 2>&1 && ! test -x /usr/sbin/nginx; then
+    echo "Installing Debian's nginx for the deployment tests …"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx >/dev/null
 fi
 
 .venv/bin/python -m ruff check .
