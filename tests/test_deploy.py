@@ -803,3 +803,48 @@ def test_the_nightly_job_imports_and_backs_up_while_the_dashboard_serves(deploym
     # The dashboard kept serving through the proxy.
     status, _, body = request(deployment, "GET", "/_stcore/health")
     assert (status, body.strip()) == (200, "ok")
+
+
+@needs_nginx
+@pytest.mark.browser
+def test_local_mode_behind_the_proxy_shows_no_data(sample_copy, proxied_browser, tmp_path):
+    # Without [auth] the app serves only this machine. Behind nginx every request comes from
+    # 127.0.0.1 too, so the proxy's headers must tell it apart: no data, how to set up login.
+    from tests.test_browser import start_app
+
+    app_proc, app_url = start_app(sample_copy, tmp_path / "local.log")
+    nginx_proc = None
+    try:
+        prefix = tmp_path / "nginx"
+        prefix.mkdir()
+        cert, key = self_signed(tmp_path)
+        https_port, http_port = _free_port(), _free_port()
+        app_port = int(app_url.rsplit(":", 1)[1])
+        conf = nginx_main_conf(prefix, https_port, http_port, app_port, cert, key)
+        command = [str(NGINX), "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")]
+        nginx_proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        tls = ssl.create_default_context(cafile=str(cert))
+        wait_for(
+            f"https://127.0.0.1:{https_port}/_stcore/health", nginx_proc, prefix / "error.log", tls
+        )
+        context = proxied_browser.new_context(ignore_https_errors=True)
+        page = context.new_page()
+        try:
+            page.goto(f"https://{TEST_HOST}:{https_port}")
+            expect(page.locator("h1", has_text="Login mangler")).to_be_visible(timeout=90_000)
+            expect(page.get_by_text("gennem en proxy")).to_be_visible()
+            expect(page.locator('[data-testid="stMetric"]')).to_have_count(0)
+        finally:
+            context.close()
+        # The same app straight on this machine is local mode, with its data.
+        context = proxied_browser.new_context()
+        page = context.new_page()
+        try:
+            page.goto(app_url)
+            expect(page.locator("h1", has_text="Overblik")).to_be_visible(timeout=90_000)
+        finally:
+            context.close()
+    finally:
+        if nginx_proc is not None:
+            stop(nginx_proc)
+        stop(app_proc)

@@ -8,7 +8,7 @@ import pytest
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
-from ui.login import listens_on_loopback
+from ui.login import came_through_proxy, listens_on_loopback
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -64,3 +64,16 @@ def test_local_mode_on_this_machine_opens_the_dashboard(app_db):
     assert not at.exception
     assert [t.value for t in at.title] == ["Overblik"]
     assert at.metric
+
+
+@pytest.mark.parametrize(
+    ("headers", "proxied"),
+    [
+        ({"Host": "localhost:8501", "User-Agent": "x"}, False),
+        ({"X-Forwarded-For": "10.0.0.7"}, True),
+        ({"x-real-ip": "10.0.0.7"}, True),
+        ({"Forwarded": "for=10.0.0.7;proto=https"}, True),
+    ],
+)
+def test_a_proxy_is_told_by_its_headers(headers, proxied):
+    assert came_through_proxy(headers) is proxied

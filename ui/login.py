@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import streamlit as st
 
@@ -20,6 +20,15 @@ from slcore.access import Access
 from slcore.store import Store
 
 LOOPBACK_NAMES = ("localhost",)
+# Headers a reverse proxy adds: a request that has one came from another machine, even though
+# the server listens on this machine only (docs/deployment.md).
+PROXY_HEADERS = (
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "x-real-ip",
+    "forwarded",
+)
 # The person of this script run (one run per thread at a time), for what draws without a
 # store at hand (the download buttons).
 _this_run = threading.local()
@@ -56,6 +65,11 @@ def listens_on_loopback(address: str | None) -> bool:
         return False
 
 
+def came_through_proxy(headers: Mapping[str, str]) -> bool:
+    """Return whether a request's headers show that a reverse proxy forwarded it."""
+    return any(name.lower() in PROXY_HEADERS for name in headers)
+
+
 def _email() -> str:
     value = st.user.get("email")
     return str(value or "").strip().lower()
@@ -80,7 +94,9 @@ def _claimed(store: Store) -> list[str]:
 def person(store: Store) -> tuple[Access | None, Callable[[], None] | None]:
     """Return who is using the app, or the page to show instead (login, no access, refusal)."""
     if not auth_configured():
-        if not listens_on_loopback(st.get_option("server.address")):
+        if not listens_on_loopback(st.get_option("server.address")) or came_through_proxy(
+            st.context.headers
+        ):
             return None, local_mode_refused
         return access.local(), None
     if not st.user.get("is_logged_in", False):
@@ -136,7 +152,8 @@ def local_mode_refused() -> None:
     """Refuse local mode on a server that others can reach; say how to configure login."""
     st.title("Login mangler")
     st.error(
-        "Dashboardet kører uden login, men serveren kan nås fra andre maskiner. Uden login "
+        "Dashboardet kører uden login, men serveren kan nås fra andre maskiner (direkte eller "
+        "gennem en proxy). Uden login "
         "vises ingen data: ellers kunne alle på netværket se dem.",
         icon=":material/lock:",
     )
@@ -144,7 +161,7 @@ def local_mode_refused() -> None:
         "Sådan kommer du videre:\n"
         "- Opsæt login: læg et afsnit `[auth]` i `.streamlit/secrets.toml` (se README, "
         "*Login og roller*), eller\n"
-        "- kør kun på denne maskine: `--server.address localhost`."
+        "- kør kun på denne maskine, uden proxy foran: `--server.address localhost`."
     )
 
 
