@@ -12,8 +12,10 @@ Each page then starts with ``ui.page(title)``, which draws the header and return
 import streamlit as st
 
 import ui
+from slcore.privacy import mask_cprs_in_logs
 
 st.set_page_config(page_title="Serviceniveau", page_icon="📊", layout="wide")
+mask_cprs_in_logs()  # a bug's traceback in the server's log never shows a CPR number
 
 store = ui.open_app_store()
 with ui.holding(store):  # the file is this run's until it ends (other programs wait)

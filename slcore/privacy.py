@@ -9,6 +9,7 @@ store created with mode 0600 on first use. It is never shown.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -160,3 +161,32 @@ def key_fingerprint(key: bytes) -> str:
     import hashlib
 
     return hashlib.sha256(b"slcore key fingerprint\0" + key).hexdigest()[:16]
+
+
+class _MaskingFormatter(logging.Formatter):
+    """A log formatter that masks CPR numbers in what another formatter wrote."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_cprs(self.inner.format(record))
+
+
+def mask_cprs_in_logs(prefix: str = "streamlit") -> None:
+    """Mask CPR numbers in every line the root logger and the ``prefix`` loggers write.
+
+    A bug's traceback can quote a value from a file; the log must not keep it (access.md).
+    Idempotent: call it again after loggers were added (the app does on every run).
+    """
+    loggers = [logging.getLogger()]
+    loggers += [
+        log
+        for name, log in list(logging.Logger.manager.loggerDict.items())
+        if isinstance(log, logging.Logger) and (name == prefix or name.startswith(prefix + "."))
+    ]
+    for log in loggers:
+        for handler in log.handlers:
+            if not isinstance(handler.formatter, _MaskingFormatter):
+                handler.setFormatter(_MaskingFormatter(handler.formatter))

@@ -794,3 +794,40 @@ def test_a_cpr_number_in_a_file_name_is_masked_where_it_is_stored_or_said(tmp_pa
     assert fake_leaks(str(refused.value)) == [] and "010203-****" in str(refused.value)
     assert fake_leaks(store_text(store)) == []
     store.close()
+
+
+def test_the_logs_mask_cpr_numbers_in_messages_and_tracebacks():
+    import io
+    import logging
+
+    stream = io.StringIO()
+    log = logging.getLogger("streamlit.test_masking")
+    log.propagate = False
+    handler = logging.StreamHandler(stream)
+    log.addHandler(handler)
+    try:
+        privacy.mask_cprs_in_logs()
+        privacy.mask_cprs_in_logs()  # twice changes nothing
+        try:
+            raise ValueError("bad value 0102031234 in line 7")
+        except ValueError:
+            log.exception("Uncaught app exception for %s", "010203-1234")
+        text = stream.getvalue()
+        assert "Traceback" in text and "line 7" in text
+        assert "0102031234" not in text and "010203-1234" not in text
+        assert text.count("010203-****") == 3  # the message, the exception and its line
+    finally:
+        log.removeHandler(handler)
+
+
+def test_the_app_masks_streamlits_own_log(sample_copy, monkeypatch):
+    import logging
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("SLCORE_DB", str(sample_copy))
+    AppTest.from_file(
+        str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120
+    ).run()
+    handlers = logging.getLogger("streamlit.error_util").handlers
+    assert handlers and all(type(h.formatter).__name__ == "_MaskingFormatter" for h in handlers)
