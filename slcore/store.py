@@ -20,6 +20,7 @@ Tables (schema version 6):
 
 from __future__ import annotations
 
+import atexit
 import csv
 import fcntl
 import os
@@ -309,6 +310,22 @@ def _busy(p: Path, timeout: float) -> StoreBusy:
     )
 
 
+# How often a shared store's open, idle file checks whether another program wants it, and
+# how long it stays open at most without a run.
+_WATCH_EVERY = 0.05
+LINGER_SECONDS = 30.0
+
+
+def _turnstile_taken(fd: int) -> bool:
+    """Return whether someone holds the turnstile now (``fd``: the lock file, opened apart)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
+
+
 @contextmanager
 def turnstile(
     p: Path, *, timeout: float | None = None, on_wait: Callable[[], None] | None = None
@@ -433,6 +450,15 @@ class _Connection:
     state: threading.Lock = field(default_factory=threading.Lock)
     write_lock: threading.RLock = field(default_factory=threading.RLock)
     local: threading.local = field(default_factory=threading.local)
+    idle_since: float = 0.0  # when the last hold ended (a shared store's file stays open)
+    watcher: threading.Thread | None = None
+    probe: int | None = None  # the lock file, opened apart, to see if the turnstile is taken
+
+    def wanted(self) -> bool:
+        """Return whether another program holds (or waits at) the turnstile; ``state`` held."""
+        if self.probe is None:
+            self.probe = os.open(lock_path(self.path), os.O_RDWR | os.O_CREAT, 0o600)
+        return _turnstile_taken(self.probe)
 
     def open(self, on_wait: Callable[[], None] | None = None) -> None:
         """Open the file (under the turnstile) unless already open; call with ``state`` held."""
@@ -441,6 +467,34 @@ class _Connection:
         self.con = _connect(self.path, on_wait=on_wait)
         self.generation += 1
         _migrate(Store(path=self.path, conn=self))
+
+    def linger(self) -> None:
+        """Keep the file open after the last hold until another program asks for its turn.
+
+        Reopening costs a run about 60 ms, so a shared store stays open between runs while
+        nobody else wants it. Every program that opens the file first takes the turnstile
+        (and holds it while it waits), so a watcher that finds the turnstile taken closes
+        the file within ``_WATCH_EVERY``; an idle file is given back after ``LINGER_SECONDS``
+        anyway. Call with ``state`` held.
+        """
+        self.idle_since = time.monotonic()
+        if self.watcher is None or not self.watcher.is_alive():
+            self.watcher = threading.Thread(
+                target=self._watch, name=f"slcore-linger-{self.path.name}", daemon=True
+            )
+            self.watcher.start()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(_WATCH_EVERY)
+            with self.state:
+                if self.con is None or self.pinned:
+                    return
+                if self.holds:
+                    continue
+                if time.monotonic() - self.idle_since >= LINGER_SECONDS or self.wanted():
+                    self.shut()
+                    return
 
     def shut(self) -> None:
         """Close the connection (DuckDB checkpoints its log); call with ``state`` held."""
@@ -480,15 +534,22 @@ class Store:
         """Hold the connection for a block (one run of the dashboard), waiting for our turn.
 
         ``on_wait`` is called once if another program has the file, before waiting for it.
-        Nested holds of a thread are free; the last hold of the process closes the file, so
-        that a command line job can open it.
+        Nested holds of a thread are free. After the last hold of the process the file stays
+        open only until another program asks for its turn (``_Connection.linger``), so a
+        command line job can open it.
         """
         c = self.conn
         depth = getattr(c.local, "depth", 0)
         if depth == 0:
-            with turnstile(self.path, on_wait=on_wait), c.state:
-                c.open(on_wait)
-                c.holds += 1
+            with c.state:
+                # Open and nobody waiting: no other program can have the file, go on at once.
+                fast = c.con is not None and not c.wanted()
+                if fast:
+                    c.holds += 1
+            if not fast:  # our turn after whoever waits, then open the file if closed
+                with turnstile(self.path, on_wait=on_wait), c.state:
+                    c.open(on_wait)
+                    c.holds += 1
         c.local.depth = depth + 1
         try:
             yield self
@@ -498,7 +559,7 @@ class Store:
                 with c.state:
                     c.holds -= 1
                     if c.holds == 0 and not c.pinned:
-                        c.shut()
+                        c.linger()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """Return this thread's cursor (DuckDB connections are not shared across threads)."""
@@ -584,12 +645,26 @@ class Store:
             _stores.pop(self.path.resolve(), None)
         with self.conn.state:
             self.conn.shut()
+            if self.conn.probe is not None:
+                os.close(self.conn.probe)
+                self.conn.probe = None
         # The private spill folder stays, empty: another program may be opening the file now,
         # and DuckDB would make a missing one with default rights.
 
 
 _stores: dict[Path, Store] = {}
 _stores_lock = threading.Lock()
+
+
+@atexit.register
+def _close_open_stores() -> None:
+    """Close what is still open when the process ends (a shared store lingers between runs)."""
+    with _stores_lock:
+        stores = list(_stores.values())
+    for store in stores:
+        with store.conn.state:
+            store.conn.local = threading.local()  # this thread's cursors go with it
+            store.conn.shut()
 
 
 def spill_dir(db_path: Path) -> Path:

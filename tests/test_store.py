@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,7 @@ from slcore.store import (
     open_store,
     resolve_db_path,
     schema_version,
+    turnstile,
 )
 
 
@@ -270,12 +272,18 @@ def test_store_kept_by_another_process_past_the_timeout_gives_danish_message(tmp
 
 
 def test_store_waits_for_its_turn_while_another_process_has_the_file(tmp_path):
+    import subprocess
+    import sys
     import threading
 
     path = tmp_path / "turn.duckdb"
     store = open_store(path, shared=True)  # as the dashboard does: open only inside held()
-    assert store.conn.con is None
-    holder = _hold_file(path)
+    with turnstile(path):  # another program asks for its turn: the idle dashboard lets go
+        deadline = time.monotonic() + 30
+        while store.conn.con is not None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert store.conn.con is None
+        holder = _hold_file(path)
     waited = threading.Event()
 
     def let_go_when_waited_for():
@@ -288,10 +296,28 @@ def test_store_waits_for_its_turn_while_another_process_has_the_file(tmp_path):
         with store.held(on_wait=waited.set) as held:
             assert held.scalar("SELECT count(*) FROM meta") > 0
         assert waited.is_set()
-        assert store.conn.con is None  # the last hold closed the file again
+    finally:
+        holder.wait(timeout=30)
+    try:
+        # Between runs the file stays open while nobody else wants it (a rerun is faster) ...
+        with store.held() as held:
+            assert held.scalar("SELECT count(*) FROM meta") > 0
+        assert store.conn.con is not None
+        # ... and a command that asks for its turn gets it: the dashboard lets go at once.
+        r = subprocess.run(
+            [sys.executable, "-m", "slcore", "imports", "--db", str(path)],
+            cwd=Path(__file__).resolve().parent.parent,
+            env={**os.environ, "SLCORE_LOCK_TIMEOUT": "20"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert r.returncode == 0, r.stderr
+        assert store.conn.con is None
+        with store.held() as held:  # and the next run opens it again
+            assert held.scalar("SELECT count(*) FROM meta") > 0
     finally:
         store.close()
-        holder.wait(timeout=30)
 
 
 def test_a_command_says_it_waits_and_runs_when_the_file_is_free(tmp_path):
