@@ -26,6 +26,7 @@ import fcntl
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -438,7 +439,7 @@ def exclusive(p: Path) -> Iterator[None]:
         yield
 
 
-@dataclass
+@dataclass(eq=False)  # identity: one per file per process, kept in a WeakSet
 class _Connection:
     """The one connection of a process to a store file, shared by its threads and persons."""
 
@@ -466,6 +467,7 @@ class _Connection:
             return
         self.con = _connect(self.path, on_wait=on_wait)
         self.generation += 1
+        _open_connections.add(self)
         _migrate(Store(path=self.path, conn=self))
 
     def linger(self) -> None:
@@ -656,15 +658,18 @@ _stores: dict[Path, Store] = {}
 _stores_lock = threading.Lock()
 
 
+# Every connection with its file open, also of a store that was closed and then held again
+# (a session may keep a store object): closed when the process ends.
+_open_connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
+
+
 @atexit.register
 def _close_open_stores() -> None:
     """Close what is still open when the process ends (a shared store lingers between runs)."""
-    with _stores_lock:
-        stores = list(_stores.values())
-    for store in stores:
-        with store.conn.state:
-            store.conn.local = threading.local()  # this thread's cursors go with it
-            store.conn.shut()
+    for c in list(_open_connections):
+        with c.state:
+            c.local = threading.local()  # the cursors go with their connection
+            c.shut()
 
 
 def spill_dir(db_path: Path) -> Path:
