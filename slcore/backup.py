@@ -91,6 +91,7 @@ def backup(store: Store, target: str | os.PathLike[str]) -> BackupInfo:
     if out.is_dir():
         raise BackupRefused(f"{out} er en mappe; angiv et filnavn til sikkerhedskopien.")
     fingerprint = current_key_fingerprint(store.path) or store.meta("key_fingerprint")
+    made = f"Sikkerhedskopi til {out.name}"
     with store.conn.write_lock:  # no write of this process runs during the copy
         store.cursor().execute("CHECKPOINT")
         _copy_private(store.path, out)
@@ -102,14 +103,14 @@ def backup(store: Store, target: str | os.PathLike[str]) -> BackupInfo:
                 [MADE_AT, MADE_BY, store.access.who, KEY_FINGERPRINT, fingerprint],
             )
             # The copy's own log says it was made, so a restored store's log does too.
-            audit.record(con, store.access.who, "backup", f"Sikkerhedskopi til {out.name}")
+            audit.record(con, store.access.who, "backup", made)
             con.execute("CHECKPOINT")
     except BaseException:
         out.unlink(missing_ok=True)
         raise
     out.with_name(out.name + ".wal").unlink(missing_ok=True)
     with store.write(versioned=False) as cur:
-        audit.record(cur, store.access.who, "backup", f"Sikkerhedskopi til {out.name}")
+        audit.record(cur, store.access.who, "backup", made)
     return inspect(out)
 
 
@@ -178,13 +179,12 @@ def restore(
     _copy_private(info.path, incoming)
     try:
         with exclusive(p):  # no program has the store while its file is swapped
+            kept = before_restore_path(p)
             if p.exists():
-                _copy_private(p, before_restore_path(p))
+                _copy_private(p, kept)
             wal = p.with_name(p.name + ".wal")  # what a killed program left uncheckpointed
             if wal.exists():
-                _copy_private(
-                    wal, before_restore_path(p).with_name(before_restore_path(p).name + ".wal")
-                )
+                _copy_private(wal, kept.with_name(kept.name + ".wal"))
                 wal.unlink()
             os.replace(incoming, p)
     finally:
