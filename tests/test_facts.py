@@ -41,8 +41,10 @@ def _random_registration(rng: random.Random, rid: str) -> dict[str, object]:
         intervention_type=rng.choice(TYPES),
         start_date=start.isoformat(),
         end_date=end,
-        extent=str(rng.randrange(1, 40)) if rng.random() < 0.7 else "",
-        extent_unit=rng.choice(UNITS),
+        # An hourly price needs an extent in hours per week (else the row is rejected, and a
+        # file of only such rows is refused as a whole).
+        extent=str(rng.randrange(1, 40)) if period == "hour" or rng.random() < 0.7 else "",
+        extent_unit="hours_per_week" if period == "hour" else rng.choice(UNITS),
         cost_amount=str(rng.randrange(0, 900 if period == "hour" else 40000)),
         cost_period=period,
         committee_approved=rng.choice(("true", "false")),
